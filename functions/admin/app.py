@@ -1,0 +1,54 @@
+"""Admin API (staff only): presigned multipart uploads and video management."""
+from chalice import Chalice, Response
+
+from videoflix.auth.service import authenticate, require_staff
+from videoflix.services import get_services, get_settings
+from videoflix.videos.admin import VideoAdmin, parse_video_id
+from videoflix.web.conventions import ApiConventions
+from videoflix.web.responses import json_response
+
+app = Chalice(app_name="videoflix-admin")
+api = ApiConventions(app, Response, get_settings)
+
+
+def _admin() -> VideoAdmin:
+    require_staff(authenticate(get_services(), api.access_token()))
+    return VideoAdmin(get_services())
+
+
+@api.route("/api/admin/videos", methods=["POST"])
+def create_video():
+    admin = _admin()
+    return json_response(201, admin.create(api.json_body()))
+
+
+@api.route("/api/admin/videos", methods=["GET"])
+def list_videos():
+    return json_response(200, _admin().list())
+
+
+@api.route("/api/admin/videos/{video_id}", methods=["GET"])
+def get_video(video_id):
+    return json_response(200, _admin().get(parse_video_id(video_id)))
+
+
+@api.route("/api/admin/videos/{video_id}", methods=["DELETE"])
+def delete_video(video_id):
+    _admin().delete(parse_video_id(video_id))
+    return json_response(200, {"detail": "Video and all its files deleted."})
+
+
+@api.route("/api/admin/videos/{video_id}/upload", methods=["GET"])
+def upload_status(video_id):
+    return json_response(200, _admin().upload_status(parse_video_id(video_id)))
+
+
+@api.route("/api/admin/videos/{video_id}/upload/complete", methods=["POST"])
+def complete_upload(video_id):
+    admin = _admin()
+    return json_response(200, admin.complete(parse_video_id(video_id), api.json_body()))
+
+
+@api.route("/api/admin/videos/{video_id}/retry", methods=["POST"])
+def retry(video_id):
+    return json_response(202, _admin().retry(parse_video_id(video_id)))

@@ -1,0 +1,1 @@
+"""Videoflix: the shared package of every Videoflix function (the Lambda layer)."""

@@ -1,0 +1,1 @@
+"""Accounts and authentication: passwords, tokens and the auth use cases."""

@@ -1,0 +1,210 @@
+"""The authentication use cases as plain functions over `Services`."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from videoflix.auth import jwt_tokens
+from videoflix.auth.account_tokens import check_account_token, decode_uid, encode_uid, make_account_token
+from videoflix.auth.emails import email_problems, normalize_email
+from videoflix.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
+from videoflix.auth.revocation import RefreshTokenRegistry
+from videoflix.cache import redis_errors
+from videoflix.db.models import User, utcnow
+from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
+from videoflix.services import Services
+
+LOGIN_FAILED = "Please check your input and try again."
+INVALID_LINK = "The link is invalid or has expired. Request a new one."
+ACTIVATION = "activation"
+PASSWORD_RESET = "password_reset"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user_id: int
+    email: str
+    tokens: jwt_tokens.TokenPair
+
+
+def _registry(services: Services) -> RefreshTokenRegistry:
+    return RefreshTokenRegistry(services.redis, redis_errors)
+
+
+def _link(services: Services, page: str, user: User, purpose: str) -> str:
+    token = make_account_token(user, purpose, services.settings.secret_key)
+    base = services.settings.frontend_url.rstrip("/")
+    return f"{base}/pages/auth/{page}?uid={encode_uid(user.id)}&token={token}"
+
+
+def _clean_email(raw: str, field: str = "email") -> str:
+    email = normalize_email(raw)
+    problems = email_problems(email)
+    if problems:
+        raise FieldErrors({field: problems})
+    return email
+
+
+def _find_user(session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == email)).first()
+
+
+def register(services: Services, email: str, password: str, confirmed_password: str) -> str:
+    """Create an inactive account and queue its activation email; answers alike for taken emails."""
+    email = _clean_email(email)
+    problems: dict[str, list[str]] = {}
+    password_issues = password_problems(password, email)
+    if password_issues:
+        problems["password"] = password_issues
+    if password != confirmed_password:
+        problems["confirmed_password"] = ["Passwords do not match."]
+    if problems:
+        raise FieldErrors(problems)
+    # Hash before looking the user up, so new and existing addresses cost the same time.
+    password_hash = hash_password(password, services.settings.bcrypt_rounds)
+    with services.db.session() as session:
+        existing = _find_user(session, email)
+        if existing is None:
+            user = User(email=email, password_hash=password_hash, is_active=False, is_staff=False)
+            session.add(user)
+            session.flush()
+            job = ("activation", {"to": email, "link": _link(services, "activate.html", user, ACTIVATION)})
+        else:
+            base = services.settings.frontend_url.rstrip("/")
+            job = ("already_registered", {"to": email, "login_link": f"{base}/pages/auth/login.html",
+                                          "reset_link": f"{base}/pages/auth/forgot_password.html"})
+        # Queue inside the transaction: if queueing fails the account is rolled back too.
+        services.outbox.enqueue(*job)
+    return email
+
+
+def _user_for_link(session, uidb64: str) -> User | None:
+    user_id = decode_uid(uidb64)
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def activate(services: Services, uidb64: str, token: str) -> None:
+    settings = services.settings
+    with services.db.session() as session:
+        user = _user_for_link(session, uidb64)
+        if user is None or not check_account_token(user, token, ACTIVATION, settings.secret_key,
+                                                    settings.account_token_max_age):
+            raise InvalidInput(INVALID_LINK)
+        user.is_active = True
+
+
+def login(services: Services, email: str, password: str) -> LoginResult:
+    """One generic failure for unknown, inactive and wrong-password; always one bcrypt verify."""
+    settings = services.settings
+    email = normalize_email(email)
+    with services.db.session() as session:
+        user = _find_user(session, email) if not email_problems(email) else None
+        password_ok = verify_password(password, user.password_hash if user else dummy_hash(settings.bcrypt_rounds))
+        if user is None or not password_ok or not user.is_active:
+            raise AuthenticationFailed(LOGIN_FAILED)
+        user.last_login = utcnow()
+        tokens = jwt_tokens.issue_token_pair(user.id, user.password_hash, settings)
+        return LoginResult(user.id, user.email, tokens)
+
+
+def _remaining(claims: dict[str, Any]) -> int:
+    return max(int(claims["exp"] - time.time()), 1)
+
+
+def logout(services: Services, refresh_token: str) -> None:
+    claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, services.settings)
+    registry = _registry(services)
+    registry.revoke(claims["jti"], _remaining(claims))
+    registry.revoke_family(claims["fam"], _remaining(claims))
+
+
+def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
+    """Rotate: the presented token is consumed; presenting a used one revokes its whole family."""
+    settings = services.settings
+    claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, settings)
+    registry = _registry(services)
+    ttl = _remaining(claims)
+    if registry.is_family_revoked(claims["fam"]):
+        raise AuthenticationFailed("Refresh token has been revoked.")
+    if not registry.consume(claims["jti"], ttl):
+        registry.revoke_family(claims["fam"], settings.refresh_token_lifetime)
+        raise AuthenticationFailed("Refresh token reuse detected; please log in again.")
+    with services.db.session() as session:
+        user = session.get(User, int(claims["sub"]))
+        if user is None or not user.is_active or \
+                jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
+            raise AuthenticationFailed("Refresh token is no longer valid.")
+        return jwt_tokens.issue_token_pair(user.id, user.password_hash, settings, family=claims["fam"])
+
+
+def request_password_reset(services: Services, email: str) -> None:
+    """Queue a reset email for an active account; unknown addresses get the same answer."""
+    email = _clean_email(email)
+    with services.db.session() as session:
+        user = _find_user(session, email)
+        if user is not None and user.is_active:
+            services.outbox.enqueue("password_reset", {
+                "to": user.email, "link": _link(services, "confirm_password.html", user, PASSWORD_RESET)})
+
+
+def confirm_password_reset(services: Services, uidb64: str, token: str, new_password: str,
+                           confirm_password: str) -> None:
+    settings = services.settings
+    with services.db.session() as session:
+        user = _user_for_link(session, uidb64)
+        if user is None or not check_account_token(user, token, PASSWORD_RESET, settings.secret_key,
+                                                    settings.account_token_max_age):
+            raise InvalidInput(INVALID_LINK)
+        problems: dict[str, list[str]] = {}
+        issues = password_problems(new_password, user.email)
+        if issues:
+            problems["new_password"] = issues
+        if new_password != confirm_password:
+            problems["confirm_password"] = ["Passwords do not match."]
+        if problems:
+            raise FieldErrors(problems)
+        # The new hash changes the token fingerprint: every earlier refresh token stops working.
+        user.password_hash = hash_password(new_password, settings.bcrypt_rounds)
+
+
+def authenticate(services: Services, access_token: str | None) -> User:
+    """The user an access token belongs to; AuthenticationFailed otherwise."""
+    if not access_token:
+        raise AuthenticationFailed("Authentication credentials were not provided.")
+    claims = jwt_tokens.decode_token(access_token, jwt_tokens.ACCESS, services.settings)
+    with services.db.session() as session:
+        user = session.get(User, int(claims["sub"]))
+        if user is None or not user.is_active or \
+                jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
+            raise AuthenticationFailed("Token is invalid or expired.")
+        session.expunge(user)
+        return user
+
+
+def require_staff(user: User) -> User:
+    if not user.is_staff:
+        raise PermissionDenied("Staff access required.")
+    return user
+
+
+def create_user(services: Services, email: str, password: str, *, staff: bool = False,
+                active: bool = True) -> User:
+    """Create (or update the password of) a user directly: the CLI and the dev stack's admin."""
+    email = _clean_email(email)
+    issues = password_problems(password, email)
+    if issues:
+        raise FieldErrors({"password": issues})
+    with services.db.session() as session:
+        user = _find_user(session, email)
+        if user is None:
+            user = User(email=email, password_hash="", is_active=active, is_staff=staff)
+            session.add(user)
+        user.password_hash = hash_password(password, services.settings.bcrypt_rounds)
+        user.is_active = active or user.is_active
+        user.is_staff = staff or user.is_staff
+        session.flush()
+        session.expunge(user)
+        return user

@@ -1,0 +1,1 @@
+"""The `videoflix` command line."""

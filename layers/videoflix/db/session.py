@@ -1,0 +1,97 @@
+"""Engines and sessions built from settings, once per process and URL."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from videoflix.errors import ServiceUnavailable
+
+_engines: dict[str, Engine] = {}
+
+
+def normalize_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at pg8000, the pure-Python driver the Lambda layer ships."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def get_engine(database_url: str) -> Engine:
+    url = normalize_database_url(database_url)
+    engine = _engines.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            _ensure_sqlite_folder(url)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            # Lambda freezes between invocations: small pool, pre-ping to drop dead connections.
+            engine = create_engine(url, pool_size=2, max_overflow=3, pool_pre_ping=True,
+                                   pool_recycle=300)
+        _engines[url] = engine
+    return engine
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    from pathlib import Path
+
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+class Database:
+    """A session factory bound to one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, database_url: str) -> "Database":
+        return cls(get_engine(database_url))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on error; outages become 503."""
+        session = self._factory()
+        try:
+            yield session
+            session.commit()
+        except (OperationalError, DBAPIError) as exc:
+            session.rollback()
+            if _is_outage(exc):
+                raise ServiceUnavailable("The database is unavailable. Try again shortly.") from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower() if exc.orig is not None else ""
+    return any(word in text for word in ("connect", "timeout", "closed", "network", "refused"))

@@ -1,0 +1,1 @@
+"""The local stack: embedded AWS, API gateway emulation, queue pump (development only)."""

@@ -1,0 +1,42 @@
+"""Loading the function handlers from `functions/`, each under its own module name."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = PROJECT_ROOT / "functions"
+
+# function name -> (file, handler attribute) as in template.yaml
+HANDLERS = {
+    "auth": ("auth/app.py", "app"),
+    "catalog": ("catalog/app.py", "app"),
+    "admin": ("admin/app.py", "app"),
+    "mailer": ("mailer/app.py", "handler"),
+    "transcoder": ("transcoder/app.py", "handler"),
+}
+API_FUNCTIONS = ("auth", "catalog", "admin")
+
+
+def load_function_module(name: str) -> ModuleType:
+    """Import functions/<name>/app.py as `videoflix_function_<name>` (two app.py never collide)."""
+    module_name = f"videoflix_function_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    relative, _ = HANDLERS[name]
+    path = FUNCTIONS_DIR / relative
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
+def load_handler(name: str):
+    return getattr(load_function_module(name), HANDLERS[name][1])

@@ -1,0 +1,1 @@
+"""Emails: rendering (pure), the outbox queue, and SES delivery."""

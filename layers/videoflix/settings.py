@@ -1,0 +1,203 @@
+"""The one settings object of Videoflix, read once from the environment.
+
+Every environment variable the project reads is named here and only here, and
+documented in `.env.template`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
+
+
+class SettingsError(ValueError):
+    """The environment holds a value the process cannot start with."""
+
+
+def _as_bool(raw: str, name: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _as_int(raw: str, name: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _as_str(raw: str, name: str) -> str:
+    return raw.strip()
+
+
+def _as_list(raw: str, name: str) -> tuple[str, ...]:
+    return tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "dev"
+    secret_key: str = DEV_SECRET_KEY
+    jwt_issuer: str = "videoflix"
+    jwt_audience: str = "videoflix-api"
+    access_token_lifetime: int = 30 * 60
+    refresh_token_lifetime: int = 7 * 24 * 3600
+    account_token_max_age: int = 24 * 3600
+    bcrypt_rounds: int = 12
+    cookie_secure: bool = True
+    cors_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:5500", "http://localhost:5500")
+    frontend_url: str = "http://127.0.0.1:5500"
+    api_base_url: str = ""
+    database_url: str = "sqlite:///.dev/videoflix.sqlite3"
+    redis_url: str = ""
+    aws_endpoint_url: str = ""
+    aws_public_endpoint_url: str = ""
+    aws_region: str = "eu-central-1"
+    mail_queue_name: str = "videoflix-mail"
+    transcode_queue_name: str = "videoflix-transcode"
+    mail_sender: str = "noreply@videoflix.local"
+    upload_bucket: str = "videoflix-uploads"
+    media_bucket: str = "videoflix-media"
+    admin_email: str = ""
+    admin_password: str = ""
+    max_upload_bytes: int = 10 * 1024**3
+    upload_part_size: int = 64 * 1024**2
+    upload_url_ttl: int = 6 * 3600
+    max_video_duration: int = 4 * 3600
+    segment_url_margin: int = 2 * 3600
+    playlist_cache_ttl: int = 15 * 60
+    catalog_cache_ttl: int = 60
+    transcode_time_budget: int = 840
+    ffmpeg_preset: str = "veryfast"
+    max_body_bytes: int = 64 * 1024
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment in {"dev", "test"}
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+# name of the variable -> (field, parser)
+_FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "VIDEOFLIX_ENV": ("environment", _as_str),
+    "SECRET_KEY": ("secret_key", _as_str),
+    "JWT_ISSUER": ("jwt_issuer", _as_str),
+    "JWT_AUDIENCE": ("jwt_audience", _as_str),
+    "ACCESS_TOKEN_LIFETIME": ("access_token_lifetime", _as_int),
+    "REFRESH_TOKEN_LIFETIME": ("refresh_token_lifetime", _as_int),
+    "ACCOUNT_TOKEN_MAX_AGE": ("account_token_max_age", _as_int),
+    "BCRYPT_ROUNDS": ("bcrypt_rounds", _as_int),
+    "COOKIE_SECURE": ("cookie_secure", _as_bool),
+    "CORS_ALLOWED_ORIGINS": ("cors_allowed_origins", _as_list),
+    "FRONTEND_URL": ("frontend_url", _as_str),
+    "API_BASE_URL": ("api_base_url", _as_str),
+    "DATABASE_URL": ("database_url", _as_str),
+    "REDIS_URL": ("redis_url", _as_str),
+    "AWS_ENDPOINT_URL": ("aws_endpoint_url", _as_str),
+    "AWS_PUBLIC_ENDPOINT_URL": ("aws_public_endpoint_url", _as_str),
+    "AWS_REGION": ("aws_region", _as_str),
+    "MAIL_QUEUE_NAME": ("mail_queue_name", _as_str),
+    "TRANSCODE_QUEUE_NAME": ("transcode_queue_name", _as_str),
+    "MAIL_SENDER": ("mail_sender", _as_str),
+    "UPLOAD_BUCKET": ("upload_bucket", _as_str),
+    "MEDIA_BUCKET": ("media_bucket", _as_str),
+    "ADMIN_EMAIL": ("admin_email", _as_str),
+    "ADMIN_PASSWORD": ("admin_password", _as_str),
+    "MAX_UPLOAD_BYTES": ("max_upload_bytes", _as_int),
+    "UPLOAD_PART_SIZE": ("upload_part_size", _as_int),
+    "UPLOAD_URL_TTL": ("upload_url_ttl", _as_int),
+    "MAX_VIDEO_DURATION": ("max_video_duration", _as_int),
+    "SEGMENT_URL_MARGIN": ("segment_url_margin", _as_int),
+    "PLAYLIST_CACHE_TTL": ("playlist_cache_ttl", _as_int),
+    "CATALOG_CACHE_TTL": ("catalog_cache_ttl", _as_int),
+    "TRANSCODE_TIME_BUDGET": ("transcode_time_budget", _as_int),
+    "FFMPEG_PRESET": ("ffmpeg_preset", _as_str),
+    "MAX_BODY_BYTES": ("max_body_bytes", _as_int),
+}
+
+ENVIRONMENT_VARIABLES = tuple(_FIELDS)
+
+
+def read_dotenv(path: str) -> dict[str, str]:
+    """KEY=VALUE lines of a `.env` file (comments and blank lines skipped); {} if it is absent."""
+    values: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return values
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name.strip().removeprefix("export ").strip()] = value
+    return values
+
+
+def process_environment(dotenv_path: str | None = None) -> dict[str, str]:
+    """The process environment over the values of a `.env` file (the environment wins)."""
+    values = read_dotenv(dotenv_path) if dotenv_path else {}
+    values.update(os.environ)
+    return values
+
+
+def settings_to_environ(settings: Settings) -> dict[str, str]:
+    """The variables that rebuild `settings` in another process (the dev stack's workers)."""
+    out = {}
+    for name, (attribute, _) in _FIELDS.items():
+        value = getattr(settings, attribute)
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, tuple):
+            out[name] = ",".join(value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `environ` (the process environment by default)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for name, (attribute, parse) in _FIELDS.items():
+        raw = env.get(name)
+        if raw is None or raw == "":
+            continue
+        values[attribute] = parse(raw, name)
+    environment = str(values.get("environment", "dev"))
+    if environment in {"dev", "test"} and "cookie_secure" not in values:
+        values["cookie_secure"] = False
+    settings = Settings(**values)
+    validate_settings(settings)
+    return settings
+
+
+def validate_settings(settings: Settings) -> None:
+    """Refuse settings that are unsafe outside development."""
+    if settings.environment not in {"dev", "test", "staging", "prod"}:
+        raise SettingsError("VIDEOFLIX_ENV must be one of dev, test, staging, prod")
+    if not settings.is_dev:
+        if settings.secret_key == DEV_SECRET_KEY:
+            raise SettingsError(
+                "SECRET_KEY is the development default; set a random secret of at least 32 bytes"
+            )
+        if len(settings.secret_key.encode()) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 bytes (256 bits)")
+    if settings.access_token_lifetime <= 0 or settings.refresh_token_lifetime <= 0:
+        raise SettingsError("token lifetimes must be positive")
+    if not 4 <= settings.bcrypt_rounds <= 16:
+        raise SettingsError("BCRYPT_ROUNDS must be between 4 and 16")
+    if settings.upload_part_size < 5 * 1024**2:
+        raise SettingsError("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")

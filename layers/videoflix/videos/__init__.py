@@ -1,0 +1,1 @@
+"""Videos: uploads, the transcoding job, the catalog and playlists."""

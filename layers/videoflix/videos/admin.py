@@ -1,0 +1,231 @@
+"""Admin use cases: create an upload, resume and complete it, list, retry, delete videos."""
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+from sqlalchemy import select, update
+
+from videoflix.db.models import Video, VideoStatus
+from videoflix.errors import Conflict, FieldErrors, NotFound
+from videoflix.services import Services
+from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.serialize import admin_video
+from videoflix.videos.storage import S3Storage, media_prefix, upload_prefix
+
+ACCEPTED_CONTENT_TYPES = {
+    "video/mp4": ".mp4", "video/quicktime": ".mov", "video/x-matroska": ".mkv", "video/webm": ".webm",
+}
+MAX_PARTS = 10_000
+THUMBNAIL_URL_TTL = 3600
+
+
+@dataclass(frozen=True)
+class NewVideo:
+    title: str
+    description: str
+    category: str
+    filename: str
+    size: int
+    content_type: str
+
+
+def parse_new_video(body: dict[str, Any], max_upload_bytes: int) -> NewVideo:
+    problems: dict[str, list[str]] = {}
+
+    def text(name: str, limit: int, required: bool) -> str:
+        value = body.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            problems[name] = ["Must be a string."]
+            return ""
+        value = value.strip()
+        if required and not value:
+            problems[name] = ["This field may not be blank."]
+        elif len(value) > limit:
+            problems[name] = [f"Ensure this field has no more than {limit} characters."]
+        return value
+
+    title = text("title", 200, True)
+    description = text("description", 5000, False)
+    category = text("category", 80, True)
+    filename = text("filename", 255, True)
+    content_type = text("content_type", 100, True).lower()
+    size = body.get("size")
+    if isinstance(size, bool) or not isinstance(size, int):
+        problems["size"] = ["Must be a whole number of bytes."]
+    elif size <= 0:
+        problems["size"] = ["The file is empty."]
+    elif size > max_upload_bytes:
+        problems["size"] = [f"The file is larger than the {max_upload_bytes} bytes allowed."]
+    if content_type and content_type not in ACCEPTED_CONTENT_TYPES:
+        problems["content_type"] = [f"Not a supported video type; use one of {', '.join(sorted(ACCEPTED_CONTENT_TYPES))}."]
+    if problems:
+        raise FieldErrors(problems)
+    return NewVideo(title, description, category, filename, size, content_type)
+
+
+def safe_filename(filename: str, content_type: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", filename.rsplit("/", 1)[-1]).strip(".-")[:100] or "video"
+    extension = ACCEPTED_CONTENT_TYPES[content_type]
+    return stem if stem.lower().endswith(extension) else f"{stem}{extension}"
+
+
+def part_size_for(size: int, configured: int) -> int:
+    """The configured part size, grown when needed to stay within S3's 10,000 parts."""
+    return max(configured, math.ceil(size / MAX_PARTS))
+
+
+class VideoAdmin:
+    def __init__(self, services: Services, storage: S3Storage | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.storage = storage or S3Storage(services.settings)
+
+    def _json(self, video: Video) -> dict[str, Any]:
+        return admin_video(video, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
+
+    def _get(self, session, video_id: int) -> Video:
+        video = session.get(Video, video_id)
+        if video is None:
+            raise NotFound("Video not found.")
+        return video
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        new = parse_new_video(body, self.settings.max_upload_bytes)
+        with self.services.db.session() as session:
+            video = Video(title=new.title, description=new.description, category=new.category,
+                          filename=new.filename, size=new.size, content_type=new.content_type,
+                          status=VideoStatus.AWAITING_UPLOAD, progress=0, renditions=[], attempts=0,
+                          source_key=f"pending/{uuid.uuid4().hex}")
+            session.add(video)
+            session.flush()
+            video.source_key = f"{upload_prefix(video.id)}{safe_filename(new.filename, new.content_type)}"
+            # If S3 refuses, the transaction rolls back: no row without an upload.
+            video.upload_id = self.storage.start_multipart_upload(video.source_key, new.content_type)
+            session.flush()
+            return {"video": self._json(video), "upload": self._upload_plan(video, [])}
+
+    def _upload_plan(self, video: Video, done: list) -> dict[str, Any]:
+        part_size = part_size_for(video.size, self.settings.upload_part_size)
+        part_count = max(1, math.ceil(video.size / part_size))
+        done_numbers = {part.part_number for part in done}
+        ttl = self.settings.upload_url_ttl
+        return {
+            "key": video.source_key, "upload_id": video.upload_id, "part_size": part_size,
+            "part_count": part_count, "expires_in": ttl,
+            "parts": [{"part_number": n, "url": self.storage.presign_part(video.source_key, video.upload_id, n, ttl)}
+                      for n in range(1, part_count + 1) if n not in done_numbers],
+            "parts_done": [{"part_number": p.part_number, "etag": p.etag, "size": p.size} for p in done],
+        }
+
+    def upload_status(self, video_id: int) -> dict[str, Any]:
+        """The plan to resume an interrupted upload: fresh URLs for the parts S3 lacks."""
+        with self.services.db.session() as session:
+            video = self._get(session, video_id)
+            if video.status != VideoStatus.AWAITING_UPLOAD or not video.upload_id:
+                raise Conflict(f"The upload of this video is finished (status {video.status}).")
+            return self._upload_plan(video, self.storage.uploaded_parts(video.source_key, video.upload_id))
+
+    def complete(self, video_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        parts = _parse_parts(body)
+        with self.services.db.session() as session:
+            video = self._get(session, video_id)
+            if video.status != VideoStatus.AWAITING_UPLOAD or not video.upload_id:
+                raise Conflict(f"The upload of this video is already complete (status {video.status}).")
+            key, upload_id = video.source_key, video.upload_id
+        try:
+            self.storage.complete_multipart_upload(key, upload_id, parts)
+        except Exception as exc:
+            if _s3_error_code(exc) in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "NoSuchUpload",
+                                       "InvalidRequest", "MalformedXML"}:
+                raise FieldErrors.single("parts", "The parts do not match the upload: "
+                                         f"{_s3_error_code(exc)}. Upload the missing parts and retry.") from None
+            raise
+        with self.services.db.session() as session:
+            # Conditional: the transcoder may already have claimed the video from the S3 event.
+            session.execute(update(Video).where(Video.id == video_id, Video.status == VideoStatus.AWAITING_UPLOAD)
+                            .values(status=VideoStatus.UPLOADED))
+            session.execute(update(Video).where(Video.id == video_id).values(upload_id=None))
+            return {"video": self._json(self._get(session, video_id))}
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.services.db.session() as session:
+            videos = session.scalars(select(Video).order_by(Video.created_at.desc(), Video.id.desc())).all()
+            return [self._json(v) for v in videos]
+
+    def get(self, video_id: int) -> dict[str, Any]:
+        with self.services.db.session() as session:
+            return self._json(self._get(session, video_id))
+
+    def retry(self, video_id: int) -> dict[str, Any]:
+        from videoflix.aws import aws_client, queue_url
+
+        with self.services.db.session() as session:
+            changed = session.execute(
+                update(Video).where(Video.id == video_id, Video.status == VideoStatus.FAILED)
+                .values(status=VideoStatus.UPLOADED, error=None, progress=0, attempts=0,
+                        lease_expires_at=None)).rowcount
+            video = self._get(session, video_id)
+            if not changed:
+                raise Conflict(f"Only failed videos can be retried (status {video.status}).")
+            # Same message shape as S3's notification, so the transcoder has one code path.
+            event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Retry",
+                                  "s3": {"bucket": {"name": self.settings.upload_bucket},
+                                         "object": {"key": quote_plus(video.source_key), "size": video.size}}}]}
+            aws_client("sqs", self.settings).send_message(
+                QueueUrl=queue_url(self.settings, self.settings.transcode_queue_name),
+                MessageBody=json.dumps(event))
+            result = {"video": self._json(video)}
+        invalidate_catalog(self.services.redis)
+        return result
+
+    def delete(self, video_id: int) -> None:
+        with self.services.db.session() as session:
+            video = self._get(session, video_id)
+            source_key, upload_id = video.source_key, video.upload_id
+        # Objects first: if S3 fails the row stays, and deleting again finishes the job.
+        if upload_id:
+            self.storage.abort_multipart_upload(source_key, upload_id)
+        self.storage.delete_prefix(self.settings.upload_bucket, upload_prefix(video_id))
+        self.storage.delete_prefix(self.settings.media_bucket, media_prefix(video_id))
+        with self.services.db.session() as session:
+            video = session.get(Video, video_id)
+            if video is not None:
+                session.delete(video)
+        invalidate_catalog(self.services.redis)
+
+
+def _parse_parts(body: dict[str, Any]) -> list[tuple[int, str]]:
+    parts = body.get("parts")
+    if not isinstance(parts, list) or not parts:
+        raise FieldErrors.single("parts", "A non-empty list of {part_number, etag} is required.")
+    parsed = []
+    for item in parts:
+        number = item.get("part_number") if isinstance(item, dict) else None
+        etag = item.get("etag") if isinstance(item, dict) else None
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_PARTS \
+                or not isinstance(etag, str) or not etag or len(etag) > 200:
+            raise FieldErrors.single("parts", "Each part needs an integer part_number (1-10000) and an etag.")
+        parsed.append((number, etag))
+    numbers = [n for n, _ in parsed]
+    if len(set(numbers)) != len(numbers):
+        raise FieldErrors.single("parts", "Part numbers must be unique.")
+    return sorted(parsed)
+
+
+def _s3_error_code(exc: BaseException) -> str:
+    return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+
+
+def parse_video_id(raw: str) -> int:
+    """A path's video id; anything but a positive number of sane size is simply not found."""
+    if not raw.isdigit() or len(raw) > 12 or int(raw) <= 0:
+        raise NotFound("Video not found.")
+    return int(raw)

@@ -1,0 +1,21 @@
+"""Redis keys of the catalog caches, and invalidation that tolerates a Redis outage."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("videoflix.cache")
+
+CATALOG_LIST = "catalog:videos"
+
+
+def playlist_key(video_id: int, rung: str, version: str) -> str:
+    return f"catalog:playlist:{video_id}:{rung}:{version}"
+
+
+def invalidate_catalog(redis: Any) -> None:
+    """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
+    try:
+        redis.delete(CATALOG_LIST)
+    except Exception:  # the cache is an optimisation; never fail a status change because of it
+        log.warning("could not invalidate the catalog cache", exc_info=True)

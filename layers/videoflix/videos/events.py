@@ -1,0 +1,46 @@
+"""Pure parsing of S3 ObjectCreated notifications as they arrive through SQS."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+
+@dataclass(frozen=True)
+class UploadedObject:
+    bucket: str
+    key: str
+    size: int | None = None
+
+
+class MalformedEvent(ValueError):
+    pass
+
+
+def parse_upload_notification(body: str) -> list[UploadedObject]:
+    """The objects an SQS message body announces; [] for S3's `s3:TestEvent`.
+
+    S3 sends keys URL-encoded with `+` for spaces (`quote_plus`), so they are decoded here.
+    """
+    try:
+        message = json.loads(body)
+    except ValueError:
+        raise MalformedEvent("message body is not JSON") from None
+    if not isinstance(message, dict):
+        raise MalformedEvent("message body is not a JSON object")
+    if message.get("Event") == "s3:TestEvent":
+        return []
+    records = message.get("Records")
+    if not isinstance(records, list):
+        raise MalformedEvent("message has no Records list")
+    objects = []
+    for record in records:
+        if not isinstance(record, dict) or not str(record.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        try:
+            bucket = record["s3"]["bucket"]["name"]
+            raw_key = record["s3"]["object"]["key"]
+        except (KeyError, TypeError):
+            raise MalformedEvent("record lacks s3.bucket.name or s3.object.key") from None
+        objects.append(UploadedObject(bucket, unquote_plus(raw_key), record["s3"]["object"].get("size")))
+    return objects

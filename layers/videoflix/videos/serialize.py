@@ -1,0 +1,36 @@
+"""JSON shapes of videos for the admin and catalog APIs."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from videoflix.db.models import Video
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite returns naive datetimes; they are stored in UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+def admin_video(video: Video, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        "id": video.id, "title": video.title, "description": video.description,
+        "category": video.category, "status": video.status, "progress": video.progress,
+        "error": video.error, "filename": video.filename, "size": video.size,
+        "content_type": video.content_type, "duration": video.duration, "width": video.width,
+        "height": video.height, "renditions": list(video.renditions or []),
+        "thumbnail_url": thumbnail_url(video.thumbnail_key) if video.thumbnail_key else None,
+        "created_at": iso(video.created_at), "updated_at": iso(video.updated_at),
+    }
+
+
+def catalog_video(video: Video, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        "id": video.id, "created_at": iso(video.created_at), "title": video.title,
+        "description": video.description,
+        "thumbnail_url": thumbnail_url(video.thumbnail_key) if video.thumbnail_key else None,
+        "category": video.category,
+    }

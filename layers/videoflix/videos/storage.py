@@ -1,0 +1,141 @@
+"""The S3 adapter: multipart uploads, presigned URLs, media objects (the only S3 code)."""
+from __future__ import annotations
+
+import functools
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from videoflix.errors import ServiceUnavailable
+from videoflix.settings import Settings
+
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".jpg": "image/jpeg"}
+# Segments and posters never change under a name; playlists may be rewritten on a re-transcode.
+CACHE_CONTROL = {".ts": "public, max-age=31536000, immutable", ".jpg": "public, max-age=86400",
+                 ".m3u8": "no-cache"}
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    part_number: int
+    etag: str
+    size: int
+
+
+class StorageUnavailable(ServiceUnavailable):
+    default_detail = "Storage is unavailable. Try again shortly."
+
+
+def _client_errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
+class S3Storage:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @functools.cached_property
+    def _s3(self) -> Any:
+        from videoflix.aws import aws_client
+
+        return aws_client("s3", self.settings)
+
+    @functools.cached_property
+    def _signer(self) -> Any:
+        from videoflix.aws import public_s3_client
+
+        return public_s3_client(self.settings)
+
+    # -- uploads --------------------------------------------------------------------------
+    def start_multipart_upload(self, key: str, content_type: str) -> str:
+        answer = self._s3.create_multipart_upload(Bucket=self.settings.upload_bucket, Key=key,
+                                                  ContentType=content_type)
+        return answer["UploadId"]
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
+        return self._signer.generate_presigned_url("upload_part", Params={
+            "Bucket": self.settings.upload_bucket, "Key": key, "UploadId": upload_id,
+            "PartNumber": part_number}, ExpiresIn=expires_in)
+
+    def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        parts: list[UploadedPart] = []
+        marker = 0
+        while True:
+            answer = self._s3.list_parts(Bucket=self.settings.upload_bucket, Key=key, UploadId=upload_id,
+                                         PartNumberMarker=marker)
+            parts.extend(UploadedPart(p["PartNumber"], p["ETag"], p["Size"]) for p in answer.get("Parts", []))
+            if not answer.get("IsTruncated"):
+                return parts
+            marker = answer["NextPartNumberMarker"]
+
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        self._s3.complete_multipart_upload(
+            Bucket=self.settings.upload_bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]})
+
+    def abort_multipart_upload(self, key: str, upload_id: str) -> None:
+        try:
+            self._s3.abort_multipart_upload(Bucket=self.settings.upload_bucket, Key=key, UploadId=upload_id)
+        except _client_errors():
+            pass  # already completed or aborted: nothing left to clean
+
+    def object_size(self, bucket: str, key: str) -> int | None:
+        try:
+            return self._s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+        except _client_errors():
+            return None
+
+    # -- media ----------------------------------------------------------------------------
+    def download(self, bucket: str, key: str, destination: Path) -> None:
+        self._s3.download_file(bucket, key, str(destination))
+
+    def upload_media_file(self, path: Path, key: str) -> None:
+        suffix = path.suffix.lower()
+        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self._s3.upload_file(str(path), self.settings.media_bucket, key, ExtraArgs={
+            "ContentType": content_type, "CacheControl": CACHE_CONTROL.get(suffix, "no-cache")})
+
+    def read_media_text(self, key: str) -> str | None:
+        try:
+            answer = self._s3.get_object(Bucket=self.settings.media_bucket, Key=key)
+        except _client_errors() as exc:
+            if _is_missing(exc):
+                return None
+            raise StorageUnavailable() from exc
+        return answer["Body"].read().decode("utf-8")
+
+    def presign_media(self, key: str, expires_in: int) -> str:
+        return self._signer.generate_presigned_url(
+            "get_object", Params={"Bucket": self.settings.media_bucket, "Key": key}, ExpiresIn=expires_in)
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        """Delete every object under `prefix`; returns how many were deleted."""
+        deleted = 0
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
+        return deleted
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        paginator = self._s3.get_paginator("list_objects_v2")
+        return [item["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+                for item in page.get("Contents", [])]
+
+
+def _is_missing(exc: BaseException) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in {"NoSuchKey", "404", "NotFound"}
+
+
+def media_prefix(video_id: int) -> str:
+    return f"videos/{video_id}/"
+
+
+def upload_prefix(video_id: int) -> str:
+    return f"uploads/{video_id}/"

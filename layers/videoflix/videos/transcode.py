@@ -1,0 +1,183 @@
+"""The transcoding job: S3 upload event in, HLS ladder in the media bucket and a ready video out.
+
+Who works is decided by a conditional update (a lease) in the database, so duplicate
+deliveries transcode once. Output is published (status `ready`) only after every file is
+uploaded; any failure deletes the partial output.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from videoflix.db.models import Video, VideoStatus, utcnow
+from videoflix.services import Services
+from videoflix.sqs_batch import process_sqs_batch
+from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.events import UploadedObject, parse_upload_notification
+from videoflix.videos.playlist import master_variants
+from videoflix.videos.storage import S3Storage, media_prefix
+
+log = logging.getLogger("videoflix.transcoder")
+
+MAX_ATTEMPTS = 3  # equals the transcode queue's maxReceiveCount
+LEASE_MARGIN_SECONDS = 120
+TRANSCODE_SHARE = 90  # percent of progress spent in FFmpeg; the rest is uploading
+
+
+@dataclass(frozen=True)
+class Claim:
+    video_id: int
+    attempts: int
+
+
+class PermanentFailure(Exception):
+    """The input can never succeed: fail the video, do not retry the message."""
+
+
+class TranscodeJob:
+    def __init__(self, services: Services, storage: S3Storage | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.storage = storage or S3Storage(services.settings)
+
+    # -- entry --------------------------------------------------------------------------
+    def handle_batch(self, event: dict[str, Any]) -> dict:
+        return process_sqs_batch(event, self.handle_record)
+
+    def handle_record(self, record: dict[str, Any]) -> None:
+        for uploaded in parse_upload_notification(record.get("body", "")):
+            if uploaded.bucket != self.settings.upload_bucket:
+                log.warning("ignoring object in unexpected bucket %s", uploaded.bucket)
+                continue
+            self.transcode(uploaded)
+
+    # -- the state machine in the database ------------------------------------------------
+    def claim(self, key: str) -> Claim | None:
+        now = utcnow()
+        lease_until = now + timedelta(seconds=self.settings.transcode_time_budget + LEASE_MARGIN_SECONDS)
+        with self.services.db.session() as session:
+            video_id = session.scalars(select(Video.id).where(Video.source_key == key)).first()
+            if video_id is None:
+                log.warning("no video for uploaded key %r; dropping the event", key)
+                return None
+            claimable = or_(Video.status.in_([VideoStatus.AWAITING_UPLOAD, VideoStatus.UPLOADED]),
+                            and_(Video.status == VideoStatus.PROCESSING, Video.lease_expires_at < now))
+            won = session.execute(update(Video).where(Video.id == video_id, claimable).values(
+                status=VideoStatus.PROCESSING, lease_expires_at=lease_until, attempts=Video.attempts + 1,
+                progress=0, error=None, upload_id=None)).rowcount
+            if not won:
+                log.info("video %s is already being processed or done; duplicate event ignored", video_id)
+                return None
+            attempts = session.scalar(select(Video.attempts).where(Video.id == video_id))
+        invalidate_catalog(self.services.redis)
+        return Claim(video_id, attempts)
+
+    def _set(self, video_id: int, only_if_processing: bool = True, **values: Any) -> bool:
+        with self.services.db.session() as session:
+            condition = [Video.id == video_id]
+            if only_if_processing:
+                condition.append(Video.status == VideoStatus.PROCESSING)
+            return bool(session.execute(update(Video).where(*condition).values(**values)).rowcount)
+
+    def report_progress(self, video_id: int, percent: int) -> None:
+        self._set(video_id, progress=max(0, min(99, int(percent))))
+
+    def fail(self, video_id: int, reason: str) -> None:
+        self._set(video_id, status=VideoStatus.FAILED, error=reason, lease_expires_at=None, progress=0)
+        invalidate_catalog(self.services.redis)
+        log.error("video %s failed: %s", video_id, reason)
+
+    def release_for_retry(self, video_id: int, reason: str) -> None:
+        self._set(video_id, status=VideoStatus.UPLOADED, error=f"Retrying after: {reason}",
+                  lease_expires_at=None, progress=0)
+
+    # -- the work -------------------------------------------------------------------------
+    def transcode(self, uploaded: UploadedObject) -> None:
+        claim = self.claim(uploaded.key)
+        if claim is None:
+            return
+        prefix = media_prefix(claim.video_id)
+        try:
+            self._produce(claim.video_id, uploaded)
+        except PermanentFailure as exc:
+            self._clean_output(prefix)
+            self.fail(claim.video_id, str(exc))
+        except Exception as exc:
+            self._clean_output(prefix)
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            if claim.attempts >= MAX_ATTEMPTS:
+                self.fail(claim.video_id, f"Transcoding failed {claim.attempts} times; last error: {reason}. "
+                                          "Check the file and use retry.")
+            else:
+                self.release_for_retry(claim.video_id, reason)
+            raise  # the message is retried by SQS, and lands in the dead-letter queue in the end
+
+    def _clean_output(self, prefix: str) -> None:
+        try:
+            self.storage.delete_prefix(self.settings.media_bucket, prefix)
+        except Exception:
+            # The sweeper (and a retry, which rewrites the prefix) will clean what is left.
+            log.exception("could not delete partial output %s", prefix)
+
+    def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
+        from videoflix.media.ffmpeg import TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
+        from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
+        from videoflix.media.probe import MediaRejected, probe_media
+
+        started = time.monotonic()
+        budget = self.settings.transcode_time_budget
+        with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work:
+            source = Path(work) / ("source" + Path(uploaded.key).suffix.lower()[:8])
+            output = Path(work) / "out"
+            output.mkdir()
+            self.storage.download(uploaded.bucket, uploaded.key, source)
+            try:
+                probe = probe_media(str(source), max_duration=self.settings.max_video_duration)
+            except MediaRejected as exc:
+                raise PermanentFailure(exc.reason) from None
+            ffmpeg = ffmpeg_executable()
+            ladder = build_ladder_command(ffmpeg, str(source), probe, str(output),
+                                          LadderSettings(preset=self.settings.ffmpeg_preset))
+            try:
+                run_ffmpeg(ladder, duration=probe.duration, time_budget=budget,
+                           on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
+                thumbnail = output / "thumbnail.jpg"
+                run_ffmpeg(build_thumbnail_command(ffmpeg, str(source), probe, str(thumbnail)),
+                           duration=1.0, on_progress=None,
+                           time_budget=max(10.0, budget - (time.monotonic() - started)))
+            except TimeBudgetExceeded:
+                raise PermanentFailure(
+                    f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
+                    "file, or raise TRANSCODE_TIME_BUDGET.") from None
+            renditions = master_variants((output / "master.m3u8").read_text())
+            self._publish(video_id, output, media_prefix(video_id))
+        if not self._set(video_id, status=VideoStatus.READY, progress=100, error=None, lease_expires_at=None,
+                         duration=probe.duration, width=probe.display_width, height=probe.display_height,
+                         renditions=renditions, thumbnail_key=f"{media_prefix(video_id)}thumbnail.jpg",
+                         ready_at=utcnow()):
+            # Deleted (or taken over) while we worked: our output belongs to nobody.
+            self._clean_output(media_prefix(video_id))
+            log.warning("video %s vanished or changed state during transcoding; output removed", video_id)
+            return
+        invalidate_catalog(self.services.redis)
+        log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
+
+    def _publish(self, video_id: int, output: Path, prefix: str) -> None:
+        """Upload segments first and playlists last, so a reader never sees a playlist early."""
+        files = sorted((p for p in output.rglob("*") if p.is_file()),
+                       key=lambda p: (p.suffix == ".m3u8", p.name == "master.m3u8", str(p)))
+        for index, path in enumerate(files, start=1):
+            self.storage.upload_media_file(path, prefix + path.relative_to(output).as_posix())
+            if index % 10 == 0 or index == len(files):
+                self.report_progress(video_id, TRANSCODE_SHARE + (99 - TRANSCODE_SHARE) * index // len(files))
+
+
+def transcode_batch(event: dict[str, Any], services: Services) -> dict:
+    return TranscodeJob(services).handle_batch(event)

@@ -1,0 +1,1 @@
+"""HTTP conventions shared by the Chalice apps, written without importing Chalice."""

@@ -1,0 +1,136 @@
+"""The HTTP conventions every Videoflix API follows, applied to a Chalice app.
+
+The app object and its Response class are passed in, so this module never imports
+Chalice (the layer stays framework-free). It gives each app:
+- routes whose domain errors become JSON answers through `error_response` (one table);
+- preflight answers, CORS for the allowed origins with credentials, CSRF refusal of
+  cross-site writes, a body size limit before parsing, security headers;
+- JSON instead of Chalice's own error shape (405, 415, 500).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Callable
+
+from videoflix.errors import VideoflixError
+from videoflix.settings import Settings
+from videoflix.web.cookies import parse_cookie_header
+from videoflix.web.cors import cors_headers, is_cross_site_write, preflight_headers
+from videoflix.web.requests import parse_json_object
+from videoflix.web.responses import INTERNAL_ERROR, ApiResponse, detail, error_response
+
+log = logging.getLogger("videoflix.web")
+
+_STATUS_TEXT = {405: "Method not allowed.", 415: "Unsupported media type.", 400: "Bad request.",
+                500: INTERNAL_ERROR}
+
+
+class ApiConventions:
+    def __init__(self, app: Any, response_class: type, settings: Callable[[], Settings]) -> None:
+        self.app = app
+        self._response_class = response_class
+        self._settings = settings
+        app.register_middleware(self._http_middleware, "http")
+
+    # -- routes -----------------------------------------------------------------------
+    def route(self, path: str, methods: list[str]) -> Callable:
+        """Register a view; its ApiResponse or domain error is turned into a response."""
+        def decorator(view: Callable[..., ApiResponse]) -> Callable:
+            @functools.wraps(view)
+            def run_view(**kwargs: str) -> Any:
+                try:
+                    result = view(**kwargs)
+                except VideoflixError as exc:
+                    result = error_response(exc)
+                except Exception:
+                    log.exception("unhandled error in %s", view.__name__)
+                    result = detail(500, INTERNAL_ERROR)
+                return self.to_native(result)
+
+            self.app.route(path, methods=methods)(run_view)
+            return view
+        return decorator
+
+    def to_native(self, response: ApiResponse) -> Any:
+        headers: dict[str, Any] = {"Content-Type": response.content_type, **response.headers}
+        if response.cookies:
+            headers["Set-Cookie"] = list(response.cookies)
+        return self._response_class(body=response.encoded_body(), status_code=response.status,
+                                    headers=headers)
+
+    # -- request access -----------------------------------------------------------------
+    @property
+    def request(self) -> Any:
+        return self.app.current_request
+
+    def json_body(self) -> dict[str, Any]:
+        return parse_json_object(self.request.raw_body, max_bytes=self._settings().max_body_bytes)
+
+    def cookies(self) -> dict[str, str]:
+        return parse_cookie_header(self.request.headers.get("cookie"))
+
+    def bearer_token(self) -> str | None:
+        header = self.request.headers.get("authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return token.strip() or None
+
+    def access_token(self) -> str | None:
+        """The access JWT from `Authorization: Bearer` (CLI) or the access_token cookie (browser)."""
+        return self.bearer_token() or self.cookies().get("access_token") or None
+
+    def public_base_url(self) -> str:
+        """The API's own base URL, from settings, else as API Gateway received the request."""
+        configured = self._settings().api_base_url
+        if configured:
+            return configured.rstrip("/")
+        context = self.request.context or {}
+        return f"https://{context.get('domainName', 'localhost')}/{context.get('stage', '')}".rstrip("/")
+
+    def client_ip(self) -> str:
+        """The caller's address as API Gateway saw it (never a spoofable header)."""
+        context = self.request.context or {}
+        return (context.get("identity") or {}).get("sourceIp") or "unknown"
+
+    # -- middleware ---------------------------------------------------------------------
+    def _http_middleware(self, request: Any, get_response: Callable) -> Any:
+        settings = self._settings()
+        origin = request.headers.get("origin")
+        allowed = settings.cors_allowed_origins
+        if request.method == "OPTIONS":
+            response = self.to_native(ApiResponse(200, {"detail": "ok"},
+                                                  headers=preflight_headers(origin, allowed)))
+        elif is_cross_site_write(request.method, origin, allowed):
+            response = self.to_native(detail(403, "Cross-site request refused: origin not allowed."))
+        elif len(request.raw_body or b"") > settings.max_body_bytes:
+            response = self.to_native(detail(413, "The request body is too large."))
+        else:
+            response = get_response(request)
+            self._replace_framework_error(response)
+            for name, value in cors_headers(origin, allowed).items():
+                response.headers.setdefault(name, value)
+        self._add_security_headers(response, settings)
+        return response
+
+    def _replace_framework_error(self, response: Any) -> None:
+        body = response.body
+        if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+            text = _STATUS_TEXT.get(response.status_code, body["Message"])
+            if response.status_code == 405:
+                text = f"{body['Message']}."
+            response.body = {"detail": text}
+            response.headers["Content-Type"] = "application/json"
+        elif response.status_code >= 500 and not isinstance(body, (dict, list)) and \
+                "json" not in response.headers.get("Content-Type", ""):
+            # A traceback (debug mode) must never reach a client.
+            response.body = {"detail": INTERNAL_ERROR}
+            response.headers["Content-Type"] = "application/json"
+
+    @staticmethod
+    def _add_security_headers(response: Any, settings: Settings) -> None:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if not settings.is_dev:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"

@@ -1,0 +1,109 @@
+"""The dev stack (`videoflix dev`, what `make dev` runs) started as a real process on free ports."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ADMIN_EMAIL = "admin@videoflix.local"
+ADMIN_PASSWORD = "e2e-admin-password"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _e2e_database_url(base_dir: Path) -> str:
+    """A database of its own on the test PostgreSQL when configured, else SQLite."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base:
+        return f"sqlite:///{base_dir}/e2e.sqlite3"
+    from sqlalchemy import create_engine, text
+
+    from videoflix.db.session import normalize_database_url
+
+    admin = create_engine(normalize_database_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS videoflix_e2e WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE videoflix_e2e"))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/videoflix_e2e"
+
+
+def _e2e_redis_url() -> str:
+    base = os.environ.get("TEST_REDIS_URL", "")
+    if not base:
+        return ""
+    import redis
+
+    url = base.rsplit("/", 1)[0] + "/14"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@dataclass
+class DevStack:
+    api: str
+    process: subprocess.Popen
+    log_path: Path
+    environ: dict
+
+    def url(self, path: str) -> str:
+        return self.api + path
+
+    def emails(self) -> list[dict]:
+        return requests.get(self.url("/dev/emails"), timeout=10).json()
+
+    def wait_for_email(self, to: str, subject: str, timeout: float = 20) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.emails() if to in m["to"] and m["subject"] == subject]
+            if found:
+                return found[-1]
+            time.sleep(0.3)
+        raise AssertionError(f"no {subject!r} email to {to} within {timeout}s; log: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text()[-3000:]
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("devstack")
+    port = _free_port()
+    environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": _e2e_database_url(folder),
+               "REDIS_URL": _e2e_redis_url(), "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
+               "BCRYPT_ROUNDS": "4", "AWS_ENDPOINT_URL": "", "PYTHONUNBUFFERED": "1"}
+    log_path = folder / "dev-stack.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "videoflix.cli.main", "dev", "--port", str(port)],
+                                   cwd=folder, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    stack = DevStack(f"http://127.0.0.1:{port}", process, log_path, environ)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the dev stack exited early:\n{stack.log_tail()}")
+        try:
+            if requests.get(stack.url("/api/health/"), timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the dev stack did not become healthy:\n{stack.log_tail()}")
+        time.sleep(0.3)
+    yield stack
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()

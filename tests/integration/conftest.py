@@ -1,0 +1,179 @@
+"""Integration fixtures: moto over real HTTP, PostgreSQL and Redis when configured, the gateway."""
+from __future__ import annotations
+
+import os
+import re
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from tests.support.api_client import ApiClient
+from videoflix.aws import aws_client, clear_client_cache, queue_url
+from videoflix.bootstrap import bootstrap_aws
+from videoflix.db.migrate import upgrade_database
+from videoflix.db.models import Base
+from videoflix.db.session import Database
+from videoflix.dev.emails import moto_sent_emails
+from videoflix.dev.gateway import LocalApiGateway
+from videoflix.dev.pump import QueueBinding, QueuePump
+from videoflix.functions import API_FUNCTIONS, load_handler
+from videoflix.services import Services, use_services
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """One moto server for the session; each test starts from a reset, bootstrapped state."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db')}/videoflix.sqlite3"
+    if TEST_DATABASE_URL:
+        # Start from an empty schema so the migrations themselves are exercised.
+        engine = Database.from_url(url).engine
+        with engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def settings(make_settings, moto_endpoint, database_url):
+    return make_settings(database_url=database_url, redis_url=TEST_REDIS_URL,
+                         aws_endpoint_url=moto_endpoint, api_base_url="http://testserver")
+
+
+@pytest.fixture
+def aws(settings, moto_endpoint):
+    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request).close()
+    clear_client_cache()
+    return bootstrap_aws(settings)
+
+
+@pytest.fixture
+def services(settings, aws):
+    services = Services.from_settings(settings)
+    with services.db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            for table in Base.metadata.sorted_tables:
+                connection.execute(text(f"ALTER SEQUENCE IF EXISTS {table.name}_id_seq RESTART WITH 1"))
+    services.redis.flushdb()
+    use_services(services)
+    yield services
+    use_services(None)
+
+
+@pytest.fixture
+def gateway(services):
+    return LocalApiGateway([load_handler(name) for name in API_FUNCTIONS],
+                           cors_origins=services.settings.cors_allowed_origins)
+
+
+@pytest.fixture
+def client(gateway):
+    return ApiClient(gateway)
+
+
+@pytest.fixture
+def make_client(gateway):
+    def build(**kwargs) -> ApiClient:
+        return ApiClient(gateway, **kwargs)
+    return build
+
+
+def _binding(settings, queue_name: str, handler) -> QueueBinding:
+    sqs = aws_client("sqs", settings)
+    url = queue_url(settings, queue_name)
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return QueueBinding(url, arn, handler, visibility_timeout=30, retry_delay=0)
+
+
+@dataclass
+class Mailbox:
+    """Delivers queued mail jobs through the mailer function and reads what SES sent."""
+
+    pump: QueuePump
+    binding: QueueBinding
+    region: str
+
+    def deliver(self) -> list[dict[str, Any]]:
+        self.pump.drain(self.binding)
+        return self.emails()
+
+    def emails(self) -> list[dict[str, Any]]:
+        return moto_sent_emails(self.region)
+
+    def last_to(self, address: str) -> dict[str, Any]:
+        matching = [m for m in self.deliver() if address in m["to"]]
+        assert matching, f"no email was sent to {address}"
+        return matching[-1]
+
+    @staticmethod
+    def link_params(email: dict[str, Any]) -> tuple[str, str, str]:
+        """(page, uid, token) of the first Videoflix link in the email's text."""
+        match = re.search(r"https?://\S+/pages/auth/(\w+\.html)\?uid=([\w-]+)&token=([\w-]+)", email["text"])
+        assert match, f"no link in {email['text']!r}"
+        return match.group(1), match.group(2), match.group(3)
+
+
+@pytest.fixture
+def mail_binding(services):
+    return _binding(services.settings, services.settings.mail_queue_name, load_handler("mailer"))
+
+
+@pytest.fixture
+def mailbox(services, mail_binding):
+    sqs = aws_client("sqs", services.settings)
+    return Mailbox(QueuePump(sqs, [mail_binding], services.settings.aws_region), mail_binding,
+                   services.settings.aws_region)
+
+
+@pytest.fixture
+def register_user(client, mailbox):
+    """Register, activate through the emailed link, and return (email, password)."""
+    def create(email: str = "viewer@example.com", password: str = "correct-horse-9") -> tuple[str, str]:
+        answer = client.post("/api/register/", {"email": email, "password": password,
+                                                "confirmed_password": password})
+        assert answer.status == 201, answer.text
+        _, uid, token = mailbox.link_params(mailbox.last_to(email.strip().lower()))
+        assert client.get(f"/api/activate/{uid}/{token}/").status == 200
+        return email, password
+    return create
+
+
+@pytest.fixture
+def logged_in_client(make_client, register_user):
+    def login(email: str = "viewer@example.com", password: str = "correct-horse-9") -> ApiClient:
+        register_user(email, password)
+        user_client = make_client()
+        answer = user_client.post("/api/login/", {"email": email, "password": password})
+        assert answer.status == 200, answer.text
+        return user_client
+    return login
+
+
+@pytest.fixture
+def staff_client(services, make_client):
+    from videoflix.auth.service import create_user
+
+    create_user(services, "admin@example.com", "admin-password-1", staff=True)
+    admin = make_client()
+    assert admin.post("/api/login/", {"email": "admin@example.com", "password": "admin-password-1"}).status == 200
+    return admin
