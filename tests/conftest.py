@@ -1,6 +1,7 @@
 """Fixtures shared by every test layer."""
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -10,6 +11,8 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "tes
                    "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
                    "AWS_DEFAULT_REGION": "eu-central-1"})
 os.environ.pop("AWS_PROFILE", None)
+# The embedded moto server logs every request; failures are easier to read without them.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 from videoflix.settings import Settings  # noqa: E402
 

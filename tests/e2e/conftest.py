@@ -31,12 +31,14 @@ def _e2e_database_url(base_dir: Path) -> str:
 
     from videoflix.db.session import normalize_database_url
 
+    # Named after the test database, so parallel checkouts with their own databases never meet.
+    name = base.rsplit("/", 1)[1].split("?", 1)[0] + "_e2e"
     admin = create_engine(normalize_database_url(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS videoflix_e2e WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE videoflix_e2e"))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return base.rsplit("/", 1)[0] + "/videoflix_e2e"
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 def _e2e_redis_url() -> str:
@@ -45,7 +47,8 @@ def _e2e_redis_url() -> str:
         return ""
     import redis
 
-    url = base.rsplit("/", 1)[0] + "/14"
+    # The database just below the integration tests' one (15 -> 14), flushed per session.
+    url = base.rsplit("/", 1)[0] + "/" + str(int(base.rsplit("/", 1)[1]) - 1)
     redis.Redis.from_url(url).flushdb()
     return url
 
@@ -76,12 +79,11 @@ class DevStack:
         return self.log_path.read_text()[-3000:]
 
 
-@pytest.fixture(scope="session")
-def dev_stack(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("devstack")
+def start_stack(folder: Path, database_url: str, redis_url: str):
+    """Run `videoflix dev` (what `make dev` runs) on a free port; yields once it is healthy."""
     port = _free_port()
-    environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": _e2e_database_url(folder),
-               "REDIS_URL": _e2e_redis_url(), "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
+               "REDIS_URL": redis_url, "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
                "BCRYPT_ROUNDS": "4", "AWS_ENDPOINT_URL": "", "PYTHONUNBUFFERED": "1"}
     log_path = folder / "dev-stack.log"
     with open(log_path, "w") as log:
@@ -101,9 +103,25 @@ def dev_stack(tmp_path_factory):
             process.kill()
             raise RuntimeError(f"the dev stack did not become healthy:\n{stack.log_tail()}")
         time.sleep(0.3)
-    yield stack
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield stack
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory):
+    """The stack on the test PostgreSQL and Redis when configured (as CI does), else embedded."""
+    folder = tmp_path_factory.mktemp("devstack")
+    yield from start_stack(folder, _e2e_database_url(folder), _e2e_redis_url())
+
+
+@pytest.fixture(scope="session")
+def embedded_dev_stack(tmp_path_factory):
+    """The stack exactly as `make dev` runs it on a fresh machine: moto, SQLite, in-process Redis."""
+    folder = tmp_path_factory.mktemp("embedded")
+    yield from start_stack(folder, "", "")

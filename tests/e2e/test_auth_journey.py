@@ -48,3 +48,29 @@ def test_account_journey_over_http(dev_stack):
     stolen = requests.post(dev_stack.url("/api/token/refresh/"), cookies={"refresh_token": old_refresh},
                            headers={"Origin": ORIGIN}, timeout=10)
     assert stolen.status_code == 401 and "detail" in stolen.json()
+
+
+def test_embedded_default_stack_serves_the_journey(embedded_dev_stack):
+    """No DATABASE_URL, REDIS_URL or AWS endpoint: SQLite, in-process Redis and moto."""
+    stack = embedded_dev_stack
+    health = requests.get(stack.url("/api/health"), timeout=10).json()
+    assert health["status"] == "ok" and health["database"]["status"] == "ok"
+    assert health["aws_endpoint"].startswith("http://127.0.0.1:")
+    assert stack.log_path.parent.joinpath(".dev", "videoflix.sqlite3").exists()
+    browser = requests.Session()
+    browser.headers.update({"Origin": ORIGIN})
+    email = "embedded@example.com"
+    assert browser.post(stack.url("/api/register/"), json={
+        "email": email, "password": "embedded-pass-1", "confirmed_password": "embedded-pass-1"}).status_code == 201
+    assert browser.post(stack.url("/api/password_reset/"), json={"email": "ghost@example.com"}).status_code == 200
+    mail = stack.wait_for_email(email, "Confirm your email")
+    assert set(mail) == {"to", "subject", "text", "html", "sent_at"}
+    emails = stack.emails()
+    assert [m["sent_at"] for m in emails] == sorted(m["sent_at"] for m in emails)  # oldest first
+    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", mail["text"]).groups()
+    assert browser.get(stack.url(f"/api/activate/{uid}/{token}")).status_code == 200
+    assert browser.post(stack.url("/api/login"), json={"email": email, "password": "embedded-pass-1"}).status_code == 200
+    admin = requests.post(stack.url("/api/login/"), json={"email": "admin@videoflix.local",
+                                                         "password": "e2e-admin-password"}, timeout=10)
+    assert admin.status_code == 200  # the staff user from ADMIN_EMAIL / ADMIN_PASSWORD
+    assert requests.get(stack.url("/nothing"), timeout=10).json() == {"detail": "Not found."}

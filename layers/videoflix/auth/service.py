@@ -115,10 +115,13 @@ def _remaining(claims: dict[str, Any]) -> int:
 
 
 def logout(services: Services, refresh_token: str) -> None:
+    """Revoke the login family of `refresh_token`; a used or revoked token is refused (401)."""
     claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, services.settings)
     registry = _registry(services)
-    registry.revoke(claims["jti"], _remaining(claims))
-    registry.revoke_family(claims["fam"], _remaining(claims))
+    ttl = _remaining(claims)
+    if registry.is_family_revoked(claims["fam"]) or not registry.consume(claims["jti"], ttl):
+        raise AuthenticationFailed("Refresh token has been revoked.")
+    registry.revoke_family(claims["fam"], ttl)
 
 
 def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
