@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.api_client import ApiClient
-from videoflix.aws import aws_client, clear_client_cache, queue_url
+from videoflix.aws import aws_client, queue_url
 from videoflix.bootstrap import bootstrap_aws
 from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import Base
@@ -61,7 +61,8 @@ def settings(make_settings, moto_endpoint, database_url):
 def aws(settings, moto_endpoint):
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(request).close()
-    clear_client_cache()
+    # Clients and queue URLs stay valid across a reset (same endpoint, same names); building
+    # clients anew is most of a test's set-up time.
     return bootstrap_aws(settings)
 
 
