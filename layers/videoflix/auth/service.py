@@ -52,17 +52,23 @@ def _find_user(session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == email)).first()
 
 
+def _check_new_password(password: str, confirmation: str, email: str, password_field: str,
+                        confirmation_field: str) -> None:
+    """Field errors for a chosen password and its confirmation, named as the request names them."""
+    problems: dict[str, list[str]] = {}
+    issues = password_problems(password, email)
+    if issues:
+        problems[password_field] = issues
+    if password != confirmation:
+        problems[confirmation_field] = ["Passwords do not match."]
+    if problems:
+        raise FieldErrors(problems)
+
+
 def register(services: Services, email: str, password: str, confirmed_password: str) -> str:
     """Create an inactive account and queue its activation email; answers alike for taken emails."""
     email = _clean_email(email)
-    problems: dict[str, list[str]] = {}
-    password_issues = password_problems(password, email)
-    if password_issues:
-        problems["password"] = password_issues
-    if password != confirmed_password:
-        problems["confirmed_password"] = ["Passwords do not match."]
-    if problems:
-        raise FieldErrors(problems)
+    _check_new_password(password, confirmed_password, email, "password", "confirmed_password")
     # Hash before looking the user up, so new and existing addresses cost the same time.
     password_hash = hash_password(password, services.settings.bcrypt_rounds)
     with services.db.session() as session:
@@ -161,14 +167,7 @@ def confirm_password_reset(services: Services, uidb64: str, token: str, new_pass
         if user is None or not check_account_token(user, token, PASSWORD_RESET, settings.secret_key,
                                                     settings.account_token_max_age):
             raise InvalidInput(INVALID_LINK)
-        problems: dict[str, list[str]] = {}
-        issues = password_problems(new_password, user.email)
-        if issues:
-            problems["new_password"] = issues
-        if new_password != confirm_password:
-            problems["confirm_password"] = ["Passwords do not match."]
-        if problems:
-            raise FieldErrors(problems)
+        _check_new_password(new_password, confirm_password, user.email, "new_password", "confirm_password")
         # The new hash changes the token fingerprint: every earlier refresh token stops working.
         user.password_hash = hash_password(new_password, settings.bcrypt_rounds)
 
