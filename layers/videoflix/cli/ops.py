@@ -1,7 +1,6 @@
 """Operator commands: dev stack, migrations, provisioning, users, local invocation."""
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from typing import Any
@@ -20,16 +19,6 @@ def _settings():
         return load_settings(process_environment(DOTENV))
     except SettingsError as exc:
         raise CommandFailed(f"{exc} (check your environment or .env)") from None
-
-
-def _read_password(prompt: str, env_name: str | None = None) -> str:
-    import os
-
-    if env_name and os.environ.get(env_name):
-        return os.environ[env_name]
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    return getpass.getpass(prompt)
 
 
 def cmd_dev(args) -> int:
@@ -61,11 +50,12 @@ def cmd_bootstrap(args) -> int:
 
 def cmd_users_create(args) -> int:
     from videoflix.auth.service import create_user
+    from videoflix.cli.config import read_password
     from videoflix.errors import FieldErrors
     from videoflix.services import Services
 
     settings = _settings()
-    password = _read_password(f"Password for {args.email}: ", "VIDEOFLIX_PASSWORD")
+    password = read_password(f"Password for {args.email}: ")
     try:
         user = create_user(Services.from_settings(settings), args.email, password, staff=args.staff)
     except FieldErrors as exc:
