@@ -16,7 +16,7 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 from videoflix.settings import Settings  # noqa: E402
 
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-every-hmac-0123456789abcdef"
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from videoflix.settings import Settings
 
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".jpg": "image/jpeg"}
 # Segments and posters never change under a name; playlists may be rewritten on a re-transcode.
-CACHE_CONTROL = {".ts": "public, max-age=31536000, immutable", ".jpg": "public, max-age=86400",
+# `private`: the media is for signed-in viewers, so shared caches must not keep a copy.
+CACHE_CONTROL = {".ts": "private, max-age=31536000, immutable", ".jpg": "private, max-age=86400",
                  ".m3u8": "no-cache"}
 
 

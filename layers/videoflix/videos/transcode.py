@@ -127,12 +127,20 @@ class TranscodeJob:
             log.exception("could not delete partial output %s", prefix)
 
     def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
-        from videoflix.media.ffmpeg import TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
+        from videoflix.media.ffmpeg import FFmpegFailed, TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
         from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
         from videoflix.media.probe import MediaRejected, probe_media
 
         started = time.monotonic()
         budget = self.settings.transcode_time_budget
+
+        def time_left() -> float:
+            """The budget covers the whole job (download included): it must end before Lambda's timeout."""
+            left = budget - (time.monotonic() - started)
+            if left <= 0:
+                raise TimeBudgetExceeded("the time budget was spent before FFmpeg could start")
+            return left
+
         with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work:
             source = Path(work) / ("source" + Path(uploaded.key).suffix.lower()[:8])
             output = Path(work) / "out"
@@ -145,23 +153,27 @@ class TranscodeJob:
             ffmpeg = ffmpeg_executable()
             ladder = build_ladder_command(ffmpeg, str(source), probe, str(output),
                                           LadderSettings(preset=self.settings.ffmpeg_preset))
+            thumbnail = output / "thumbnail.jpg"
             try:
-                run_ffmpeg(ladder, duration=probe.duration, time_budget=budget,
+                run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
                            on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
-                thumbnail = output / "thumbnail.jpg"
-                run_ffmpeg(build_thumbnail_command(ffmpeg, str(source), probe, str(thumbnail)),
-                           duration=1.0, on_progress=None,
-                           time_budget=max(10.0, budget - (time.monotonic() - started)))
+                try:
+                    run_ffmpeg(build_thumbnail_command(ffmpeg, str(source), probe, str(thumbnail)),
+                               duration=1.0, on_progress=None, time_budget=time_left())
+                except FFmpegFailed:
+                    # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
+                    log.warning("video %s: no thumbnail", video_id, exc_info=True)
+                    thumbnail.unlink(missing_ok=True)
             except TimeBudgetExceeded:
                 raise PermanentFailure(
                     f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
                     "file, or raise TRANSCODE_TIME_BUDGET.") from None
             renditions = master_variants((output / "master.m3u8").read_text())
+            thumbnail_key = f"{media_prefix(video_id)}thumbnail.jpg" if thumbnail.is_file() else None
             self._publish(video_id, output, media_prefix(video_id))
         if not self._set(video_id, status=VideoStatus.READY, progress=100, error=None, lease_expires_at=None,
                          duration=probe.duration, width=probe.display_width, height=probe.display_height,
-                         renditions=renditions, thumbnail_key=f"{media_prefix(video_id)}thumbnail.jpg",
-                         ready_at=utcnow()):
+                         renditions=renditions, thumbnail_key=thumbnail_key, ready_at=utcnow()):
             # Deleted (or taken over) while we worked: our output belongs to nobody.
             self._clean_output(media_prefix(video_id))
             log.warning("video %s vanished or changed state during transcoding; output removed", video_id)

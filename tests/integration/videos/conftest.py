@@ -13,6 +13,12 @@ from videoflix.dev.pump import QueuePump
 from videoflix.functions import load_handler
 
 
+@pytest.fixture
+def settings(settings):
+    """The fastest x264 preset: these tests check the pipeline, not picture quality."""
+    return settings.with_overrides(ffmpeg_preset="ultrafast")
+
+
 @pytest.fixture(scope="session")
 def clip_factory(tmp_path_factory):
     """Generated clips, cached per shape for the session (FFmpeg test sources with audio)."""
@@ -29,6 +35,30 @@ def clip_factory(tmp_path_factory):
             made[shape] = path
         return made[shape]
     return make
+
+
+def remux(source: Path, target: Path, *input_options: str) -> Path:
+    """Copy a clip into a new file, e.g. with `-display_rotation 90` as a phone would tag it."""
+    from videoflix.media.ffmpeg import ffmpeg_executable, run_ffmpeg
+
+    run_ffmpeg([ffmpeg_executable(), "-hide_banner", "-loglevel", "error", "-nostdin", *input_options,
+                "-i", str(source), "-c", "copy", "-y", str(target)], duration=1, time_budget=60, on_progress=None)
+    return target
+
+
+@pytest.fixture
+def ffmpeg_runs(monkeypatch):
+    """Records every FFmpeg argument list the transcoder runs (and still runs it)."""
+    import videoflix.media.ffmpeg as ffmpeg
+
+    runs: list[list[str]] = []
+    real_run = ffmpeg.run_ffmpeg
+
+    def recording_run(args, *rest, **options):
+        runs.append(list(args))
+        return real_run(args, *rest, **options)
+    monkeypatch.setattr(ffmpeg, "run_ffmpeg", recording_run)
+    return runs
 
 
 @pytest.fixture
@@ -76,6 +106,17 @@ def upload_video(staff_client):
             assert answer.status == 200, answer.text
         return body
     return upload
+
+
+def completed_upload_message(messages: list[dict]) -> dict:
+    """The CompleteMultipartUpload notification among the queued ones.
+
+    moto 5 also sends `ObjectCreated:Put` for a completed multipart upload (real S3 does not);
+    the transcoder's claim makes that extra delivery harmless, and tests pick the real one.
+    """
+    [message] = [m for m in messages
+                 if m.get("Records") and m["Records"][0]["eventName"] == "ObjectCreated:CompleteMultipartUpload"]
+    return message
 
 
 @pytest.fixture

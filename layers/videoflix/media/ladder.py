@@ -1,0 +1,192 @@
+"""The HLS ladder as FFmpeg argument lists: pure functions of the probe result, no I/O.
+
+One FFmpeg process decodes the source once and `split`s it into the rungs, so every rung
+gets the same frames and, with a fixed GOP and no scene-cut keyframes, keyframes at the
+same instants: players can switch rungs at any segment boundary.
+
+Rung rule: a rung is the source scaled down to fit the rung's 16:9 box (854x480,
+1280x720, 1920x1080), the box turned upright for a portrait source, so a rung's name
+is its shorter side. A rung whose box would enlarge the source is skipped; a source
+smaller than the 480p box gets a single "480p" rung at its own size.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+
+from videoflix.media.probe import MediaProbe
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    lines: int  # the shorter side of the rung's 16:9 box
+    video_kbps: int  # target bitrate
+    max_video_kbps: int  # VBV cap: the peak a player has to sustain
+    buffer_kbits: int
+    audio_kbps: int
+
+    @property
+    def box(self) -> tuple[int, int]:
+        return round(self.lines * 16 / 9 / 2) * 2, self.lines
+
+
+# The ladder: the only place bitrates live.
+RUNGS = (
+    Rung("480p", 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96),
+    Rung("720p", 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128),
+    Rung("1080p", 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160),
+)
+# Frame rates encoders and players know; a source's measured rate snaps to the nearest.
+COMMON_FRAME_RATES = tuple(Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "50",
+                                                 "60000/1001", "60"))
+SEGMENT_PATTERN = "segment_%05d.ts"  # names must match playlist.SEGMENT_NAME
+RUNG_PLAYLIST = "index.m3u8"
+MASTER_PLAYLIST = "master.m3u8"
+THUMBNAIL_BOX = (1280, 720)
+THUMBNAIL_POSITION = 0.10  # share of the duration where the poster frame is taken
+
+
+@dataclass(frozen=True)
+class LadderSettings:
+    preset: str = "veryfast"
+    segment_seconds: int = 6  # a multiple of keyframe_seconds, so segments start on keyframes
+    keyframe_seconds: int = 2
+    max_frame_rate: int = 60
+    default_frame_rate: Fraction = Fraction(30)  # when the source does not say
+    audio_sample_rate: int = 48000
+
+
+MIN_BITRATE_SHARE = Fraction(1, 4)
+
+
+@dataclass(frozen=True)
+class PlannedRung:
+    rung: Rung
+    width: int
+    height: int
+
+    @property
+    def name(self) -> str:
+        return self.rung.name
+
+    @property
+    def bitrate_share(self) -> Fraction:
+        """Fewer pixels than the rung's box (a small or very wide source) need fewer bits."""
+        box_width, box_height = self.rung.box
+        return max(MIN_BITRATE_SHARE, min(Fraction(1), Fraction(self.width * self.height, box_width * box_height)))
+
+    def kbps(self, rung_value: int) -> int:
+        return round(rung_value * self.bitrate_share)
+
+
+def plan_ladder(probe: MediaProbe) -> list[PlannedRung]:
+    """The rungs to produce for a source, smallest first, with their exact (even) sizes."""
+    width, height = probe.display_width, probe.display_height
+    planned = []
+    for rung in RUNGS:
+        box = rung.box if width >= height else rung.box[::-1]
+        scale = min(box[0] / width, box[1] / height)
+        if scale <= 1:
+            planned.append(PlannedRung(rung, _even(width * scale, width), _even(height * scale, height)))
+    if not planned:
+        planned.append(PlannedRung(RUNGS[0], _even(width, width), _even(height, height)))
+    return planned
+
+
+def output_frame_rate(probe: MediaProbe, settings: LadderSettings) -> Fraction:
+    """A constant rate for the output: the source's (snapped to a common one), halved while too fast."""
+    rate = probe.frame_rate or settings.default_frame_rate
+    while rate > settings.max_frame_rate:
+        rate /= 2
+    nearest = min(COMMON_FRAME_RATES, key=lambda common: abs(common - rate))
+    if abs(nearest - rate) <= rate * Fraction(2, 100):
+        return nearest
+    return Fraction(max(1, round(rate)))
+
+
+def keyframe_interval(rate: Fraction, settings: LadderSettings) -> int:
+    return max(1, round(rate * settings.keyframe_seconds))
+
+
+def build_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir: str,
+                         settings: LadderSettings) -> list[str]:
+    """The FFmpeg arguments that write `<rung>/index.m3u8`, its segments and `master.m3u8`."""
+    if "%" in output_dir:
+        raise ValueError("output_dir must not contain '%': FFmpeg expands it in HLS names")
+    rungs = plan_ladder(probe)
+    rate = output_frame_rate(probe, settings)
+    gop = str(keyframe_interval(rate, settings))
+    command = [ffmpeg, *_quiet_flags(), "-progress", "pipe:1", *_safe_input(source, probe),
+               "-filter_complex", _ladder_filter(probe, rungs, rate)]
+    for index, planned in enumerate(rungs):
+        command += ["-map", f"[v{index}]"]
+        if probe.has_audio:
+            command += ["-map", f"0:{probe.audio_stream_index}"]
+    command += ["-map_metadata", "-1", "-map_chapters", "-1",  # no camera GPS or names in public files
+                "-c:v", "libx264", "-preset", settings.preset, "-profile:v", "high",
+                "-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
+    for index, planned in enumerate(rungs):
+        rung = planned.rung
+        command += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k",
+                    f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
+                    f"-bufsize:v:{index}", f"{planned.kbps(rung.buffer_kbits)}k"]
+    if probe.has_audio:
+        command += ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
+        for index, planned in enumerate(rungs):
+            command += [f"-b:a:{index}", f"{planned.rung.audio_kbps}k"]
+    command += [
+        "-f", "hls", "-hls_time", str(settings.segment_seconds), "-hls_playlist_type", "vod",
+        "-hls_flags", "independent_segments", "-hls_segment_type", "mpegts",
+        "-hls_segment_filename", os.path.join(output_dir, "%v", SEGMENT_PATTERN),
+        "-master_pl_name", MASTER_PLAYLIST,
+        "-var_stream_map", _stream_map(rungs, probe.has_audio),
+        "-y", os.path.join(output_dir, "%v", RUNG_PLAYLIST),
+    ]
+    return command
+
+
+def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbnail_path: str) -> list[str]:
+    """One JPEG frame at about 10 % of the film, fitted into 1280x720 (720x1280 if portrait)."""
+    width, height = probe.display_width, probe.display_height
+    box = THUMBNAIL_BOX if width >= height else THUMBNAIL_BOX[::-1]
+    scale = min(1, box[0] / width, box[1] / height)
+    position = f"{probe.duration * THUMBNAIL_POSITION:.3f}"
+    return [ffmpeg, *_quiet_flags(), "-ss", position, *_safe_input(source, probe),
+            "-map", f"0:{probe.video_stream_index}", "-frames:v", "1",
+            "-vf", f"scale={_even(width * scale, width)}:{_even(height * scale, height)},setsar=1",
+            "-map_metadata", "-1", "-q:v", "3", "-f", "image2", "-update", "1", "-y", thumbnail_path]
+
+
+def _quiet_flags() -> list[str]:
+    return ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
+
+
+def _safe_input(source: str, probe: MediaProbe) -> list[str]:
+    """The probed demuxer, forced, reading only local files (see probe.py for the attack)."""
+    return ["-protocol_whitelist", "file", "-f", probe.format_name, "-i", f"file:{source}"]
+
+
+def _ladder_filter(probe: MediaProbe, rungs: list[PlannedRung], rate: Fraction) -> str:
+    branches = "".join(f"[s{i}]" for i in range(len(rungs)))
+    graph = [f"[0:{probe.video_stream_index}]fps={_rate_text(rate)},format=yuv420p,split={len(rungs)}{branches}"]
+    graph += [f"[s{i}]scale={p.width}:{p.height},setsar=1[v{i}]" for i, p in enumerate(rungs)]
+    return ";".join(graph)
+
+
+def _stream_map(rungs: list[PlannedRung], has_audio: bool) -> str:
+    audio = ",a:{}" if has_audio else ""
+    return " ".join(f"v:{i}{audio.format(i)},name:{p.name}" for i, p in enumerate(rungs))
+
+
+def _rate_text(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+def _even(value: float, limit: int) -> int:
+    """The nearest even number, but never above the source's `limit` (no enlarging) nor below 2."""
+    nearest = int(value / 2 + 0.5) * 2
+    if nearest > limit:
+        nearest = limit - limit % 2
+    return max(2, nearest)

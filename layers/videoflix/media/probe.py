@@ -1,0 +1,205 @@
+"""Probing an upload with PyAV before FFmpeg may touch it.
+
+The container is recognised from the file's first bytes against an allow-list (MP4/MOV,
+Matroska/WebM) and that demuxer is then forced. Letting FFmpeg guess would accept an HLS
+playlist or a concat script renamed `.mp4`, which make it open other local files or URLs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+# The demuxer names that FFmpeg's `-f` and PyAV's `format=` accept.
+MOV = "mov"  # MP4, MOV, M4V
+MATROSKA = "matroska"  # MKV, WebM
+ALLOWED_FORMATS = (MOV, MATROSKA)
+SUPPORTED_FORMATS_TEXT = "MP4, MOV, MKV or WebM"
+
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+# Top-level boxes an ISO base media / QuickTime file may start with.
+ISO_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+FIRST_FRAME_PACKET_LIMIT = 300
+
+
+class MediaRejected(Exception):
+    """The upload can never be transcoded; `reason` tells the admin what to do about it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class MediaProbe:
+    format_name: str  # the demuxer to force: one of ALLOWED_FORMATS
+    duration: float  # seconds
+    width: int  # coded size of the video stream
+    height: int
+    video_stream_index: int
+    audio_stream_index: int | None = None
+    rotation: int = 0  # degrees from the display matrix, a multiple of 90
+    sample_aspect_ratio: Fraction = Fraction(1)
+    frame_rate: Fraction | None = None
+    video_codec: str = ""
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_stream_index is not None
+
+    @property
+    def display_width(self) -> int:
+        return self._display_size()[0]
+
+    @property
+    def display_height(self) -> int:
+        return self._display_size()[1]
+
+    def _display_size(self) -> tuple[int, int]:
+        """The size a player shows: non-square pixels stretched, then rotated (as FFmpeg autorotates)."""
+        width = round(self.width * self.sample_aspect_ratio) if self.sample_aspect_ratio > 0 else self.width
+        if self.rotation % 180 == 90:
+            return self.height, width
+        return width, self.height
+
+
+def sniff_container(head: bytes) -> str | None:
+    """The allowed demuxer that fits a file's first bytes, or None."""
+    if head.startswith(EBML_MAGIC):
+        return MATROSKA
+    if len(head) >= 8 and head[4:8] in ISO_FIRST_BOXES:
+        box_size = int.from_bytes(head[:4], "big")
+        if box_size in (0, 1) or box_size >= 8:  # 0: box runs to the end, 1: 64-bit size follows
+            return MOV
+    return None
+
+
+def describe_unsupported(head: bytes) -> str:
+    """A guess at what an unsupported file is, for the rejection message."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"#EXTM3U"):
+        return "an HLS playlist"
+    if text.startswith(b"ffconcat"):
+        return "an FFmpeg concat script"
+    if text.startswith((b"<?xml", b"<MPD", b"<mpd")):
+        return "an XML document"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "a file of an unknown or unsupported format"
+    return "a text file"
+
+
+def probe_media(path: str, max_duration: float) -> MediaProbe:
+    """Check that `path` is a playable video within the limits; raises MediaRejected otherwise."""
+    with open(path, "rb") as source:
+        head = source.read(4096)
+    if not head:
+        raise MediaRejected("The uploaded file is empty. Upload the video file again.")
+    format_name = sniff_container(head)
+    if format_name is None:
+        raise MediaRejected(f"The file is not a video in a supported format: it looks like "
+                            f"{describe_unsupported(head)}. Upload an {SUPPORTED_FORMATS_TEXT} video file.")
+    return _probe_container(path, format_name, max_duration)
+
+
+def _probe_container(path: str, format_name: str, max_duration: float) -> MediaProbe:
+    import av  # heavy native library: only the transcoder pays for importing it
+
+    try:
+        container = av.open(path, format=format_name, options={"protocol_whitelist": "file"})
+    except av.error.FFmpegError as exc:
+        raise MediaRejected(f"The video file could not be read ({_short(exc)}). It may be damaged or "
+                            "incomplete; upload it again.") from None
+    with container:
+        video = _main_video_stream(container)
+        audio = container.streams.audio[0] if container.streams.audio else None
+        first_frame = _first_frame(container, video)
+        try:
+            duration = _duration(container, video, max_duration)
+        except av.error.FFmpegError as exc:
+            raise MediaRejected(f"The video file could not be read to its end ({_short(exc)}). It may be "
+                                "damaged or incomplete; upload it again.") from None
+        if duration > max_duration:
+            raise MediaRejected(f"The video is {_hms(duration)} long; the limit is {_hms(max_duration)}. "
+                                "Trim it, or raise MAX_VIDEO_DURATION.")
+        codec = video.codec_context
+        return MediaProbe(
+            format_name=format_name, duration=duration, width=codec.width, height=codec.height,
+            video_stream_index=video.index, audio_stream_index=audio.index if audio is not None else None,
+            rotation=_quarter_turns(first_frame.rotation), sample_aspect_ratio=_aspect(codec.sample_aspect_ratio),
+            frame_rate=_frame_rate(video), video_codec=codec.name)
+
+
+def _main_video_stream(container):
+    import av
+
+    pictures = av.stream.Disposition.attached_pic
+    videos = [s for s in container.streams.video if not (s.disposition & pictures)]
+    if not videos:
+        raise MediaRejected("The file contains no video track (it may be audio only). Upload a video file.")
+    video = videos[0]
+    if not video.codec_context.width or not video.codec_context.height:
+        raise MediaRejected("The video track has no picture size. The file is damaged; export it again.")
+    return video
+
+
+def _first_frame(container, video):
+    """Decoding one frame proves the codec is supported and the data is not garbage."""
+    import av
+
+    try:
+        for count, packet in enumerate(container.demux(video)):
+            for frame in packet.decode():
+                return frame
+            if count >= FIRST_FRAME_PACKET_LIMIT:
+                break
+    except av.error.FFmpegError as exc:
+        raise MediaRejected(f"The video track ({video.codec_context.name}) could not be decoded "
+                            f"({_short(exc)}). Re-encode the file to H.264 and upload it again.") from None
+    raise MediaRejected(f"No picture could be decoded from the video track ({video.codec_context.name}). "
+                        "The file is damaged or empty; export it again.")
+
+
+def _duration(container, video, max_duration: float) -> float:
+    if container.duration:
+        return container.duration / 1_000_000  # AV_TIME_BASE
+    if video.duration and video.time_base:
+        return float(video.duration * video.time_base)
+    # Live recordings (browser WebM) carry no duration: read the remaining packet times, no decoding.
+    end = 0.0
+    for packet in container.demux(video):
+        if packet.pts is not None and packet.time_base:
+            end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+            if end > max_duration:
+                break
+    if end <= 0:
+        raise MediaRejected("The video's duration could not be determined. Export the file again "
+                            f"as {SUPPORTED_FORMATS_TEXT}.")
+    return end
+
+
+def _frame_rate(video) -> Fraction | None:
+    for rate in (video.average_rate, video.guessed_rate, video.base_rate):
+        if rate and rate > 0:
+            return Fraction(rate)
+    return None
+
+
+def _aspect(value) -> Fraction:
+    return Fraction(value) if value and value > 0 else Fraction(1)
+
+
+def _quarter_turns(rotation) -> int:
+    """The rotation FFmpeg's autorotate applies to the size; odd angles leave the size alone."""
+    degrees = round(float(rotation or 0)) % 360
+    return degrees if degrees in (90, 180, 270) else 0
+
+
+def _hms(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min {int(seconds % 60)} s"
+
+
+def _short(exc: Exception) -> str:
+    """FFmpeg's words for the error, without the temporary path."""
+    return (getattr(exc, "strerror", None) or type(exc).__name__)[:200]

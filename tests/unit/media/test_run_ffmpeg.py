@@ -1,0 +1,64 @@
+"""The FFmpeg runner, driven by a small Python stand-in so no FFmpeg runs."""
+import sys
+import time
+
+import pytest
+
+from videoflix.media.ffmpeg import FFmpegFailed, TimeBudgetExceeded, run_ffmpeg
+
+
+def stand_in(script: str) -> list[str]:
+    return [sys.executable, "-c", script]
+
+
+PROGRESS_SCRIPT = """
+import sys, time
+for second in range(1, 5):
+    print(f"out_time_us={second * 1_000_000}\\nprogress={'end' if second == 4 else 'continue'}", flush=True)
+    time.sleep(0.05)
+"""
+
+
+def test_progress_is_reported_from_the_progress_blocks():
+    seen = []
+    run_ffmpeg(stand_in(PROGRESS_SCRIPT), duration=4.0, time_budget=30, on_progress=seen.append,
+               progress_interval=0)
+    assert seen == [25, 50, 75, 100]
+
+
+def test_progress_reports_are_throttled_but_the_end_always_arrives():
+    seen = []
+    run_ffmpeg(stand_in(PROGRESS_SCRIPT), duration=4.0, time_budget=30, on_progress=seen.append,
+               progress_interval=60)
+    assert seen == [100]
+
+
+def test_a_failing_progress_callback_does_not_stop_the_run():
+    def broken(percent):
+        raise ConnectionError("database away")
+
+    run_ffmpeg(stand_in(PROGRESS_SCRIPT), duration=4.0, time_budget=30, on_progress=broken, progress_interval=0)
+
+
+def test_non_zero_exit_raises_with_the_end_of_stderr():
+    script = "import sys\nfor i in range(100): print(f'line {i}', file=sys.stderr)\nsys.exit(1)"
+    with pytest.raises(FFmpegFailed) as caught:
+        run_ffmpeg(stand_in(script), duration=1.0, time_budget=30, on_progress=None)
+    assert caught.value.returncode == 1
+    assert "line 99" in str(caught.value) and "line 70" in str(caught.value)
+    assert "line 69" not in str(caught.value)  # only the tail is kept
+
+
+def test_a_run_over_budget_is_killed():
+    started = time.monotonic()
+    with pytest.raises(TimeBudgetExceeded):
+        run_ffmpeg(stand_in("import time\ntime.sleep(30)"), duration=1.0, time_budget=0.5, on_progress=None)
+    assert time.monotonic() - started < 5
+
+
+def test_arguments_are_never_interpreted_by_a_shell(tmp_path):
+    marker = tmp_path / "touched"
+    script = "import sys; print(sys.argv[1:], file=sys.stderr); sys.exit(3)"
+    with pytest.raises(FFmpegFailed) as caught:
+        run_ffmpeg([*stand_in(script), f"; touch {marker}", "$(id)"], duration=1.0, time_budget=30, on_progress=None)
+    assert "$(id)" in caught.value.stderr_tail and not marker.exists()

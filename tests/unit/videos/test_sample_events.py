@@ -1,0 +1,33 @@
+"""The sample events in `events/` (used for local invokes) parse as the transcoder expects."""
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from videoflix.functions import PROJECT_ROOT
+from videoflix.videos.events import UploadedObject, parse_upload_notification
+from videoflix.videos.transcode import TranscodeJob
+
+
+def load_event(name: str) -> dict:
+    return json.loads((PROJECT_ROOT / "events" / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["sqs_s3_upload", "sqs_s3_test_event"])
+def test_sample_is_an_sqs_batch_as_lambda_delivers_it(name):
+    import hashlib
+
+    [record] = load_event(name)["Records"]
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"].endswith(":videoflix-transcode")
+    assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()
+
+
+def test_upload_sample_announces_a_decoded_upload_key():
+    [record] = load_event("sqs_s3_upload")["Records"]
+    assert parse_upload_notification(record["body"]) == [
+        UploadedObject("videoflix-uploads", "uploads/1/my first film(final).mp4", 157286400)]
+
+
+def test_test_event_sample_is_acknowledged_without_work(settings):
+    job = TranscodeJob(SimpleNamespace(settings=settings))  # no database: nothing may be claimed
+    assert job.handle_batch(load_event("sqs_s3_test_event")) == {"batchItemFailures": []}
