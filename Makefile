@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install dev test test-unit test-integration test-e2e lint clean
+.PHONY: install dev test test-unit test-integration test-e2e lint clean \
+	localstack localstack-stop dev-localstack test-localstack lint-template layer
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,29 @@ test-integration: install
 
 test-e2e: install
 	$(PY) -m pytest tests/e2e
+
+## LocalStack from PyPI (no Docker) on 127.0.0.1:4566: own venv on Python >= 3.12, data in .localstack/.
+localstack:
+	bash infra/localstack/localstack.sh start
+
+localstack-stop:
+	bash infra/localstack/localstack.sh stop
+
+## `make dev` against LocalStack and the machine's PostgreSQL/Redis (DATABASE_URL, REDIS_URL override).
+dev-localstack: install
+	bash infra/localstack/localstack.sh dev
+
+## tests/localstack against LocalStack (started and stopped here if it is not running).
+test-localstack: install
+	bash infra/localstack/localstack.sh test
+
+## cfn-lint on the SAM template (also part of `make test`).
+lint-template: install
+	$(VENV)/bin/cfn-lint template.yaml
+
+## The `videoflix` layer as `sam build` makes it, into .aws-sam/layer/python (to inspect its size).
+layer:
+	$(MAKE) -C layers build-VideoflixLayer ARTIFACTS_DIR=$(CURDIR)/.aws-sam/layer
 
 clean:
 	rm -rf .dev .pytest_cache test-artifacts

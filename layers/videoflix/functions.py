@@ -16,6 +16,7 @@ HANDLERS = {
     "admin": ("admin/app.py", "app"),
     "mailer": ("mailer/app.py", "handler"),
     "transcoder": ("transcoder/app.py", "handler"),
+    "migrate": ("migrate/app.py", "handler"),
 }
 API_FUNCTIONS = ("auth", "catalog", "admin")
 

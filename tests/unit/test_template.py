@@ -1,0 +1,246 @@
+"""template.yaml passes cfn-lint and is wired to the code: routes, handlers, queues, settings, IAM."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from videoflix.bootstrap import MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
+from videoflix.functions import API_FUNCTIONS, FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT, load_handler
+from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
+
+TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+RESOURCE_OF = {"auth": "AuthFunction", "catalog": "CatalogFunction", "admin": "AdminFunction",
+               "mailer": "MailerFunction", "transcoder": "TranscoderFunction", "migrate": "MigrateFunction"}
+# Settings the functions in AWS must not get, and why.
+NOT_SET_IN_AWS = {
+    "AWS_REGION": "Lambda sets it itself (a reserved variable)",
+    "AWS_ENDPOINT_URL": "unset means real AWS",
+    "AWS_PUBLIC_ENDPOINT_URL": "unset means the real S3 endpoint",
+    "ADMIN_EMAIL": "the dev stack's staff user",
+    "ADMIN_PASSWORD": "the dev stack's staff user",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return cfn_yaml.load(str(TEMPLATE_PATH))
+
+
+def resource(template: dict, name: str) -> dict:
+    return template["Resources"][name]
+
+
+def function_properties(template: dict, function: str) -> dict:
+    return resource(template, RESOURCE_OF[function])["Properties"]
+
+
+def environment(template: dict, function: str) -> dict:
+    """The function's variables as SAM merges them: Globals first, the function's own over them."""
+    merged = dict(template["Globals"]["Function"]["Environment"]["Variables"])
+    merged.update(function_properties(template, function).get("Environment", {}).get("Variables", {}))
+    return merged
+
+
+def api_routes(template: dict, function: str) -> set[tuple[str, str]]:
+    events = function_properties(template, function).get("Events", {})
+    routes = set()
+    for event in events.values():
+        if event["Type"] == "Api":
+            assert event["Properties"]["RestApiId"] == {"Ref": "Api"}
+            routes.add((event["Properties"]["Path"], event["Properties"]["Method"].upper()))
+    return routes
+
+
+def policy_statements(template: dict, function: str) -> list[dict]:
+    """Inline statements of the function: SAM `Policies`, or those of its own `Role`."""
+    properties = function_properties(template, function)
+    if "Role" in properties:
+        role = resource(template, properties["Role"]["Fn::GetAtt"][0])
+        return [s for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    return [s for policy in properties.get("Policies", []) for s in policy["Statement"]]
+
+
+def actions(template: dict, function: str) -> set[str]:
+    found = set()
+    for statement in policy_statements(template, function):
+        listed = statement["Action"]
+        found.update([listed] if isinstance(listed, str) else listed)
+    return found
+
+
+def cfn_lint_executable() -> str:
+    beside = Path(sys.executable).with_name("cfn-lint")
+    found = str(beside) if beside.exists() else shutil.which("cfn-lint")
+    assert found, "cfn-lint is not installed (it is in requirements-dev.txt)"
+    return found
+
+
+def test_cfn_lint_reports_nothing():
+    completed = subprocess.run([cfn_lint_executable(), str(TEMPLATE_PATH)], capture_output=True, text=True,
+                               timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS)
+def test_every_chalice_route_is_routed_with_its_methods_and_preflight(template, function):
+    app = load_handler(function)
+    expected = {(path, method) for path, entries in app.routes.items() for method in entries}
+    expected |= {(path, "OPTIONS") for path in app.routes}  # the apps answer preflight themselves
+    assert api_routes(template, function) == expected
+
+
+def test_no_route_goes_to_two_functions(template):
+    seen: dict[tuple[str, str], str] = {}
+    for function in API_FUNCTIONS:
+        for route in api_routes(template, function):
+            assert route not in seen, f"{route} is routed to {seen[route]} and {function}"
+            seen[route] = function
+
+
+def test_api_is_a_rest_api_with_json_cors_gateway_responses(template):
+    api = resource(template, "Api")
+    assert api["Type"] == "AWS::Serverless::Api"  # REST (v1): Chalice cannot read HTTP API payloads
+    responses = api["Properties"]["GatewayResponses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = responses[kind]["ResponseParameters"]["Headers"]
+        assert {"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"} <= set(headers)
+        assert "application/json" in responses[kind]["ResponseTemplates"]
+
+
+@pytest.mark.parametrize("function", ["auth", "catalog", "admin", "mailer", "migrate"])
+def test_zip_function_handler_exists_in_its_code_uri(template, function):
+    properties = function_properties(template, function)
+    relative, attribute = HANDLERS[function]
+    module, _, handler_name = properties["Handler"].partition(".")
+    code_dir = PROJECT_ROOT / properties["CodeUri"]
+    assert code_dir == (FUNCTIONS_DIR / relative).parent
+    assert (code_dir / f"{module}.py").is_file()
+    assert handler_name == attribute
+    assert callable(load_handler(function))
+    assert properties["Runtime"] == "python3.12"
+    assert properties["Layers"] == [{"Ref": "VideoflixLayer"}]
+
+
+def test_every_handler_has_its_function_in_the_template(template):
+    assert set(RESOURCE_OF) == set(HANDLERS)
+    functions = {n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert functions == set(RESOURCE_OF.values())
+
+
+def test_layer_is_built_from_layers_by_its_makefile(template):
+    layer = resource(template, "VideoflixLayer")
+    content = PROJECT_ROOT / layer["Properties"]["ContentUri"]
+    assert (content / "videoflix" / "__init__.py").is_file()
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (content / "Makefile").read_text()
+    assert re.search(r"^build-VideoflixLayer:", makefile, re.MULTILINE)
+
+
+def test_transcoder_image_is_built_from_its_dockerfile(template):
+    transcoder = resource(template, "TranscoderFunction")
+    properties, metadata = transcoder["Properties"], transcoder["Metadata"]
+    assert properties["PackageType"] == "Image"
+    dockerfile = PROJECT_ROOT / metadata["DockerContext"] / metadata["Dockerfile"]
+    text = dockerfile.read_text()
+    relative, attribute = HANDLERS["transcoder"]
+    assert f"COPY functions/{relative} " in text
+    assert f'CMD ["app.{attribute}"]' in text
+    assert properties["Timeout"] == 900
+    assert properties["EphemeralStorage"]["Size"] == 10240
+    memory = template["Parameters"]["TranscoderMemorySize"]
+    assert memory["MinValue"] >= 3008 and memory["Default"] >= 3538  # 2 vCPUs from 3,538 MB
+
+
+@pytest.mark.parametrize("function", list(RESOURCE_OF))
+def test_every_setting_a_function_reads_is_set(template, function):
+    variables = environment(template, function)
+    assert set(variables) <= set(ENVIRONMENT_VARIABLES), "unknown variable names"
+    assert set(variables) == set(ENVIRONMENT_VARIABLES) - set(NOT_SET_IN_AWS)
+
+
+def test_secrets_come_from_secrets_manager_never_from_parameters(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert "{{resolve:secretsmanager:${JwtSecret}" in variables["SECRET_KEY"]["Fn::Sub"]
+    assert "{{resolve:secretsmanager:${DatabaseSecret}" in variables["DATABASE_URL"]["Fn::Sub"]
+    secret_words = ("secret", "password", "token", "key")
+    assert not [name for name in template["Parameters"] if any(w in name.lower() for w in secret_words)]
+
+
+def test_time_budget_fits_the_transcoder_timeout(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert int(variables["TRANSCODE_TIME_BUDGET"]) < function_properties(template, "transcoder")["Timeout"]
+    assert int(variables["TRANSCODE_TIME_BUDGET"]) == Settings().transcode_time_budget
+
+
+@pytest.mark.parametrize("function, queue, dead_letters, max_receives", [
+    ("mailer", "MailQueue", "MailDeadLetterQueue", MAIL_MAX_RECEIVES),
+    ("transcoder", "TranscodeQueue", "TranscodeDeadLetterQueue", TRANSCODE_MAX_RECEIVES),
+])
+def test_queue_feeds_its_function_with_partial_batch_failures(template, function, queue, dead_letters,
+                                                             max_receives):
+    [event] = function_properties(template, function)["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue_properties = resource(template, queue)["Properties"]
+    assert queue_properties["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]},
+                                                 "maxReceiveCount": max_receives}
+    # SQS-triggered functions need a visibility timeout of at least 6 x the function timeout.
+    assert queue_properties["VisibilityTimeout"] >= 6 * function_properties(template, function)["Timeout"]
+
+
+def test_uploads_notify_the_transcode_queue_without_a_circular_dependency(template):
+    bucket = resource(template, "UploadBucket")
+    [notification] = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": ["TranscodeQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    assert bucket["DependsOn"] == "TranscodeQueuePolicy"
+    [statement] = resource(template, "TranscodeQueuePolicy")["Properties"]["PolicyDocument"]["Statement"]
+    source_arn = statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert source_arn.endswith(bucket["Properties"]["BucketName"]["Fn::Sub"])  # the same name, no Ref
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any("AbortIncompleteMultipartUpload" in rule for rule in rules)
+
+
+@pytest.mark.parametrize("bucket", ["UploadBucket", "MediaBucket"])
+def test_buckets_are_private_and_encrypted(template, bucket):
+    properties = resource(template, bucket)["Properties"]
+    assert all(properties["PublicAccessBlockConfiguration"].values())
+    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert properties["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"] == {"Ref": "FrontendOrigins"}
+
+
+@pytest.mark.parametrize("function, forbidden", [
+    ("auth", ("s3:", "ses:", "sqs:Receive")),
+    ("catalog", ("sqs:", "ses:", "s3:Put", "s3:Delete")),
+    ("admin", ("ses:", "sqs:Receive")),
+    ("mailer", ("s3:", "sqs:Send")),
+    ("transcoder", ("ses:", "sqs:Send")),
+])
+def test_functions_get_only_the_permissions_they_use(template, function, forbidden):
+    granted = actions(template, function)
+    assert granted, f"{function} has no policy"
+    assert not [a for a in granted if a.startswith(forbidden)], granted
+    assert not [a for a in granted if a.endswith("*")], "no wildcard actions"
+    for statement in policy_statements(template, function):
+        assert statement["Resource"] != "*"
+
+
+def test_functions_run_in_the_private_subnets(template):
+    vpc = template["Globals"]["Function"]["VpcConfig"]
+    assert vpc["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    endpoints = {resource(template, name)["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[-1]
+                 for name, r in template["Resources"].items() if r["Type"] == "AWS::EC2::VPCEndpoint"}
+    assert endpoints == {"s3", "sqs", "email", "secretsmanager"}
+
+
+def test_outputs_name_the_api_buckets_and_queues(template):
+    assert {"ApiUrl", "UploadBucketName", "MediaBucketName", "MailQueueUrl",
+            "TranscodeQueueUrl"} <= set(template["Outputs"])
