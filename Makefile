@@ -16,8 +16,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(STAMP)
 
-## Run the whole stack on http://127.0.0.1:8000 (embedded AWS, SQLite, in-process Redis).
-dev: install
+# hls.js for the reference player (infra/player), pinned by its package-lock.json. Without npm
+# the stack still runs; the player then says how to install it.
+PLAYER_DEPS := infra/player/node_modules/.package-lock.json
+$(PLAYER_DEPS): infra/player/package.json infra/player/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd infra/player && npm ci --no-audit --no-fund \
+	  || echo "npm ci failed: the player on :5500 cannot play until hls.js is installed"; \
+	else echo "npm not found: install Node.js so the player on :5500 can load hls.js"; fi
+
+## Run the whole stack: API on http://127.0.0.1:8000, player on http://127.0.0.1:5500 (embedded AWS, SQLite, in-process Redis).
+dev: install $(PLAYER_DEPS)
 	@test -f .env || (cp .env.template .env && echo "Created .env from .env.template")
 	$(VENV)/bin/videoflix dev
 

@@ -59,6 +59,7 @@ class DevStack:
     process: subprocess.Popen
     log_path: Path
     environ: dict
+    player: str = ""
 
     def url(self, path: str) -> str:
         return self.api + path
@@ -79,17 +80,27 @@ class DevStack:
         return self.log_path.read_text()[-3000:]
 
 
-def start_stack(folder: Path, database_url: str, redis_url: str):
-    """Run `videoflix dev` (what `make dev` runs) on a free port; yields once it is healthy."""
-    port = _free_port()
+def start_stack(folder: Path, database_url: str, redis_url: str, *, seed_seconds: float | None = None,
+                extra_environ: dict[str, str] | None = None):
+    """Run `videoflix dev` (what `make dev` runs) on free ports; yields once it is healthy.
+
+    The player gets a free port too, and the API allows its origin and links emails to it
+    (as well as the shared frontend's 127.0.0.1:5500). No sample film unless `seed_seconds`.
+    """
+    port, player_port = _free_port(), _free_port()
+    player = f"http://127.0.0.1:{player_port}"
     environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
                "REDIS_URL": redis_url, "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
-               "BCRYPT_ROUNDS": "4", "AWS_ENDPOINT_URL": "", "PYTHONUNBUFFERED": "1"}
+               "BCRYPT_ROUNDS": "4", "AWS_ENDPOINT_URL": "", "PYTHONUNBUFFERED": "1",
+               "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:5500,{player}", "FRONTEND_URL": player,
+               **(extra_environ or {})}
+    seed = ["--seed-seconds", str(seed_seconds)] if seed_seconds else ["--no-seed"]
     log_path = folder / "dev-stack.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "videoflix.cli.main", "dev", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "videoflix.cli.main", "dev", "--port", str(port),
+                                    "--player-port", str(player_port), *seed],
                                    cwd=folder, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    stack = DevStack(f"http://127.0.0.1:{port}", process, log_path, environ)
+    stack = DevStack(f"http://127.0.0.1:{port}", process, log_path, environ, player)
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:

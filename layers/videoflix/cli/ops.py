@@ -25,7 +25,9 @@ def cmd_dev(args) -> int:
     from videoflix.dev.stack import run_dev_stack
     from videoflix.settings import process_environment
 
-    return run_dev_stack(process_environment(DOTENV), args.host, args.port, args.aws_port)
+    return run_dev_stack(process_environment(DOTENV), args.host, args.port, args.aws_port,
+                         player_port=args.player_port or None,
+                         seed_seconds=None if args.no_seed else args.seed_seconds)
 
 
 def cmd_migrate(args) -> int:
@@ -102,6 +104,10 @@ def register(commands) -> None:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--aws-port", type=int, default=None, help="port of the embedded AWS endpoint")
+    dev.add_argument("--player-port", type=int, default=5500,
+                     help="port of the reference web player (default 5500; 0 does not serve it)")
+    dev.add_argument("--no-seed", action="store_true", help="do not add the sample film to an empty catalog")
+    dev.add_argument("--seed-seconds", type=float, default=20.0, help="length of the sample film (default 20)")
     dev.set_defaults(run=cmd_dev)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

@@ -2,7 +2,8 @@
 
 Embedded defaults: moto server for AWS, SQLite for the database, an in-process Redis
 (fakeredis over TCP so worker processes share it). Setting AWS_ENDPOINT_URL, DATABASE_URL
-or REDIS_URL points the same stack at LocalStack, PostgreSQL or Redis instead.
+or REDIS_URL points the same stack at LocalStack, PostgreSQL or Redis instead. It also
+serves the reference player (infra/player) and seeds a sample film into an empty catalog.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class DevStack:
     embedded_aws: bool
     environ: dict[str, str]
     _closers: list = field(default_factory=list)
+    player_url: str | None = None
+    seeding: bool = False
 
     def stop(self) -> None:
         for close in reversed(self._closers):
@@ -47,12 +50,11 @@ class DevStack:
         self._closers.clear()
 
 
-def _start_embedded_aws(port: int) -> tuple[str, Any]:
-    from moto.server import ThreadedMotoServer
+def _start_embedded_aws(port: int, cors_origins: tuple[str, ...]) -> tuple[str, Any]:
+    from videoflix.dev.moto_server import start_moto_server
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return f"http://127.0.0.1:{port}", server.stop
+    # The same origins the buckets' CORS rules name (bootstrap_aws), answered as S3 would.
+    return start_moto_server("127.0.0.1", port, cors_origins)
 
 
 def _start_embedded_redis(port: int) -> tuple[str, Any]:
@@ -69,7 +71,9 @@ def _start_embedded_redis(port: int) -> tuple[str, Any]:
 
 
 def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: int = 8000,
-                    aws_port: int | None = None, pump: bool = True) -> DevStack:
+                    aws_port: int | None = None, pump: bool = True, player_port: int | None = None,
+                    seed_seconds: float | None = None) -> DevStack:
+    """Start every part; `player_port` serves infra/player, `seed_seconds` seeds a film that long."""
     for name, value in DEV_AWS_CREDENTIALS.items():
         environ.setdefault(name, value)
     os.environ.update({k: environ[k] for k in DEV_AWS_CREDENTIALS})
@@ -77,8 +81,13 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
     closers: list = []
     embedded_aws = not settings.aws_endpoint_url
     overrides: dict[str, Any] = {}
+    player_url = f"http://{host}:{player_port}" if player_port else None
+    if player_url and player_url not in settings.cors_allowed_origins:
+        # The stack's own player must be able to call the API, whatever port it was given.
+        overrides["cors_allowed_origins"] = (*settings.cors_allowed_origins, player_url)
     if embedded_aws:
-        url, stop = _start_embedded_aws(aws_port or free_port())
+        url, stop = _start_embedded_aws(aws_port or free_port(),
+                                        overrides.get("cors_allowed_origins", settings.cors_allowed_origins))
         closers.append(stop)
         overrides["aws_endpoint_url"] = url
     if not settings.redis_url:
@@ -92,15 +101,22 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
     worker_environ = {**environ, **settings_to_environ(settings)}
     stack = DevStack(settings, api_url, embedded_aws, worker_environ, closers)
     try:
-        _provision(settings)
+        services = _provision(settings)
         _serve(stack, host, port, pump)
+        if player_port:
+            _serve_player(stack, host, player_port)
     except BaseException:
         stack.stop()
         raise
+    if seed_seconds:
+        from videoflix.dev.seed import start_seeding
+
+        start_seeding(services, seed_seconds)
+        stack.seeding = True
     return stack
 
 
-def _provision(settings: Settings) -> None:
+def _provision(settings: Settings):
     from videoflix.auth.service import create_user
     from videoflix.bootstrap import bootstrap_aws
     from videoflix.db.migrate import upgrade_database
@@ -112,6 +128,7 @@ def _provision(settings: Settings) -> None:
     use_services(services)
     if settings.admin_email and settings.admin_password:
         create_user(services, settings.admin_email, settings.admin_password, staff=True)
+    return services
 
 
 def build_gateway(settings: Settings, embedded_aws: bool):
@@ -169,10 +186,35 @@ def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
         stack._closers.append(queue_pump.stop)
 
 
+def _serve_player(stack: DevStack, host: str, port: int) -> None:
+    from werkzeug.serving import make_server
+
+    from videoflix.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
+
+    if not PLAYER_DIR.is_dir():
+        log.warning("no player at %s (not a checkout?); serving the API only", PLAYER_DIR)
+        return
+    if missing_hls_js():
+        log.warning("hls.js is not installed, so the player cannot play: run `npm ci` in %s "
+                    "(`make dev` does it)", PLAYER_DIR)
+    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev))
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise OSError(f"cannot serve the player on {host}:{port} ({exc}); choose another port "
+                      "with --player-port") from exc
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="player")
+    thread.start()
+    stack._closers.append(server.shutdown)
+    stack.player_url = f"http://{host}:{port}"
+
+
 def describe(stack: DevStack) -> str:
     s = stack.settings
-    lines = [
-        "Videoflix dev stack is running:",
+    lines = ["Videoflix dev stack is running:"]
+    if stack.player_url:
+        lines.append(f"  Player (open this)                             {stack.player_url}/")
+    lines += [
         f"  API (Chalice apps behind a local API Gateway)  {stack.api_url}/api/",
         f"  Health                                         {stack.api_url}/api/health/",
         f"  Captured emails                                {stack.api_url}/dev/emails",
@@ -184,18 +226,22 @@ def describe(stack: DevStack) -> str:
     ]
     if s.admin_email:
         lines.append(f"  Staff user                                     {s.admin_email}")
+    if stack.seeding:
+        lines.append("  Sample film: seeded in the background if the catalog is empty (listed once transcoded)")
     lines.append("Press Ctrl+C to stop.")
     return "\n".join(lines)
 
 
-def run_dev_stack(environ: dict[str, str], host: str, port: int, aws_port: int | None) -> int:
+def run_dev_stack(environ: dict[str, str], host: str, port: int, aws_port: int | None, *,
+                  player_port: int | None = None, seed_seconds: float | None = None) -> int:
     import time
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s",
                         stream=sys.stderr)
     for noisy in ("werkzeug", "alembic", "botocore.credentials"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    stack = start_dev_stack(environ, host=host, port=port, aws_port=aws_port)
+    stack = start_dev_stack(environ, host=host, port=port, aws_port=aws_port, player_port=player_port,
+                            seed_seconds=seed_seconds)
     print(describe(stack), flush=True)
     try:
         while True:

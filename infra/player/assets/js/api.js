@@ -1,0 +1,174 @@
+// The Videoflix API as the player uses it: cookies only (never a token in storage the page
+// can read), JSON in and out, a refresh before the access token expires, login on 401.
+const config = window.VIDEOFLIX_CONFIG || {};
+
+export const API_BASE = String(config.apiBase || "http://127.0.0.1:8000").replace(/\/+$/, "");
+export const DEV_MODE = Boolean(config.devMode);
+export const LOGIN_PAGE = "/pages/auth/login.html";
+
+const EXPIRY_KEY = "videoflix.accessExpiresAt";
+// Refresh this long before the access token expires, so a slow request never carries a dead one.
+const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+const FALLBACK_LIFETIME_MS = 20 * 60 * 1000;
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(firstMessage(body) || `The server answered ${status}.`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+function firstMessage(body) {
+  if (!body || typeof body !== "object") return "";
+  if (typeof body.detail === "string") return body.detail;
+  if (typeof body.message === "string") return body.message;
+  for (const value of Object.values(body)) {
+    if (Array.isArray(value) && value.length) return String(value[0]);
+    if (typeof value === "string") return value;
+  }
+  return "";
+}
+
+async function readJson(response) {
+  const text = await response.text();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { detail: `Unexpected answer from the server (${response.status}).` };
+  }
+}
+
+export async function request(path, { method = "GET", body, headers = {} } = {}) {
+  const init = { method, credentials: "include", headers: { Accept: "application/json", ...headers } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(API_BASE + path, init);
+  } catch {
+    throw new ApiError(0, { detail: `The Videoflix API at ${API_BASE} cannot be reached. Is \`make dev\` running?` });
+  }
+  const data = await readJson(response);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// -- the session ------------------------------------------------------------------------
+function expiresAt() {
+  return Number(localStorage.getItem(EXPIRY_KEY)) || 0;
+}
+
+function rememberAccess(accessJwt) {
+  let expiry = Date.now() + FALLBACK_LIFETIME_MS;
+  try {
+    const payload = accessJwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+    if (claims.exp) expiry = claims.exp * 1000;
+  } catch {
+    // The fallback lifetime is safe: the API promises access tokens outlive 20 minutes.
+  }
+  localStorage.setItem(EXPIRY_KEY, String(expiry));
+}
+
+export function forgetSession() {
+  localStorage.removeItem(EXPIRY_KEY);
+}
+
+/**
+ * Rotate the tokens. `seenExpiry` is the expiry the caller knew: if another tab refreshed in
+ * the meantime we must not refresh again, because presenting the old refresh token twice
+ * counts as token theft and revokes the whole login.
+ */
+export async function refreshSession(seenExpiry = expiresAt()) {
+  const refresh = async () => {
+    const current = expiresAt();
+    if (current !== seenExpiry && current - Date.now() > REFRESH_MARGIN_MS) return true;
+    try {
+      const data = await request("/api/token/refresh/", { method: "POST" });
+      rememberAccess(data.access || "");
+      return true;
+    } catch (error) {
+      if (error.status === 400 || error.status === 401 || error.status === 403) {
+        forgetSession();
+        return false;
+      }
+      throw error;
+    }
+  };
+  return navigator.locks ? navigator.locks.request("videoflix-refresh", refresh) : refresh();
+}
+
+let refreshTimer = null;
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  const delay = Math.max(5000, expiresAt() - Date.now() - REFRESH_MARGIN_MS);
+  refreshTimer = setTimeout(async () => {
+    if (await refreshSession()) scheduleRefresh();
+    else goToLogin();
+  }, delay);
+}
+
+/** For protected pages: a valid session, kept fresh while the page is open, or the login page. */
+export async function startSession() {
+  if (expiresAt() - Date.now() < REFRESH_MARGIN_MS && !(await refreshSession())) {
+    return goToLogin();
+  }
+  scheduleRefresh();
+  // Background tabs throttle timers; check again when the viewer comes back.
+  document.addEventListener("visibilitychange", async () => {
+    if (document.visibilityState !== "visible") return;
+    if (expiresAt() - Date.now() < REFRESH_MARGIN_MS && !(await refreshSession())) goToLogin();
+    else scheduleRefresh();
+  });
+}
+
+export function goToLogin() {
+  const next = location.pathname + location.search;
+  location.assign(`${LOGIN_PAGE}?next=${encodeURIComponent(next)}`);
+  return new Promise(() => {}); // nothing after this should run on the page being left
+}
+
+/** A request that needs a login: one refresh on 401, then the login page. */
+export async function authorized(path, options) {
+  const seen = expiresAt();
+  try {
+    return await request(path, options);
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    if (await refreshSession(seen)) return request(path, options);
+    return goToLogin();
+  }
+}
+
+export async function login(email, password) {
+  const data = await request("/api/login/", { method: "POST", body: { email, password } });
+  // The login answer carries no token the page can read; the first protected page refreshes.
+  forgetSession();
+  return data;
+}
+
+function readCookie(name) {
+  const found = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+}
+
+export async function logout() {
+  const csrf = readCookie("csrftoken");
+  try {
+    await request("/api/logout/", { method: "POST", headers: csrf ? { "X-CSRFToken": csrf } : {} });
+  } catch {
+    // Already logged out or expired: the login page is the right place either way.
+  }
+  forgetSession();
+  clearTimeout(refreshTimer);
+  location.assign(`${LOGIN_PAGE}?logged_out=1`);
+}
+
+export function query(name) {
+  return new URLSearchParams(location.search).get(name) || "";
+}

@@ -1,0 +1,6 @@
+// Where the player finds the API. `make dev` serves its own /config.js with the ports it
+// actually uses; this file is what any other static server (e.g. Live Server) gets.
+window.VIDEOFLIX_CONFIG = {
+  apiBase: "http://127.0.0.1:8000",
+  devMode: true,
+};

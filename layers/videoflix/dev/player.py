@@ -1,0 +1,46 @@
+"""The reference web player (infra/player) served by `make dev`, told where the API is."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger("videoflix.dev.player")
+
+# The player lives in the repository, not in the package: `make dev` runs from a checkout.
+PLAYER_DIR = Path(__file__).resolve().parents[3] / "infra" / "player"
+HLS_JS = Path("node_modules/hls.js/dist/hls.min.js")
+
+
+def config_script(api_url: str, dev_mode: bool) -> bytes:
+    """/config.js: replaces the file on disk, so the pages find the API on whatever port it runs."""
+    config = {"apiBase": api_url, "devMode": dev_mode}
+    return f"window.VIDEOFLIX_CONFIG = {json.dumps(config)};\n".encode()
+
+
+def player_app(folder: Path, config_js: bytes) -> Callable:
+    """A WSGI app serving `folder` as static files (index.html for directories) and /config.js."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.utils import send_from_directory
+    from werkzeug.wrappers import Request, Response
+
+    @Request.application
+    def application(request: Request) -> Response:
+        if request.method not in {"GET", "HEAD"}:
+            return Response("Method not allowed\n", 405, mimetype="text/plain", headers={"Allow": "GET, HEAD"})
+        path = request.path
+        if path == "/config.js":
+            return Response(config_js, mimetype="text/javascript", headers={"Cache-Control": "no-store"})
+        if path.endswith("/"):
+            path += "index.html"
+        try:
+            # send_from_directory refuses paths outside the folder; files are revalidated (no-cache).
+            return send_from_directory(folder, path.lstrip("/"), request.environ)
+        except NotFound:
+            return Response("Not found\n", 404, mimetype="text/plain")
+    return application
+
+
+def missing_hls_js(folder: Path = PLAYER_DIR) -> bool:
+    return not (folder / HLS_JS).is_file()
