@@ -42,6 +42,17 @@ test-integration: install
 test-e2e: install
 	$(PY) -m pytest tests/e2e
 
+## Benchmarks, each a table and a ratio, results in bench/results/ (BENCH_SECONDS=5: a short ladder clip).
+## PostgreSQL/Redis from BENCH_DATABASE_URL/BENCH_REDIS_URL or TEST_*, else SQLite and the in-process fake.
+.PHONY: bench
+BENCH_SECONDS ?= 30
+bench: install
+	$(PY) -m bench.ladder --seconds $(BENCH_SECONDS)
+	$(PY) -m bench.playlist
+	$(PY) -m bench.cold_start
+	$(PY) -m bench.api
+	@if [ -f bench/fanout.py ]; then $(PY) -m bench.fanout; fi
+
 ## LocalStack from PyPI (no Docker) on 127.0.0.1:4566: own venv on Python >= 3.12, data in .localstack/.
 localstack:
 	bash infra/localstack/localstack.sh start
@@ -67,3 +78,16 @@ layer:
 
 clean:
 	rm -rf .dev .pytest_cache test-artifacts
+
+.PHONY: load fuzz
+
+## Bounded load on the dev stack, loopback only (PostgreSQL + Redis; see bench/load.py): 50 users
+## for 60 s on the video list, a playlist and token refresh; prints req/s, p50/p99 and errors.
+## LOAD_ARGS="--users 20 --duration 30" changes it; exits non-zero on any error.
+load: install
+	$(PY) -m bench.load $(LOAD_ARGS)
+
+## Hypothesis fuzzing of the pure parsers (bench/fuzz.py), bounded: 5000 cases per target, 300 s in all;
+## prints cases and failures per target. FUZZ_ARGS="--examples 20000 --seconds 900" runs longer.
+fuzz: install
+	$(PY) -m bench.fuzz $(FUZZ_ARGS)

@@ -17,7 +17,8 @@ api = ApiConventions(app, Response, get_settings)
 @api.route("/api/register", methods=["POST"])
 def register():
     fields = require_strings(api.json_body(), "email", "password", "confirmed_password")
-    email = auth.register(get_services(), fields["email"], fields["password"], fields["confirmed_password"])
+    email = auth.register(get_services(), fields["email"], fields["password"], fields["confirmed_password"],
+                          client_ip=api.client_ip())
     return json_response(201, {"detail": "Registration successful. Please check your email to activate your account.",
                                "user": {"email": email}})
 
@@ -31,7 +32,7 @@ def activate(uidb64, token):
 @api.route("/api/login", methods=["POST"])
 def login():
     fields = require_strings(api.json_body(), "email", "password")
-    result = auth.login(get_services(), fields["email"], fields["password"])
+    result = auth.login(get_services(), fields["email"], fields["password"], client_ip=api.client_ip())
     return json_response(200, {"detail": "Login successful",
                                "user": {"id": result.user_id, "username": result.email}},
                          cookies=login_cookies(result.tokens, get_settings()))
@@ -62,7 +63,7 @@ def token_refresh():
 @api.route("/api/password_reset", methods=["POST"])
 def password_reset():
     fields = require_strings(api.json_body(), "email")
-    auth.request_password_reset(get_services(), fields["email"])
+    auth.request_password_reset(get_services(), fields["email"], client_ip=api.client_ip())
     return json_response(200, {"detail": "An email has been sent to reset your password."})
 
 

@@ -13,6 +13,7 @@ from videoflix.settings import Settings
 
 MAIL_MAX_RECEIVES = 5
 TRANSCODE_MAX_RECEIVES = 3
+CHUNK_MAX_RECEIVES = 3
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ def queue_specs(settings: Settings) -> list[QueueSpec]:
         QueueSpec(settings.mail_queue_name, 60, MAIL_MAX_RECEIVES),
         # At least 6 x the transcoder's timeout, as AWS recommends for SQS-triggered functions.
         QueueSpec(settings.transcode_queue_name, 6 * 900, TRANSCODE_MAX_RECEIVES),
+        # The chunk worker has the transcoder's timeout: the same 6 x.
+        QueueSpec(settings.chunk_queue_name, 6 * 900, CHUNK_MAX_RECEIVES),
     ]
 
 
@@ -91,4 +94,5 @@ def bootstrap_aws(settings: Settings) -> dict[str, str]:
         {**cors_rule, "AllowedMethods": ["PUT", "GET", "HEAD"]}]})
     ses.verify_email_identity(EmailAddress=settings.mail_sender)
     return {"mail_queue": urls[settings.mail_queue_name], "transcode_queue": transcode_url,
+            "chunk_queue": urls[settings.chunk_queue_name],
             "upload_bucket": settings.upload_bucket, "media_bucket": settings.media_bucket}

@@ -10,6 +10,8 @@ class VideoflixError(Exception):
         self.detail = detail or self.default_detail
 
     default_detail = "Request failed."
+    # Seconds after which a retry may succeed; the web edge sends it as `Retry-After`.
+    retry_after: int | None = None
 
 
 class InvalidInput(VideoflixError):
@@ -48,6 +50,16 @@ class NotFound(VideoflixError):
 
 class Conflict(VideoflixError):
     default_detail = "The resource is not in a state that allows this action."
+
+
+class TooManyRequests(VideoflixError):
+    """An abuse limit was reached; the same answer whoever the request names."""
+
+    default_detail = "Too many attempts. Try again later."
+
+    def __init__(self, detail: str = "", retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = max(int(retry_after), 1)
 
 
 class ServiceUnavailable(VideoflixError):

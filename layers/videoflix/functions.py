@@ -16,7 +16,9 @@ HANDLERS = {
     "admin": ("admin/app.py", "app"),
     "mailer": ("mailer/app.py", "handler"),
     "transcoder": ("transcoder/app.py", "handler"),
+    "chunker": ("transcoder/app.py", "chunk_handler"),  # the transcoder's image, another command
     "migrate": ("migrate/app.py", "handler"),
+    "sweeper": ("sweeper/app.py", "handler"),
 }
 API_FUNCTIONS = ("auth", "catalog", "admin")
 

@@ -61,6 +61,7 @@ class Settings:
     aws_region: str = "eu-central-1"
     mail_queue_name: str = "videoflix-mail"
     transcode_queue_name: str = "videoflix-transcode"
+    chunk_queue_name: str = "videoflix-transcode-chunks"
     mail_sender: str = "noreply@videoflix.local"
     upload_bucket: str = "videoflix-uploads"
     media_bucket: str = "videoflix-media"
@@ -75,7 +76,18 @@ class Settings:
     catalog_cache_ttl: int = 60
     transcode_time_budget: int = 840
     ffmpeg_preset: str = "veryfast"
+    # Films at least this long (seconds) are cut into chunks encoded in parallel; 0: never.
+    fanout_min_duration: int = 120
+    fanout_chunk_seconds: int = 30
     max_body_bytes: int = 64 * 1024
+    # Abuse limits (Redis fixed windows); 0 switches a limit off.
+    login_failures_per_email: int = 10
+    login_failures_per_ip: int = 100
+    login_failure_window: int = 15 * 60
+    registrations_per_email_hour: int = 5
+    registrations_per_ip_hour: int = 30
+    password_resets_per_email_hour: int = 5
+    password_resets_per_ip_hour: int = 30
 
     @property
     def is_dev(self) -> bool:
@@ -106,6 +118,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "AWS_REGION": ("aws_region", _as_str),
     "MAIL_QUEUE_NAME": ("mail_queue_name", _as_str),
     "TRANSCODE_QUEUE_NAME": ("transcode_queue_name", _as_str),
+    "CHUNK_QUEUE_NAME": ("chunk_queue_name", _as_str),
     "MAIL_SENDER": ("mail_sender", _as_str),
     "UPLOAD_BUCKET": ("upload_bucket", _as_str),
     "MEDIA_BUCKET": ("media_bucket", _as_str),
@@ -120,7 +133,16 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "CATALOG_CACHE_TTL": ("catalog_cache_ttl", _as_int),
     "TRANSCODE_TIME_BUDGET": ("transcode_time_budget", _as_int),
     "FFMPEG_PRESET": ("ffmpeg_preset", _as_str),
+    "FANOUT_MIN_DURATION": ("fanout_min_duration", _as_int),
+    "FANOUT_CHUNK_SECONDS": ("fanout_chunk_seconds", _as_int),
     "MAX_BODY_BYTES": ("max_body_bytes", _as_int),
+    "LOGIN_FAILURES_PER_EMAIL": ("login_failures_per_email", _as_int),
+    "LOGIN_FAILURES_PER_IP": ("login_failures_per_ip", _as_int),
+    "LOGIN_FAILURE_WINDOW": ("login_failure_window", _as_int),
+    "REGISTRATIONS_PER_EMAIL_HOUR": ("registrations_per_email_hour", _as_int),
+    "REGISTRATIONS_PER_IP_HOUR": ("registrations_per_ip_hour", _as_int),
+    "PASSWORD_RESETS_PER_EMAIL_HOUR": ("password_resets_per_email_hour", _as_int),
+    "PASSWORD_RESETS_PER_IP_HOUR": ("password_resets_per_ip_hour", _as_int),
 }
 
 ENVIRONMENT_VARIABLES = tuple(_FIELDS)
@@ -199,5 +221,15 @@ def validate_settings(settings: Settings) -> None:
         raise SettingsError("token lifetimes must be positive")
     if not 4 <= settings.bcrypt_rounds <= 16:
         raise SettingsError("BCRYPT_ROUNDS must be between 4 and 16")
+    limits = ("login_failures_per_email", "login_failures_per_ip", "registrations_per_email_hour",
+              "registrations_per_ip_hour", "password_resets_per_email_hour", "password_resets_per_ip_hour")
+    if any(getattr(settings, name) < 0 for name in limits):
+        raise SettingsError("abuse limits must be 0 (off) or positive")
+    if settings.login_failure_window <= 0:
+        raise SettingsError("LOGIN_FAILURE_WINDOW must be positive")
+    if settings.fanout_min_duration < 0:
+        raise SettingsError("FANOUT_MIN_DURATION must be 0 (off) or positive")
+    if settings.fanout_chunk_seconds < 6:
+        raise SettingsError("FANOUT_CHUNK_SECONDS must be at least 6 (one HLS segment)")
     if settings.upload_part_size < 5 * 1024**2:
         raise SettingsError("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")

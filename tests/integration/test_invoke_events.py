@@ -33,7 +33,8 @@ def body(result: dict) -> dict:
 def test_every_function_has_a_sample_event():
     samples = {path.name for path in EVENTS.glob("*.json")}
     expected = {"auth": "api_login.json", "catalog": "api_video_list.json", "mailer": "sqs_mail_job.json",
-                "transcoder": "sqs_s3_upload.json", "migrate": "migrate.json"}
+                "transcoder": "sqs_s3_upload.json", "migrate": "migrate.json", "sweeper": "scheduled_sweep.json",
+                "chunker": "sqs_chunk_job.json"}
     assert {f for f, sample in expected.items() if sample in samples} == set(expected)
     assert set(HANDLERS) - set(expected) == {"admin"}  # its routes need a staff login; see the API tests
 
@@ -67,6 +68,15 @@ def test_s3_test_event_is_acknowledged(invoke):
 def test_upload_of_an_unknown_video_is_dropped_without_failures(invoke):
     # No video row has this key: the transcoder logs and drops the event rather than retrying it.
     assert invoke("transcoder", "sqs_s3_upload.json") == {"batchItemFailures": []}
+
+
+def test_chunk_job_of_an_unknown_run_is_dropped_without_failures(invoke):
+    # No fan-out run has this job (its film was retried or deleted): nothing to do, nothing to retry.
+    assert invoke("chunker", "sqs_chunk_job.json") == {"batchItemFailures": []}
+
+
+def test_scheduled_sweep_on_a_clean_stack_changes_nothing(invoke):
+    assert invoke("sweeper", "scheduled_sweep.json") == {"requeued": [], "failed": [], "orphans_deleted": {}}
 
 
 def test_migrate_brings_the_database_to_the_latest_revision(invoke):

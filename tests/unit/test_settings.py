@@ -65,3 +65,14 @@ def test_every_variable_is_documented_in_env_template():
     documented = {line.split("=", 1)[0] for line in template.splitlines() if "=" in line and
                   not line.startswith("#")}
     assert set(ENVIRONMENT_VARIABLES) <= documented
+
+
+def test_fanout_settings():
+    settings = load_settings({"FANOUT_MIN_DURATION": "0", "FANOUT_CHUNK_SECONDS": "60",
+                              "CHUNK_QUEUE_NAME": "chunks"})
+    assert (settings.fanout_min_duration, settings.fanout_chunk_seconds, settings.chunk_queue_name) == (0, 60, "chunks")
+    assert load_settings({}).fanout_min_duration == 120
+    with pytest.raises(SettingsError, match="FANOUT_CHUNK_SECONDS"):
+        load_settings({"FANOUT_CHUNK_SECONDS": "5"})
+    with pytest.raises(SettingsError, match="FANOUT_MIN_DURATION"):
+        load_settings({"FANOUT_MIN_DURATION": "-1"})

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from videoflix.bootstrap import MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
+from videoflix.bootstrap import CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
 from videoflix.functions import API_FUNCTIONS, FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT, load_handler
 from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
 
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
 RESOURCE_OF = {"auth": "AuthFunction", "catalog": "CatalogFunction", "admin": "AdminFunction",
-               "mailer": "MailerFunction", "transcoder": "TranscoderFunction", "migrate": "MigrateFunction"}
+               "mailer": "MailerFunction", "transcoder": "TranscoderFunction", "chunker": "ChunkerFunction",
+               "migrate": "MigrateFunction", "sweeper": "SweeperFunction"}
 # Settings the functions in AWS must not get, and why.
 NOT_SET_IN_AWS = {
     "AWS_REGION": "Lambda sets it itself (a reserved variable)",
@@ -114,7 +115,7 @@ def test_api_is_a_rest_api_with_json_cors_gateway_responses(template):
         assert "application/json" in responses[kind]["ResponseTemplates"]
 
 
-@pytest.mark.parametrize("function", ["auth", "catalog", "admin", "mailer", "migrate"])
+@pytest.mark.parametrize("function", ["auth", "catalog", "admin", "mailer", "migrate", "sweeper"])
 def test_zip_function_handler_exists_in_its_code_uri(template, function):
     properties = function_properties(template, function)
     relative, attribute = HANDLERS[function]
@@ -152,10 +153,24 @@ def test_transcoder_image_is_built_from_its_dockerfile(template):
     relative, attribute = HANDLERS["transcoder"]
     assert f"COPY functions/{relative} " in text
     assert f'CMD ["app.{attribute}"]' in text
+    assert "ImageConfig" not in properties  # the image's own CMD
     assert properties["Timeout"] == 900
     assert properties["EphemeralStorage"]["Size"] == 10240
     memory = template["Parameters"]["TranscoderMemorySize"]
     assert memory["MinValue"] >= 3008 and memory["Default"] >= 3538  # 2 vCPUs from 3,538 MB
+
+
+def test_chunk_worker_is_the_transcoder_image_with_its_own_command(template):
+    chunker, transcoder = resource(template, "ChunkerFunction"), resource(template, "TranscoderFunction")
+    assert chunker["Metadata"] == transcoder["Metadata"]  # the same Dockerfile, context and tag
+    relative, attribute = HANDLERS["chunker"]
+    assert relative == HANDLERS["transcoder"][0]
+    properties = chunker["Properties"]
+    assert properties["PackageType"] == "Image"
+    assert properties["ImageConfig"]["Command"] == [f"app.{attribute}"]
+    assert properties["Timeout"] == transcoder["Properties"]["Timeout"]
+    assert properties["MemorySize"] == transcoder["Properties"]["MemorySize"]
+    assert callable(load_handler("chunker"))
 
 
 @pytest.mark.parametrize("function", list(RESOURCE_OF))
@@ -173,15 +188,17 @@ def test_secrets_come_from_secrets_manager_never_from_parameters(template):
     assert not [name for name in template["Parameters"] if any(w in name.lower() for w in secret_words)]
 
 
-def test_time_budget_fits_the_transcoder_timeout(template):
+@pytest.mark.parametrize("function", ["transcoder", "chunker"])
+def test_time_budget_fits_the_transcoder_timeout(template, function):
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
-    assert int(variables["TRANSCODE_TIME_BUDGET"]) < function_properties(template, "transcoder")["Timeout"]
+    assert int(variables["TRANSCODE_TIME_BUDGET"]) < function_properties(template, function)["Timeout"]
     assert int(variables["TRANSCODE_TIME_BUDGET"]) == Settings().transcode_time_budget
 
 
 @pytest.mark.parametrize("function, queue, dead_letters, max_receives", [
     ("mailer", "MailQueue", "MailDeadLetterQueue", MAIL_MAX_RECEIVES),
     ("transcoder", "TranscodeQueue", "TranscodeDeadLetterQueue", TRANSCODE_MAX_RECEIVES),
+    ("chunker", "ChunkQueue", "ChunkDeadLetterQueue", CHUNK_MAX_RECEIVES),
 ])
 def test_queue_feeds_its_function_with_partial_batch_failures(template, function, queue, dead_letters,
                                                              max_receives):
@@ -222,7 +239,9 @@ def test_buckets_are_private_and_encrypted(template, bucket):
     ("catalog", ("sqs:", "ses:", "s3:Put", "s3:Delete")),
     ("admin", ("ses:", "sqs:Receive")),
     ("mailer", ("s3:", "sqs:Send")),
-    ("transcoder", ("ses:", "sqs:Send")),
+    ("transcoder", ("ses:",)),  # it sends chunk jobs only: see the test below
+    ("chunker", ("ses:", "sqs:Send")),
+    ("sweeper", ("ses:", "sqs:Receive", "s3:Put", "s3:Get")),
 ])
 def test_functions_get_only_the_permissions_they_use(template, function, forbidden):
     granted = actions(template, function)
@@ -231,6 +250,21 @@ def test_functions_get_only_the_permissions_they_use(template, function, forbidd
     assert not [a for a in granted if a.endswith("*")], "no wildcard actions"
     for statement in policy_statements(template, function):
         assert statement["Resource"] != "*"
+
+
+def test_the_transcoder_sends_to_the_chunk_queue_only(template):
+    sending = [s for s in policy_statements(template, "transcoder")
+               if any(a.startswith("sqs:Send") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))]
+    assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["ChunkQueue", "Arn"]}]
+
+
+def test_sweeper_runs_on_a_schedule_and_requeues_to_the_transcode_queue_only(template):
+    [event] = function_properties(template, "sweeper")["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"].startswith("rate(")
+    sending = [s for s in policy_statements(template, "sweeper") if "sqs:SendMessage" in s["Action"]]
+    assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["TranscodeQueue", "Arn"]}]
+    deleting = [s for s in policy_statements(template, "sweeper") if "s3:DeleteObject" in s["Action"]]
+    assert [s["Resource"] for s in deleting] == [{"Fn::Sub": "${MediaBucket.Arn}/videos/*"}]
 
 
 def test_functions_run_in_the_private_subnets(template):
@@ -243,4 +277,4 @@ def test_functions_run_in_the_private_subnets(template):
 
 def test_outputs_name_the_api_buckets_and_queues(template):
     assert {"ApiUrl", "UploadBucketName", "MediaBucketName", "MailQueueUrl",
-            "TranscodeQueueUrl"} <= set(template["Outputs"])
+            "TranscodeQueueUrl", "ChunkQueueUrl", "ChunkDeadLetterQueueUrl"} <= set(template["Outputs"])

@@ -70,8 +70,8 @@ def make_account_token(user: TokenSubject, purpose: str, secret: str, now: float
 
 def check_account_token(user: TokenSubject, token: str, purpose: str, secret: str,
                         max_age: int, now: float | None = None) -> bool:
-    if not token or len(token) > 64 or "-" not in token:
-        return False
+    if not token or len(token) > 64 or "-" not in token or not token.isascii():
+        return False  # compare_digest refuses non-ASCII text (TypeError)
     stamp, _, signature = token.partition("-")
     try:
         timestamp = int(stamp, 36)

@@ -61,6 +61,8 @@ def decode_token(token: str, expected_type: str, settings: Settings) -> dict[str
         )
     except jwt.PyJWTError:
         raise AuthenticationFailed("Token is invalid or expired.") from None
-    if claims.get("type") != expected_type or not str(claims.get("sub", "")).isdigit():
+    subject = str(claims.get("sub", ""))
+    # ASCII digits only: "²".isdigit() is True, yet int("²") fails.
+    if claims.get("type") != expected_type or not (subject.isascii() and subject.isdigit()) or len(subject) > 18:
         raise AuthenticationFailed("Token is invalid or expired.")
     return claims

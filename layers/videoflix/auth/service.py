@@ -12,6 +12,8 @@ from videoflix.auth.account_tokens import check_account_token, decode_uid, encod
 from videoflix.auth.emails import email_problems, normalize_email
 from videoflix.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
 from videoflix.auth.revocation import RefreshTokenRegistry
+from videoflix.auth.throttle import (Throttle, login_counters, password_reset_counters,
+                                     registration_counters)
 from videoflix.cache import redis_errors
 from videoflix.db.models import User, utcnow
 from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
@@ -32,6 +34,10 @@ class LoginResult:
 
 def _registry(services: Services) -> RefreshTokenRegistry:
     return RefreshTokenRegistry(services.redis, redis_errors)
+
+
+def _throttle(services: Services) -> Throttle:
+    return Throttle(services.redis, redis_errors)
 
 
 def _link(services: Services, page: str, user: User, purpose: str) -> str:
@@ -65,10 +71,13 @@ def _check_new_password(password: str, confirmation: str, email: str, password_f
         raise FieldErrors(problems)
 
 
-def register(services: Services, email: str, password: str, confirmed_password: str) -> str:
+def register(services: Services, email: str, password: str, confirmed_password: str,
+             client_ip: str | None = None) -> str:
     """Create an inactive account and queue its activation email; answers alike for taken emails."""
     email = _clean_email(email)
     _check_new_password(password, confirmed_password, email, "password", "confirmed_password")
+    # Counted per address and per IP whether the address is taken or not (no enumeration).
+    _throttle(services).consume(registration_counters(services.settings, email, client_ip))
     # Hash before looking the user up, so new and existing addresses cost the same time.
     password_hash = hash_password(password, services.settings.bcrypt_rounds)
     with services.db.session() as session:
@@ -102,10 +111,28 @@ def activate(services: Services, uidb64: str, token: str) -> None:
         user.is_active = True
 
 
-def login(services: Services, email: str, password: str) -> LoginResult:
-    """One generic failure for unknown, inactive and wrong-password; always one bcrypt verify."""
-    settings = services.settings
+def login(services: Services, email: str, password: str, client_ip: str | None = None) -> LoginResult:
+    """One generic failure for unknown, inactive and wrong-password; always one bcrypt verify.
+
+    Failures are counted per address and per client IP; over a limit every attempt gets the
+    same 429, before any lookup, whether the address exists or not. A success resets the
+    address's count.
+    """
     email = normalize_email(email)
+    counters = login_counters(services.settings, email, client_ip)
+    throttle = _throttle(services)
+    throttle.check(counters)
+    try:
+        result = _verify_login(services, email, password)
+    except AuthenticationFailed:
+        throttle.hit(counters)
+        raise
+    throttle.reset(counters[:1])
+    return result
+
+
+def _verify_login(services: Services, email: str, password: str) -> LoginResult:
+    settings = services.settings
     with services.db.session() as session:
         user = _find_user(session, email) if not email_problems(email) else None
         password_ok = verify_password(password, user.password_hash if user else dummy_hash(settings.bcrypt_rounds))
@@ -138,20 +165,34 @@ def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
     ttl = _remaining(claims)
     if registry.is_family_revoked(claims["fam"]):
         raise AuthenticationFailed("Refresh token has been revoked.")
+    # The owner before the token is used up: if the database is down (503), the client's retry
+    # with the same token must still work instead of looking like a reuse.
+    with services.db.session() as session:
+        user = _token_owner(session, claims)
+        if user is None:
+            raise AuthenticationFailed("Refresh token is no longer valid.")
+        user_id, password_hash = user.id, user.password_hash
     if not registry.consume(claims["jti"], ttl):
         registry.revoke_family(claims["fam"], settings.refresh_token_lifetime)
         raise AuthenticationFailed("Refresh token reuse detected; please log in again.")
-    with services.db.session() as session:
-        user = session.get(User, int(claims["sub"]))
-        if user is None or not user.is_active or \
-                jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
-            raise AuthenticationFailed("Refresh token is no longer valid.")
-        return jwt_tokens.issue_token_pair(user.id, user.password_hash, settings, family=claims["fam"])
+    # Should the password change after the owner was read, these tokens carry the old
+    # fingerprint and are refused wherever they are presented.
+    return jwt_tokens.issue_token_pair(user_id, password_hash, settings, family=claims["fam"])
 
 
-def request_password_reset(services: Services, email: str) -> None:
-    """Queue a reset email for an active account; unknown addresses get the same answer."""
+def _token_owner(session, claims: dict[str, Any]) -> User | None:
+    """The active user a token names, if the token was issued under the current password."""
+    user = session.get(User, int(claims["sub"]))
+    if user is None or not user.is_active or \
+            jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
+        return None
+    return user
+
+
+def request_password_reset(services: Services, email: str, client_ip: str | None = None) -> None:
+    """Queue a reset email for an active account; unknown addresses get the same answer (and limit)."""
     email = _clean_email(email)
+    _throttle(services).consume(password_reset_counters(services.settings, email, client_ip))
     with services.db.session() as session:
         user = _find_user(session, email)
         if user is not None and user.is_active:
@@ -178,9 +219,8 @@ def authenticate(services: Services, access_token: str | None) -> User:
         raise AuthenticationFailed("Authentication credentials were not provided.")
     claims = jwt_tokens.decode_token(access_token, jwt_tokens.ACCESS, services.settings)
     with services.db.session() as session:
-        user = session.get(User, int(claims["sub"]))
-        if user is None or not user.is_active or \
-                jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
+        user = _token_owner(session, claims)
+        if user is None:
             raise AuthenticationFailed("Token is invalid or expired.")
         session.expunge(user)
         return user

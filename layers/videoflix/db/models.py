@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -61,3 +62,48 @@ class Video(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FanoutRun(Base):
+    """One fanned-out transcode of a video: its plan, and how many of its jobs are done.
+
+    `jobs_done` is counted on this one row, so concurrent finishers serialize on its lock and
+    exactly one of them sees the last job done. A new attempt replaces the run (and its jobs):
+    late messages of the old one then find nothing.
+    """
+
+    __tablename__ = "fanout_runs"
+    # Ids are never reused (SQLite would reuse the highest): a late message must not find a newer run.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    plan: Mapped[dict] = mapped_column(JSON)
+    jobs_total: Mapped[int] = mapped_column(Integer)
+    jobs_done: Mapped[int] = mapped_column(Integer, default=0)
+    finalizing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finalize_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FanoutJobStatus:
+    PENDING = "pending"
+    DONE = "done"
+
+
+class FanoutJob(Base):
+    """One chunk of video (all rungs) or the audio of a run, with the segments it recorded."""
+
+    __tablename__ = "fanout_jobs"
+    __table_args__ = (UniqueConstraint("run_id", "kind", "chunk_index", name="uq_fanout_jobs_run_kind_chunk"),
+                      {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("fanout_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    chunk_index: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default=FanoutJobStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    output: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    encode_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -166,6 +166,10 @@ def build_pump(stack: DevStack):
         # Each transcode runs in its own process, as its own Lambda instance would.
         binding(settings.transcode_queue_name, subprocess_handler("transcoder", stack.environ),
                 batch_size=1, visibility_timeout=settings.transcode_time_budget + 60, retry_delay=2),
+        # Chunks of long films: two worker processes polling, as two of the many Lambda instances.
+        *(binding(settings.chunk_queue_name, subprocess_handler("chunker", stack.environ),
+                  batch_size=1, visibility_timeout=settings.transcode_time_budget + 60, retry_delay=2)
+          for _ in range(2)),
     ]
     return QueuePump(sqs, bindings, settings.aws_region), bindings
 

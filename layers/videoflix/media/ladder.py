@@ -118,20 +118,14 @@ def build_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir
     rungs = plan_ladder(probe)
     rate = output_frame_rate(probe, settings)
     gop = str(keyframe_interval(rate, settings))
-    command = [ffmpeg, *_quiet_flags(), "-progress", "pipe:1", *_safe_input(source, probe),
-               "-filter_complex", _ladder_filter(probe, rungs, rate)]
+    command = [ffmpeg, *quiet_flags(), "-progress", "pipe:1", *safe_input(source, probe),
+               "-filter_complex", ladder_filter(probe, rungs, rate)]
     for index, planned in enumerate(rungs):
         command += ["-map", f"[v{index}]"]
         if probe.has_audio:
             command += ["-map", f"0:{probe.audio_stream_index}"]
     command += ["-map_metadata", "-1", "-map_chapters", "-1",  # no camera GPS or names in public files
-                "-c:v", "libx264", "-preset", settings.preset, "-profile:v", "high",
-                "-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
-    for index, planned in enumerate(rungs):
-        rung = planned.rung
-        command += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k",
-                    f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
-                    f"-bufsize:v:{index}", f"{planned.kbps(rung.buffer_kbits)}k"]
+                *video_codec_args(rungs, gop, settings)]
     if probe.has_audio:
         command += ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
         for index, planned in enumerate(rungs):
@@ -141,10 +135,22 @@ def build_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir
         "-hls_flags", "independent_segments", "-hls_segment_type", "mpegts",
         "-hls_segment_filename", os.path.join(output_dir, "%v", SEGMENT_PATTERN),
         "-master_pl_name", MASTER_PLAYLIST,
-        "-var_stream_map", _stream_map(rungs, probe.has_audio),
+        "-var_stream_map", stream_map(rungs, probe.has_audio),
         "-y", os.path.join(output_dir, "%v", RUNG_PLAYLIST),
     ]
     return command
+
+
+def video_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSettings) -> list[str]:
+    """x264 with a fixed GOP and each rung's bitrates: shared by the ladder and the fan-out chunks."""
+    args = ["-c:v", "libx264", "-preset", settings.preset, "-profile:v", "high",
+            "-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
+    for index, planned in enumerate(rungs):
+        rung = planned.rung
+        args += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k",
+                 f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
+                 f"-bufsize:v:{index}", f"{planned.kbps(rung.buffer_kbits)}k"]
+    return args
 
 
 def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbnail_path: str) -> list[str]:
@@ -153,34 +159,37 @@ def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbna
     box = THUMBNAIL_BOX if width >= height else THUMBNAIL_BOX[::-1]
     scale = min(1, box[0] / width, box[1] / height)
     position = f"{probe.duration * THUMBNAIL_POSITION:.3f}"
-    return [ffmpeg, *_quiet_flags(), "-ss", position, *_safe_input(source, probe),
+    return [ffmpeg, *quiet_flags(), "-ss", position, *safe_input(source, probe),
             "-map", f"0:{probe.video_stream_index}", "-frames:v", "1",
             "-vf", f"scale={_even(width * scale, width)}:{_even(height * scale, height)},setsar=1",
             "-map_metadata", "-1", "-q:v", "3", "-f", "image2", "-update", "1", "-y", thumbnail_path]
 
 
-def _quiet_flags() -> list[str]:
+def quiet_flags() -> list[str]:
     return ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 
 
-def _safe_input(source: str, probe: MediaProbe) -> list[str]:
+def safe_input(source: str, probe: MediaProbe) -> list[str]:
     """The probed demuxer, forced, reading only local files (see probe.py for the attack)."""
     return ["-protocol_whitelist", "file", "-f", probe.format_name, "-i", f"file:{source}"]
 
 
-def _ladder_filter(probe: MediaProbe, rungs: list[PlannedRung], rate: Fraction) -> str:
+def ladder_filter(probe: MediaProbe, rungs: list[PlannedRung], rate: Fraction,
+                  grid_from_zero: bool = False) -> str:
+    """Constant rate, then one scaled branch per rung; `grid_from_zero` pins frame 0 to time 0."""
     branches = "".join(f"[s{i}]" for i in range(len(rungs)))
-    graph = [f"[0:{probe.video_stream_index}]fps={_rate_text(rate)},format=yuv420p,split={len(rungs)}{branches}"]
+    fps = f"fps={rate_text(rate)}" + (":start_time=0" if grid_from_zero else "")
+    graph = [f"[0:{probe.video_stream_index}]{fps},format=yuv420p,split={len(rungs)}{branches}"]
     graph += [f"[s{i}]scale={p.width}:{p.height},setsar=1[v{i}]" for i, p in enumerate(rungs)]
     return ";".join(graph)
 
 
-def _stream_map(rungs: list[PlannedRung], has_audio: bool) -> str:
+def stream_map(rungs: list[PlannedRung], has_audio: bool) -> str:
     audio = ",a:{}" if has_audio else ""
     return " ".join(f"v:{i}{audio.format(i)},name:{p.name}" for i, p in enumerate(rungs))
 
 
-def _rate_text(rate: Fraction) -> str:
+def rate_text(rate: Fraction) -> str:
     return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 

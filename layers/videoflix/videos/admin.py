@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -38,12 +39,19 @@ class NewVideo:
 def parse_new_video(body: dict[str, Any], max_upload_bytes: int) -> NewVideo:
     problems: dict[str, list[str]] = {}
 
-    def text(name: str, limit: int, required: bool) -> str:
+    def text(name: str, limit: int, required: bool, line_breaks: bool = False) -> str:
         value = body.get(name, "")
         if value is None:
             value = ""
         if not isinstance(value, str):
             problems[name] = ["Must be a string."]
+            return ""
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            problems[name] = ["Null characters are not allowed."]
+            return ""
+        if _has_control_characters(value, allowed="\t\n\r" if line_breaks else ""):
+            # Titles end up in terminals (`videoflix videos`): no escape sequences, no fake lines.
+            problems[name] = ["Control characters are not allowed."]
             return ""
         value = value.strip()
         if required and not value:
@@ -53,7 +61,7 @@ def parse_new_video(body: dict[str, Any], max_upload_bytes: int) -> NewVideo:
         return value
 
     title = text("title", 200, True)
-    description = text("description", 5000, False)
+    description = text("description", 5000, False, line_breaks=True)
     category = text("category", 80, True)
     filename = text("filename", 255, True)
     content_type = text("content_type", 100, True).lower()
@@ -69,6 +77,10 @@ def parse_new_video(body: dict[str, Any], max_upload_bytes: int) -> NewVideo:
     if problems:
         raise FieldErrors(problems)
     return NewVideo(title, description, category, filename, size, content_type)
+
+
+def _has_control_characters(value: str, allowed: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
 
 
 def safe_filename(filename: str, content_type: str) -> str:
@@ -224,8 +236,11 @@ def _s3_error_code(exc: BaseException) -> str:
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
 
 
+MAX_VIDEO_ID = 2**31 - 1  # videos.id is a 32-bit INTEGER column
+
+
 def parse_video_id(raw: str) -> int:
-    """A path's video id; anything but a positive number of sane size is simply not found."""
-    if not raw.isdigit() or len(raw) > 12 or int(raw) <= 0:
+    """A path's video id; anything but a positive number that fits the id column is simply not found."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 0 < int(raw) <= MAX_VIDEO_ID:
         raise NotFound("Video not found.")
     return int(raw)

@@ -7,6 +7,8 @@ from typing import Any
 log = logging.getLogger("videoflix.cache")
 
 CATALOG_LIST = "catalog:videos"
+# Hash: video id -> what playback needs of a ready video (see Catalog._ready_video).
+READY_VIDEOS = "catalog:ready"
 
 
 def playlist_key(video_id: int, rung: str, version: str) -> str:
@@ -16,6 +18,6 @@ def playlist_key(video_id: int, rung: str, version: str) -> str:
 def invalidate_catalog(redis: Any) -> None:
     """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
     try:
-        redis.delete(CATALOG_LIST)
+        redis.delete(CATALOG_LIST, READY_VIDEOS)
     except Exception:  # the cache is an optimisation; never fail a status change because of it
         log.warning("could not invalidate the catalog cache", exc_info=True)

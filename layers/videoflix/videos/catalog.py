@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -10,14 +12,24 @@ from sqlalchemy import select
 from videoflix.db.models import Video, VideoStatus
 from videoflix.errors import NotFound
 from videoflix.services import Services
-from videoflix.videos.cache_keys import CATALOG_LIST, playlist_key
-from videoflix.videos.playlist import (RUNG_NAMES, is_valid_segment_name, rewrite_master,
+from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key
+from videoflix.videos.playlist import (RENDITION_NAMES, is_valid_segment_name, rewrite_master,
                                        rewrite_playlist, segment_names)
 from videoflix.videos.serialize import catalog_video
 from videoflix.videos.storage import S3Storage, media_prefix
 
 log = logging.getLogger("videoflix.catalog")
 THUMBNAIL_URL_TTL = 6 * 3600
+
+
+@dataclass(frozen=True)
+class ReadyVideo:
+    """What playback needs to know of a ready video."""
+
+    id: int
+    renditions: tuple[str, ...]
+    version: str  # changes with each transcode, so cached playlists of an earlier one are never served
+    duration: float
 
 
 class Catalog:
@@ -56,30 +68,60 @@ class Catalog:
         return listing
 
     # -- playlists -----------------------------------------------------------------------
-    def _ready_video(self, video_id: int) -> Video:
+    def _ready_video(self, video_id: int) -> ReadyVideo:
+        """From the cache when it can be: a cached playlist then costs no database round trip."""
+        cached = self._cached_ready_video(video_id)
+        if cached is not None:
+            return cached
         with self.services.db.session() as session:
             video = session.get(Video, video_id)
             if video is None or video.status != VideoStatus.READY:
                 raise NotFound("Video not found.")
-            session.expunge(video)
-            return video
+            ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0)
+        self._remember_ready_video(ready)
+        return ready
 
-    def _rung(self, video: Video, resolution: str) -> str:
-        if resolution not in RUNG_NAMES or resolution not in (video.renditions or []):
+    def _cached_ready_video(self, video_id: int) -> ReadyVideo | None:
+        try:
+            raw = self.services.redis.hget(READY_VIDEOS, str(video_id))
+        except Exception:
+            log.warning("cache read failed for video %s; reading the database", video_id)
+            return None
+        if raw is None:
+            return None
+        entry = json.loads(raw)
+        # Each entry carries its own expiry: the hash's TTL restarts with every write.
+        if entry["expires"] < time.time():
+            return None
+        return ReadyVideo(video_id, tuple(entry["renditions"]), entry["version"], entry["duration"])
+
+    def _remember_ready_video(self, video: ReadyVideo) -> None:
+        # Every status change drops the whole hash (invalidate_catalog); the expiry only bounds
+        # how long a fill that raced such a change can linger, as for the cached list.
+        ttl = max(1, min(self.settings.catalog_cache_ttl, 3600))
+        entry = json.dumps({"renditions": video.renditions, "version": video.version,
+                            "duration": video.duration, "expires": time.time() + ttl})
+        try:
+            pipe = self.services.redis.pipeline(transaction=False)
+            pipe.hset(READY_VIDEOS, str(video.id), entry)
+            pipe.expire(READY_VIDEOS, ttl)
+            pipe.execute()
+        except Exception:
+            log.warning("cache write failed for video %s", video.id)
+
+    def _rung(self, video: ReadyVideo, resolution: str) -> str:
+        if resolution not in RENDITION_NAMES or resolution not in video.renditions:
             raise NotFound("This resolution is not available for the video.")
         return resolution
 
-    def _version(self, video: Video) -> str:
-        return str(int(video.ready_at.timestamp())) if video.ready_at else "0"
-
-    def _url_ttl(self, video: Video) -> int:
+    def _url_ttl(self, video: ReadyVideo) -> int:
         """Segment URLs must outlive the film plus a margin (pauses, slow starts)."""
-        return int((video.duration or 0) + self.settings.segment_url_margin)
+        return int(video.duration + self.settings.segment_url_margin)
 
     def rendition_playlist(self, video_id: int, resolution: str) -> str:
         video = self._ready_video(video_id)
         rung = self._rung(video, resolution)
-        key = playlist_key(video.id, rung, self._version(video))
+        key = playlist_key(video.id, rung, video.version)
         cached = self._cache_get(key)
         if cached is not None:
             return cached
@@ -107,7 +149,7 @@ class Catalog:
             raise NotFound("Segment not found.")
         video = self._ready_video(video_id)
         rung = self._rung(video, resolution)
-        names_key = playlist_key(video.id, rung, self._version(video)) + ":names"
+        names_key = playlist_key(video.id, rung, video.version) + ":names"
         cached = self._cache_get(names_key)
         if cached is not None:
             names = set(json.loads(cached))
@@ -120,3 +162,5 @@ class Catalog:
         return self.storage.presign_media(f"{media_prefix(video.id)}{rung}/{segment}", self._url_ttl(video))
 
 
+def _version(video: Video) -> str:
+    return str(int(video.ready_at.timestamp())) if video.ready_at else "0"

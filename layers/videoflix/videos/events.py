@@ -40,7 +40,12 @@ def parse_upload_notification(body: str) -> list[UploadedObject]:
         try:
             bucket = record["s3"]["bucket"]["name"]
             raw_key = record["s3"]["object"]["key"]
-        except (KeyError, TypeError):
+            size = record["s3"]["object"].get("size")
+        except (KeyError, TypeError, AttributeError):
             raise MalformedEvent("record lacks s3.bucket.name or s3.object.key") from None
-        objects.append(UploadedObject(bucket, unquote_plus(raw_key), record["s3"]["object"].get("size")))
+        if not isinstance(bucket, str) or not isinstance(raw_key, str):
+            raise MalformedEvent("s3.bucket.name and s3.object.key must be strings")
+        if isinstance(size, bool) or not isinstance(size, int):
+            size = None  # informative only; S3 always sends a whole number
+        objects.append(UploadedObject(bucket, unquote_plus(raw_key), size))
     return objects

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import mimetypes
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ class UploadedPart:
 
 class StorageUnavailable(ServiceUnavailable):
     default_detail = "Storage is unavailable. Try again shortly."
+
+
+class ObjectMissing(Exception):
+    """The object is not (or no longer) in the bucket."""
 
 
 def _client_errors() -> tuple[type[BaseException], ...]:
@@ -91,7 +96,12 @@ class S3Storage:
 
     # -- media ----------------------------------------------------------------------------
     def download(self, bucket: str, key: str, destination: Path) -> None:
-        self._s3.download_file(bucket, key, str(destination))
+        try:
+            self._s3.download_file(bucket, key, str(destination))
+        except _client_errors() as exc:
+            if _is_missing(exc):
+                raise ObjectMissing(f"s3://{bucket}/{key}") from exc
+            raise
 
     def upload_media_file(self, path: Path, key: str) -> None:
         suffix = path.suffix.lower()
@@ -112,16 +122,30 @@ class S3Storage:
         return self._signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.settings.media_bucket, "Key": key}, ExpiresIn=expires_in)
 
-    def delete_prefix(self, bucket: str, prefix: str) -> int:
-        """Delete every object under `prefix`; returns how many were deleted."""
+    def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
+        """A GET URL for our own workers (FFmpeg reading a source by ranges): signed for the
+        endpoint they reach, not the public one."""
+        return self._s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                               ExpiresIn=expires_in)
+
+    def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None) -> int:
+        """Delete every object under `prefix` (only those last written before `older_than`, if
+        given); returns how many were deleted."""
         deleted = 0
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])
+                    if older_than is None or item["LastModified"] < older_than]
             if keys:
                 self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
                 deleted += len(keys)
         return deleted
+
+    def child_prefixes(self, bucket: str, prefix: str) -> list[str]:
+        """The "folders" right under `prefix` (e.g. `videos/7/` under `videos/`)."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        return [entry["Prefix"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
+                for entry in page.get("CommonPrefixes", [])]
 
     def list_keys(self, bucket: str, prefix: str) -> list[str]:
         paginator = self._s3.get_paginator("list_objects_v2")

@@ -22,7 +22,7 @@ from videoflix.sqs_batch import process_sqs_batch
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.videos.events import UploadedObject, parse_upload_notification
 from videoflix.videos.playlist import master_variants
-from videoflix.videos.storage import S3Storage, media_prefix
+from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix
 
 log = logging.getLogger("videoflix.transcoder")
 
@@ -104,6 +104,8 @@ class TranscodeJob:
         if claim is None:
             return
         prefix = media_prefix(claim.video_id)
+        # A worker that died mid-run (its lease expired) may have left part of its output.
+        self._clean_output(prefix)
         try:
             self._produce(claim.video_id, uploaded)
         except PermanentFailure as exc:
@@ -145,11 +147,20 @@ class TranscodeJob:
             source = Path(work) / ("source" + Path(uploaded.key).suffix.lower()[:8])
             output = Path(work) / "out"
             output.mkdir()
-            self.storage.download(uploaded.bucket, uploaded.key, source)
+            try:
+                self.storage.download(uploaded.bucket, uploaded.key, source)
+            except ObjectMissing:
+                raise PermanentFailure("The uploaded file is gone from the upload bucket; "
+                                       "upload the film again.") from None
             try:
                 probe = probe_media(str(source), max_duration=self.settings.max_video_duration)
             except MediaRejected as exc:
                 raise PermanentFailure(exc.reason) from None
+            from videoflix.videos.fanout import dispatch_fanout, should_fan_out
+            if should_fan_out(self.settings, probe.duration):
+                # A long film: chunk workers encode it in parallel and publish it (docs/fanout.md).
+                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, source, time_left)
+                return
             ffmpeg = ffmpeg_executable()
             ladder = build_ladder_command(ffmpeg, str(source), probe, str(output),
                                           LadderSettings(preset=self.settings.ffmpeg_preset))

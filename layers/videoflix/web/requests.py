@@ -16,8 +16,13 @@ def parse_json_object(raw: bytes | str | None, *, max_bytes: int) -> dict[str, A
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
     try:
         value = json.loads(data)
-    except (UnicodeDecodeError, ValueError):
+        # Lone surrogates (`"\ud800"`) parse, but are no text: encoding them fails later, deep
+        # inside bcrypt or the database driver. Refuse them here (RFC 7493, I-JSON).
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError):
         raise InvalidInput("The request body must be valid JSON.") from None
+    except RecursionError:  # nesting deeper than the parser goes
+        raise InvalidInput("The request body is nested too deeply.") from None
     if not isinstance(value, dict):
         raise InvalidInput("The request body must be a JSON object.")
     return value

@@ -41,6 +41,7 @@ ERROR_STATUS: dict[type[errors.VideoflixError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
+    errors.TooManyRequests: 429,
     errors.ServiceUnavailable: 503,
 }
 
@@ -48,9 +49,7 @@ ERROR_STATUS: dict[type[errors.VideoflixError], int] = {
 def error_response(exc: errors.VideoflixError) -> ApiResponse:
     status = next(ERROR_STATUS[cls] for cls in type(exc).__mro__ if cls in ERROR_STATUS)
     body = exc.fields if isinstance(exc, errors.FieldErrors) else {"detail": exc.detail}
-    headers = {}
-    if isinstance(exc, errors.ServiceUnavailable):
-        headers["Retry-After"] = str(exc.retry_after)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
     return ApiResponse(status=status, body=body, headers=headers)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import update
 
 from tests.integration.cli.conftest import PART_SIZE, one_line_error
+from tests.support.videos import set_video, video_row
 from videoflix.aws import aws_client
 from videoflix.db.models import Video
 from videoflix.dev.stack import free_port
@@ -24,16 +24,8 @@ def uploaded_object(services, video_id: int) -> bytes:
     return s3.get_object(Bucket=services.settings.upload_bucket, Key=keys[0])["Body"].read()
 
 
-def video_row(services, video_id: int) -> Video:
-    with services.db.session() as session:
-        video = session.get(Video, video_id)
-        session.expunge(video)
-        return video
 
 
-def set_video(services, video_id: int, **values) -> None:
-    with services.db.session() as session:
-        session.execute(update(Video).where(Video.id == video_id).values(**values))
 
 
 def resume_entries(config_dir) -> dict:

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from tests.integration.videos.conftest import completed_upload_message, remux
+from tests.support.videos import video_row
 from videoflix.aws import aws_client
-from videoflix.db.models import Video
 from videoflix.videos.playlist import segment_names
 
 pytestmark = pytest.mark.integration
@@ -22,11 +22,6 @@ def media_keys(services, video_id):
     return sorted(item["Key"] for item in answer.get("Contents", []))
 
 
-def video_row(services, video_id) -> Video:
-    with services.db.session() as session:
-        video = session.get(Video, video_id)
-        session.expunge(video)
-        return video
 
 
 EXPECTED_HEADERS = {".m3u8": ("application/vnd.apple.mpegurl", "no-cache"),

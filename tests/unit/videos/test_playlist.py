@@ -52,3 +52,22 @@ def test_segment_name_validation():
     for bad in ["../secret.ts", "a/b.ts", "%2e%2e.ts", "/etc/passwd", "seg\x00.ts", "index.m3u8", ".ts",
                 "segment_00001.ts/", "segment 1.ts"]:
         assert not is_valid_segment_name(bad), bad
+
+
+FANNED_OUT_MASTER = """#EXTM3U
+#EXT-X-VERSION:6
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"
+
+#EXT-X-STREAM-INF:BANDWIDTH=1610000,RESOLUTION=854x480,CODECS="avc1.64001e,mp4a.40.2",AUDIO="audio"
+480p/index.m3u8
+"""
+
+
+def test_rewrite_master_also_points_the_audio_rendition_at_its_api_route():
+    rewritten = rewrite_master(FANNED_OUT_MASTER, lambda rung: f"http://api/api/video/7/{rung}/index.m3u8")
+    lines = rewritten.splitlines()
+    assert lines[3] == ('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,'
+                        'CHANNELS="2",URI="http://api/api/video/7/audio/index.m3u8"')
+    assert "http://api/api/video/7/480p/index.m3u8" in lines
+    assert master_variants(FANNED_OUT_MASTER) == ["480p"]

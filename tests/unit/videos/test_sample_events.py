@@ -31,3 +31,14 @@ def test_upload_sample_announces_a_decoded_upload_key():
 def test_test_event_sample_is_acknowledged_without_work(settings):
     job = TranscodeJob(SimpleNamespace(settings=settings))  # no database: nothing may be claimed
     assert job.handle_batch(load_event("sqs_s3_test_event")) == {"batchItemFailures": []}
+
+
+def test_chunk_job_sample_is_a_chunk_queue_batch():
+    import hashlib
+
+    from videoflix.videos.chunk_queue import ChunkMessage, parse_chunk_message
+
+    [record] = load_event("sqs_chunk_job")["Records"]
+    assert record["eventSourceARN"].endswith(":videoflix-transcode-chunks")
+    assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()
+    assert parse_chunk_message(record["body"]) == ChunkMessage(run_id=1, job_id=1, video_id=1)

@@ -1,0 +1,262 @@
+"""Fan-out: time-to-ready of a long film, the single-process ladder against chunks in parallel.
+
+    python -m bench.fanout [--seconds 120] [--chunk-seconds 30] [--workers 2] [--preset veryfast]
+                           [--memory-mb 3538] [--hop-seconds 2] [--cores-per-worker 0] [--no-probe]
+
+One generated 1080p clip with audio (cached in bench/results/clips/) is transcoded three ways,
+each with exactly the code the functions run, minus S3 and SQS:
+
+- single: probe, the one-process ladder (`build_ladder_command`), the poster;
+- fan-out, measured: the coordinator's part (probe, poster, `make_plan`), then every job of
+  the run (`build_chunk_command` per chunk, `build_audio_command`) on `--workers` threads, one
+  FFmpeg each, then the finish (`assemble_playlists`, playlists written);
+- fan-out, each job alone: the same jobs one after the other, each with the whole machine.
+
+Projected time-to-ready with one worker per job = coordination + the slowest job alone +
+finish: what Lambda gives when every chunk gets an instance of its own with as many vCPUs as
+this machine has cores (3,538 MB = 2 vCPUs). `--hop-seconds` adds a queue hop and cold start
+for a second, more cautious projection. Cost in Lambda GB-seconds = memory x billed seconds:
+the single transcode bills its wall time once, the fan-out bills coordination + every job alone +
+the finish. Results: bench/results/fanout.json.
+
+On a machine with more cores, `--cores-per-worker 2` pins every FFmpeg (taskset) to cores of
+its own: the single run and each job alone get 2, and each of `--workers` parallel workers
+its own 2, like Lambda instances of 3,538 MB; with `--workers` = the number of jobs, the
+one-worker-per-job time is then measured rather than projected. `--no-probe` describes the
+generated clip from the parameters it was made with, for a machine without PyAV.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import resource
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+
+from bench.harness import RESULTS_DIR, print_table, ratio, write_result
+from videoflix.media.chunk_commands import build_audio_command, build_chunk_command
+from videoflix.media.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
+from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
+from videoflix.media.probe import MOV, MediaProbe, probe_media
+from videoflix.settings import Settings
+from videoflix.videos.chunk_output import read_output, segment_prefix
+from videoflix.videos.fanout_plan import VIDEO_JOB, FanoutPlan, make_plan
+from videoflix.videos.fanout_playlists import assemble_playlists, job_output
+
+GOAL_SHARE = 0.7  # projected speed-up >= 0.7 x the number of chunks
+CLIP_RATE = 25  # generate_test_clip's default
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def clip_path(seconds: float, width: int, height: int) -> Path:
+    """The clip, made once: FFmpeg's test pattern at 1080p costs a while to generate."""
+    path = RESULTS_DIR / "clips" / f"fanout_{seconds:g}s_{width}x{height}.mp4"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"generating a {seconds:g} s {width}x{height} clip with audio (cached in {path.parent}) ...",
+              flush=True)
+        partial = path.with_suffix(".partial.mp4")
+        generate_test_clip(str(partial), seconds=seconds, width=width, height=height, audio=True)
+        partial.rename(path)
+    return path
+
+
+class Machine:
+    """Where FFmpeg runs: anywhere, or pinned to `per_worker` cores of its own per worker slot."""
+
+    def __init__(self, per_worker: int, probe: MediaProbe | None) -> None:
+        self.per_worker = per_worker
+        self.known_probe = probe
+
+    def cores(self, slot: int) -> list[int] | None:
+        return list(range(slot * self.per_worker, (slot + 1) * self.per_worker)) if self.per_worker else None
+
+    def run(self, command: list[str], seconds: float, slot: int = 0) -> None:
+        cores = self.cores(slot)
+        pinned = ["taskset", "-c", ",".join(map(str, cores)), *command] if cores else command
+        run_ffmpeg(pinned, duration=seconds, time_budget=None, on_progress=None)
+
+    def probe(self, clip: Path, settings: Settings) -> MediaProbe:
+        return self.known_probe or probe_media(str(clip), max_duration=settings.max_video_duration)
+
+
+def generated_clip_probe(seconds: float, width: int, height: int) -> MediaProbe:
+    """What probing the generated clip finds (generate_test_clip: H.264 + AAC in MP4)."""
+    return MediaProbe(format_name=MOV, duration=seconds, width=width, height=height, video_stream_index=0,
+                      audio_stream_index=1, frame_rate=Fraction(CLIP_RATE), video_codec="h264")
+
+
+def run_single(clip: Path, work: Path, settings: Settings, machine: Machine) -> dict:
+    ffmpeg, ladder = ffmpeg_executable(), LadderSettings(preset=settings.ffmpeg_preset)
+    output = work / "single"
+    output.mkdir()
+    cpu, started = _children_cpu(), time.perf_counter()
+    probe = machine.probe(clip, settings)
+    machine.run(build_ladder_command(ffmpeg, str(clip), probe, str(output), ladder), probe.duration)
+    machine.run(build_thumbnail_command(ffmpeg, str(clip), probe, str(output / "thumbnail.jpg")), 1.0)
+    wall = time.perf_counter() - started
+    segments = {rung.name: len(list(rung.glob("*.ts"))) for rung in output.iterdir() if rung.is_dir()}
+    return {"wall_s": wall, "cpu_s": _children_cpu() - cpu, "segments": segments, "probe": probe}
+
+
+def coordinate(clip: Path, work: Path, settings: Settings, machine: Machine) -> tuple[FanoutPlan, float]:
+    """What the transcoder does before queueing the jobs (minus the download): probe, poster, plan."""
+    started = time.perf_counter()
+    probe = machine.probe(clip, settings)
+    machine.run(build_thumbnail_command(ffmpeg_executable(), str(clip), probe, str(work / "thumbnail.jpg")), 1.0)
+    plan = make_plan(settings, "bench", clip.name, probe, "thumbnail.jpg")
+    return plan, time.perf_counter() - started
+
+
+def run_job(clip: Path, plan: FanoutPlan, kind: str, index: int, folder: Path, machine: Machine,
+            slot: int) -> tuple[dict, float, float]:
+    """One job as the chunk worker runs it, reading the local clip instead of a presigned URL:
+    (output, wall s, CPU s); the CPU figure is the job's own only when jobs run one at a time."""
+    folder.mkdir(parents=True)
+    ffmpeg, ladder, prefix = ffmpeg_executable(), plan.ladder_settings, segment_prefix(1)
+    cpu, started = _children_cpu(), time.perf_counter()
+    if kind == VIDEO_JOB:
+        chunk = plan.chunks[index]
+        command = build_chunk_command(ffmpeg, str(clip), plan.probe, chunk, str(folder), ladder, prefix)
+        seconds = float(chunk.seconds(plan.rate, plan.total_frames))
+        most = chunk.segment_count if chunk.frame_count is not None else None
+    else:
+        command = build_audio_command(ffmpeg, str(clip), plan.probe, str(folder), ladder, plan.audio_kbps, prefix)
+        seconds, most = plan.probe.duration, None
+    machine.run(command, seconds, slot)
+    return job_output(read_output(folder, most)), time.perf_counter() - started, _children_cpu() - cpu
+
+
+def finish(plan: FanoutPlan, outputs: list[tuple[str, int, dict]], folder: Path) -> float:
+    started = time.perf_counter()
+    files, _ = assemble_playlists(plan, outputs)
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return time.perf_counter() - started
+
+
+def run_fanout(clip: Path, work: Path, settings: Settings, workers: int, name: str, machine: Machine) -> dict:
+    folder = work / name
+    folder.mkdir()
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+
+    def worker(job: tuple[str, int]) -> tuple[dict, float, float]:
+        slot = slots.get()  # a worker slot, with its own cores when pinned
+        try:
+            return run_job(clip, plan, job[0], job[1], folder / f"{job[0]}{job[1]}", machine, slot)
+        finally:
+            slots.put(slot)
+
+    cpu, started = _children_cpu(), time.perf_counter()
+    plan, coordination = coordinate(clip, folder, settings, machine)
+    jobs = plan.jobs()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(worker, jobs))
+    outputs = [(kind, index, output) for (kind, index), (output, _, _) in zip(jobs, done)]
+    finishing = finish(plan, outputs, folder / "published")
+    wall = time.perf_counter() - started
+    segments: dict[str, int] = {}
+    for _, _, output in outputs:
+        for rendition, recorded in output["renditions"].items():
+            segments[rendition] = segments.get(rendition, 0) + len(recorded["segments"])
+    job_seconds = {f"{kind} {index}": seconds for (kind, index), (_, seconds, _) in zip(jobs, done)}
+    job_cpu = {f"{kind} {index}": cpu_s for (kind, index), (_, _, cpu_s) in zip(jobs, done)}
+    return {"wall_s": wall, "cpu_s": _children_cpu() - cpu, "coordination_s": coordination,
+            "finish_s": finishing, "jobs_s": job_seconds, "jobs_cpu_s": job_cpu, "chunks": len(plan.chunks),
+            "workers": workers,
+            "segments": segments}
+
+
+def run(seconds: float, chunk_seconds: int, workers: int, preset: str, memory_mb: int, hop_seconds: float,
+        cores_per_worker: int = 0, probe: bool = True) -> dict:
+    if cores_per_worker and workers * cores_per_worker > (os.cpu_count() or 1):
+        raise SystemExit(f"{workers} workers x {cores_per_worker} cores need more than {os.cpu_count()} CPUs")
+    settings = Settings(ffmpeg_preset=preset, fanout_chunk_seconds=chunk_seconds)
+    clip = clip_path(seconds, 1920, 1080)
+    machine = Machine(cores_per_worker, None if probe else generated_clip_probe(seconds, 1920, 1080))
+    with tempfile.TemporaryDirectory(prefix="videoflix-bench-fanout-") as folder:
+        work = Path(folder)
+        print("single process ...", flush=True)
+        single = run_single(clip, work, settings, machine)
+        print(f"fan-out with {workers} workers ...", flush=True)
+        measured = run_fanout(clip, work, settings, workers, "measured", machine)
+        print("fan-out, each job alone ...", flush=True)
+        alone = run_fanout(clip, work, settings, 1, "alone", machine)
+    probe = single.pop("probe")
+    chunks = alone["chunks"]
+    slowest = max(alone["jobs_s"].values())
+    projected = alone["coordination_s"] + slowest + alone["finish_s"]
+    projected_hop = projected + hop_seconds
+    gb = memory_mb / 1024
+    single_gbs = gb * single["wall_s"]
+    fanout_gbs = gb * (alone["coordination_s"] + sum(alone["jobs_s"].values()) + alone["finish_s"])
+    speedup, speedup_hop = ratio(single["wall_s"], projected), ratio(single["wall_s"], projected_hop)
+    goal = GOAL_SHARE * chunks
+    rows = [
+        ["single process", 1, single["wall_s"], single["cpu_s"], 1.0, single_gbs],
+        [f"fan-out, {workers} workers (measured)", workers, measured["wall_s"], measured["cpu_s"],
+         ratio(single["wall_s"], measured["wall_s"]), None],
+        ["fan-out, 1 worker per job (projected)", len(alone["jobs_s"]), projected, alone["cpu_s"], speedup,
+         fanout_gbs],
+        [f"  + {hop_seconds:g} s queue hop and cold start", len(alone["jobs_s"]), projected_hop, None, speedup_hop,
+         None],
+    ]
+    pinning = f", {cores_per_worker} cores pinned per worker" if cores_per_worker else ""
+    print_table(f"Fan-out, {probe.duration:.0f} s {probe.width}x{probe.height} clip with audio, x264 {preset}, "
+                f"{chunks} chunks of {chunk_seconds} s + audio, {os.cpu_count()} CPUs{pinning}",
+                ["variant", "workers", "wall s", "CPU s", "speed-up", f"GB-s at {memory_mb} MB"],
+                [[("-" if v is None else v) for v in row] for row in rows])
+    print_table("Jobs of the run, each alone (the projection's parts)", ["part", "wall s", "CPU s"],
+                [["coordination (probe, poster, plan)", alone["coordination_s"], "-"],
+                 *[[job, s, alone["jobs_cpu_s"][job]] for job, s in alone["jobs_s"].items()],
+                 ["finish (playlists)", alone["finish_s"], "-"]])
+    print(f"\nprojected speed-up {speedup:.2f}x with {chunks} chunks: goal {GOAL_SHARE} x {chunks} = {goal:.1f}x "
+          f"-> {'met' if speedup >= goal else 'NOT met'}; with the hop {speedup_hop:.2f}x")
+    cpu_ratio = ratio(alone["cpu_s"], single["cpu_s"])
+    print(f"measured with {workers} workers: {ratio(single['wall_s'], measured['wall_s']):.2f}x; "
+          f"cost fan-out / single: {ratio(fanout_gbs, single_gbs):.2f}x GB-s by wall time, "
+          f"{cpu_ratio:.2f}x by CPU time (steadier on a shared machine)")
+    return {"clip": {"seconds": probe.duration, "width": probe.width, "height": probe.height, "audio": probe.has_audio},
+            "preset": preset, "chunk_seconds": chunk_seconds, "chunks": chunks, "cores_per_worker": cores_per_worker,
+            "single": single,
+            "fanout_measured": measured, "fanout_alone": alone, "projected_s": projected,
+            "projected_with_hop_s": projected_hop, "hop_seconds": hop_seconds, "speedup_projected": speedup,
+            "speedup_projected_with_hop": speedup_hop, "speedup_measured": ratio(single["wall_s"], measured["wall_s"]),
+            "goal_speedup": goal, "goal_met": speedup >= goal, "memory_mb": memory_mb,
+            "gb_seconds": {"single": single_gbs, "fanout": fanout_gbs, "ratio": ratio(fanout_gbs, single_gbs),
+                           "ratio_by_cpu": cpu_ratio}}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=120.0, help="clip length (default 120)")
+    parser.add_argument("--chunk-seconds", type=int, default=Settings().fanout_chunk_seconds,
+                        help="FANOUT_CHUNK_SECONDS (default 30)")
+    parser.add_argument("--workers", type=int, default=2, help="threads of the measured fan-out (default 2)")
+    parser.add_argument("--preset", default=Settings().ffmpeg_preset, help="x264 preset (default veryfast)")
+    parser.add_argument("--memory-mb", type=int, default=3538, help="Lambda memory for GB-s (default 3538)")
+    parser.add_argument("--hop-seconds", type=float, default=2.0,
+                        help="queue hop and cold start added to the cautious projection (default 2)")
+    parser.add_argument("--cores-per-worker", type=int, default=0,
+                        help="pin each worker's FFmpeg to this many cores of its own (default 0: no pinning)")
+    parser.add_argument("--no-probe", action="store_true",
+                        help="describe the generated clip from its parameters instead of probing it with PyAV")
+    args = parser.parse_args(argv)
+    write_result("fanout", run(args.seconds, args.chunk_seconds, max(1, args.workers), args.preset, args.memory_mb,
+                               args.hop_seconds, max(0, args.cores_per_worker), not args.no_probe))
+
+
+if __name__ == "__main__":
+    main()

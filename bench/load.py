@@ -1,0 +1,406 @@
+"""`make load`: a bounded load on the dev stack, on loopback only.
+
+Starts `videoflix dev` (what `make dev` runs) on free 127.0.0.1 ports against PostgreSQL and
+Redis, creates and logs in N users, seeds one ready video (a Video row plus small playlist,
+segment and poster objects in the media bucket), then has each user loop over the video
+list, a rendition playlist and a token refresh until the duration or the request budget is
+spent. Prints requests/s, p50/p99 latency per endpoint and the error count; exits 1 when
+any request failed.
+
+    python -m bench.load [--users 50] [--duration 60] [--max-requests 200000]
+
+Database: a database of its own, `<name>_load`, dropped and created on the server of
+LOAD_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/videoflix.
+Redis: LOAD_REDIS_URL, else the database two below TEST_REDIS_URL's, else
+redis://127.0.0.1:6379/13; it is flushed first. `sqlite:///...` and an empty Redis URL run
+on the embedded services instead (what the CI smoke test does without TEST_* variables).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"  # never anything but loopback
+DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/videoflix"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
+MAX_DURATION = 600.0
+MAX_USERS = 500
+REQUEST_TIMEOUT = 10.0
+USER_PASSWORD = "load-test-password-1"
+SEGMENTS = 10
+SEGMENT_SECONDS = 6
+# Requests per round of one user: the video list, the 480p playlist, a token refresh.
+DEFAULT_MIX = {"video_list": 4, "playlist": 4, "token_refresh": 1}
+
+
+# -- configuration -------------------------------------------------------------------------
+@dataclass
+class LoadConfig:
+    database_url: str
+    redis_url: str
+    users: int = 50
+    duration: float = 60.0
+    max_requests: int = 200_000
+    mix: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIX))
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.users <= MAX_USERS:
+            raise ValueError(f"users must be 1..{MAX_USERS}")
+        if not 0 < self.duration <= MAX_DURATION:
+            raise ValueError(f"duration must be in (0, {MAX_DURATION:.0f}] seconds")
+        if self.max_requests < 1:
+            raise ValueError("max_requests must be positive")
+
+
+def sibling_database_url(url: str, suffix: str) -> str:
+    """The URL of another database on the same server: `<name><suffix>`."""
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name.split('?', 1)[0]}{suffix}"
+
+
+def default_database_url(environ=os.environ) -> str:
+    """`<name>_load` on the server of LOAD_DATABASE_URL, TEST_DATABASE_URL or the local default."""
+    base = environ.get("LOAD_DATABASE_URL") or environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE
+    return base if base.startswith("sqlite") else sibling_database_url(base, "_load")
+
+
+def default_redis_url(environ=os.environ) -> str:
+    if environ.get("LOAD_REDIS_URL"):
+        return environ["LOAD_REDIS_URL"]
+    test = environ.get("TEST_REDIS_URL")
+    if test:
+        base, _, number = test.rpartition("/")
+        return f"{base}/{max(int(number or 0) - 2, 0)}"
+    return DEFAULT_REDIS
+
+
+def fresh_database(url: str) -> str:
+    """Drop and create the PostgreSQL database of `url` (SQLite files start empty anyway)."""
+    if url.startswith("sqlite"):
+        path = Path(url.split(":///", 1)[1])
+        path.unlink(missing_ok=True)
+        return url
+    from sqlalchemy import create_engine, text
+
+    from videoflix.db.session import normalize_database_url
+
+    server, _, name = url.rpartition("/")
+    name = name.split("?", 1)[0]
+    admin = create_engine(normalize_database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url
+
+
+def flush_redis(url: str) -> None:
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+
+
+# -- the stack -------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningStack:
+    api: str
+    aws_endpoint: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
+def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack:
+    """`videoflix dev` on free loopback ports, no player, no sample film; returns once healthy."""
+    port, aws_port = free_port(), free_port()
+    environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+               "AWS_ENDPOINT_URL": "", "BCRYPT_ROUNDS": "4", "PYTHONUNBUFFERED": "1",
+               "ADMIN_EMAIL": "", "ADMIN_PASSWORD": ""}
+    log_path = folder / "dev-stack.log"
+    with open(log_path, "w") as log:
+        # cwd is the scratch folder, so a developer's .env is not read.
+        process = subprocess.Popen([sys.executable, "-m", "videoflix.cli.main", "dev", "--host", HOST,
+                                    "--port", str(port), "--aws-port", str(aws_port), "--player-port", "0",
+                                    "--no-seed"], cwd=folder, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    stack = RunningStack(f"http://{HOST}:{port}", f"http://{HOST}:{aws_port}", process, log_path)
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the dev stack exited early:\n{stack.log_tail()}")
+        try:
+            if requests.get(f"{stack.api}/api/health/", timeout=2).status_code == 200:
+                return stack
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            stack.stop()
+            raise RuntimeError(f"the dev stack did not become healthy:\n{stack.log_tail()}")
+        time.sleep(0.3)
+
+
+# -- seeding ---------------------------------------------------------------------------------
+def seed_settings(database_url: str, aws_endpoint: str):
+    """Settings to reach the stack's database and (embedded) S3 from this process."""
+    from videoflix.settings import load_settings
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, "testing")
+    return load_settings({"VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
+                          "AWS_ENDPOINT_URL": aws_endpoint, "BCRYPT_ROUNDS": "4"})
+
+
+def rendition_playlist(segments: int = SEGMENTS, seconds: int = SEGMENT_SECONDS) -> str:
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{seconds}", "#EXT-X-MEDIA-SEQUENCE:0",
+             "#EXT-X-PLAYLIST-TYPE:VOD"]
+    for number in range(segments):
+        lines += [f"#EXTINF:{seconds:.6f},", f"segment_{number:03d}.ts"]
+    return "\n".join(lines + ["#EXT-X-ENDLIST", ""])
+
+
+MASTER_PLAYLIST = ("#EXTM3U\n#EXT-X-VERSION:3\n"
+                   "#EXT-X-STREAM-INF:BANDWIDTH=1200000,AVERAGE-BANDWIDTH=1000000,RESOLUTION=854x480\n"
+                   "480p/index.m3u8\n")
+
+
+def seed_ready_video(settings, title: str = "Load test film", segments: int = SEGMENTS) -> int:
+    """A ready 480p video: its row, a master and rendition playlist, segments and a poster."""
+    import uuid
+
+    from videoflix.aws import aws_client
+    from videoflix.db.models import Video, VideoStatus
+    from videoflix.db.session import Database
+    from videoflix.videos.storage import CACHE_CONTROL, CONTENT_TYPES, media_prefix
+
+    db = Database.from_url(settings.database_url)
+    with db.session() as session:
+        video = Video(title=title, description="Seeded for load and API tests.", category="Tests",
+                      filename="seed.mp4", size=1, content_type="video/mp4", status=VideoStatus.READY,
+                      progress=100, renditions=["480p"], attempts=1, duration=float(segments * SEGMENT_SECONDS),
+                      width=854, height=480, source_key=f"uploads/seed-{uuid.uuid4().hex}/seed.mp4",
+                      ready_at=datetime.now(timezone.utc))
+        session.add(video)
+        session.flush()
+        video_id = video.id
+        prefix = media_prefix(video_id)
+        video.thumbnail_key = f"{prefix}thumbnail.jpg"
+    s3 = aws_client("s3", settings)
+    objects = {"master.m3u8": MASTER_PLAYLIST.encode(), "480p/index.m3u8": rendition_playlist(segments).encode(),
+               "thumbnail.jpg": b"\xff\xd8\xff\xd9"}
+    objects.update({f"480p/segment_{n:03d}.ts": b"\x47" + bytes(187) for n in range(segments)})
+    for name, body in objects.items():
+        suffix = name[name.rfind("."):]
+        s3.put_object(Bucket=settings.media_bucket, Key=prefix + name, Body=body,
+                      ContentType=CONTENT_TYPES[suffix], CacheControl=CACHE_CONTROL[suffix])
+    return video_id
+
+
+def create_users(settings, count: int) -> list[str]:
+    """Active users straight in the database (registration is rate limited per client address)."""
+    from videoflix.auth.service import create_user
+    from videoflix.db.session import Database
+    from videoflix.services import Services
+
+    services = Services(settings=settings, db=Database.from_url(settings.database_url), redis=None, outbox=None)
+    emails = [f"load-user-{number:03d}@videoflix.local" for number in range(count)]
+    for email in emails:
+        create_user(services, email, USER_PASSWORD)
+    return emails
+
+
+def log_in(api: str, email: str, password: str = USER_PASSWORD) -> requests.Session:
+    session = requests.Session()
+    answer = session.post(f"{api}/api/login/", json={"email": email, "password": password},
+                          timeout=REQUEST_TIMEOUT)
+    if answer.status_code != 200:
+        raise RuntimeError(f"login of {email} failed: {answer.status_code} {answer.text[:200]}")
+    return session
+
+
+# -- the load --------------------------------------------------------------------------------
+@dataclass
+class EndpointFigures:
+    name: str
+    requests: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    rate: float
+
+
+@dataclass
+class LoadReport:
+    duration: float
+    users: int
+    endpoints: list[EndpointFigures]
+    error_samples: list[str]
+
+    @property
+    def requests(self) -> int:
+        return sum(e.requests for e in self.endpoints)
+
+    @property
+    def errors(self) -> int:
+        return sum(e.errors for e in self.endpoints)
+
+    def table(self) -> str:
+        lines = [f"{'endpoint':<16}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"]
+        for e in self.endpoints:
+            lines.append(f"{e.name:<16}{e.requests:>10}{e.rate:>10.1f}{e.p50_ms:>10.1f}{e.p99_ms:>10.1f}"
+                         f"{e.errors:>8}")
+        lines.append(f"{'total':<16}{self.requests:>10}{self.requests / self.duration:>10.1f}"
+                     f"{'':>20}{self.errors:>8}")
+        lines.append(f"{self.users} users, {self.duration:.1f} s, loopback only; errors: {self.errors}")
+        lines += [f"  e.g. {sample}" for sample in self.error_samples[:5]]
+        return "\n".join(lines)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = max(math.ceil(fraction * len(sorted_values)) - 1, 0)
+    return sorted_values[index]
+
+
+class _Budget:
+    """The shared request budget: every worker takes one ticket per request."""
+
+    def __init__(self, total: int, deadline: float) -> None:
+        self._left = total
+        self._lock = threading.Lock()
+        self.deadline = deadline
+
+    def take(self) -> bool:
+        if time.monotonic() >= self.deadline:
+            return False
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+
+def _worker(session: requests.Session, paths: dict[str, str], plan: list[str], budget: _Budget,
+            results: list[tuple[str, float, bool]], samples: list[str]) -> None:
+    step = 0
+    while budget.take():
+        name = plan[step % len(plan)]
+        step += 1
+        method = "POST" if name == "token_refresh" else "GET"
+        started = time.perf_counter()
+        try:
+            answer = session.request(method, paths[name], timeout=REQUEST_TIMEOUT, allow_redirects=False)
+            ok = answer.status_code == 200
+            problem = "" if ok else f"{name}: {answer.status_code} {answer.text[:120]}"
+        except requests.RequestException as exc:
+            ok, problem = False, f"{name}: {type(exc).__name__}: {exc}"[:200]
+        results.append((name, time.perf_counter() - started, ok))
+        if problem and len(samples) < 20:
+            samples.append(problem)
+
+
+def run_load(api: str, sessions: list[requests.Session], video_id: int, duration: float,
+             max_requests: int, mix: dict[str, int] | None = None) -> LoadReport:
+    """Each session in its own thread, over the mix, until `duration` or `max_requests` is reached."""
+    mix = mix or DEFAULT_MIX
+    paths = {"video_list": f"{api}/api/video/", "playlist": f"{api}/api/video/{video_id}/480p/index.m3u8",
+             "token_refresh": f"{api}/api/token/refresh/"}
+    plan = [name for name, weight in mix.items() for _ in range(weight)]
+    started = time.monotonic()
+    budget = _Budget(max_requests, started + duration)
+    results: list[list[tuple[str, float, bool]]] = [[] for _ in sessions]
+    samples: list[str] = []
+    threads = [threading.Thread(target=_worker, daemon=True, name=f"load-user-{n}",
+                                args=(session, paths, plan[n % len(plan):] + plan[:n % len(plan)], budget,
+                                      results[n], samples))
+               for n, session in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=duration + REQUEST_TIMEOUT + 30)
+    elapsed = time.monotonic() - started
+    merged = [item for chunk in results for item in chunk]
+    figures = []
+    for name in mix:
+        latencies = sorted(seconds * 1000 for endpoint, seconds, _ in merged if endpoint == name)
+        errors = sum(1 for endpoint, _, ok in merged if endpoint == name and not ok)
+        figures.append(EndpointFigures(name, len(latencies), errors, percentile(latencies, 0.50),
+                                       percentile(latencies, 0.99), len(latencies) / elapsed))
+    return LoadReport(elapsed, len(sessions), figures, samples)
+
+
+def load_test(config: LoadConfig, folder: Path, out=print) -> LoadReport:
+    """The whole run: fresh database and Redis, stack, users, video, load; the stack is stopped after."""
+    database_url = fresh_database(config.database_url)
+    flush_redis(config.redis_url)
+    out(f"Starting the dev stack (database {database_url}, Redis {config.redis_url or 'embedded'})...")
+    stack = start_stack(folder, database_url, config.redis_url)
+    try:
+        settings = seed_settings(database_url, stack.aws_endpoint)
+        video_id = seed_ready_video(settings)
+        emails = create_users(settings, config.users)
+        sessions = [log_in(stack.api, email) for email in emails]
+        for session in sessions[:1]:  # warm every endpoint once, outside the measurement
+            for path in ("/api/video/", f"/api/video/{video_id}/480p/index.m3u8"):
+                session.get(f"{stack.api}{path}", timeout=REQUEST_TIMEOUT).raise_for_status()
+        out(f"{len(sessions)} users logged in, video {video_id} ready; load for {config.duration:g} s "
+            f"(at most {config.max_requests} requests) on {stack.api}")
+        return run_load(stack.api, sessions, video_id, config.duration, config.max_requests, config.mix)
+    except BaseException:
+        out(stack.log_tail())
+        raise
+    finally:
+        stack.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make load", description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", 50)))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("LOAD_DURATION", 60)),
+                        help=f"seconds of load (at most {MAX_DURATION:.0f})")
+    parser.add_argument("--max-requests", type=int, default=int(os.environ.get("LOAD_MAX_REQUESTS", 200_000)))
+    parser.add_argument("--database-url", default=default_database_url())
+    parser.add_argument("--redis-url", default=default_redis_url())
+    args = parser.parse_args(argv)
+    config = LoadConfig(args.database_url, args.redis_url, args.users, args.duration, args.max_requests)
+    with tempfile.TemporaryDirectory(prefix="videoflix-load-") as folder:
+        report = load_test(config, Path(folder))
+    print(report.table())
+    if report.errors or not report.requests:
+        print(f"FAILED: {report.errors} errors" if report.errors else "FAILED: no request was made")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "layers"))
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The chunk worker: one fan-out job per message, a chunk of every video rung or the audio.
+
+It reads its time range straight from the upload through a presigned URL (FFmpeg asks for
+byte ranges), uploads its segments, and records them; whoever records the run's last job
+publishes the film. A failed job raises, so SQS brings back that message alone; after the
+last attempt the video fails and its partial output is deleted.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from videoflix.services import Services
+from videoflix.sqs_batch import process_sqs_batch
+from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.chunk_output import read_output, segment_prefix
+from videoflix.videos.chunk_queue import parse_chunk_message
+from videoflix.videos.fanout_plan import VIDEO_JOB
+from videoflix.videos.fanout_playlists import IncompleteRun, job_output
+from videoflix.videos.fanout_publish import publish_run
+from videoflix.videos.fanout_state import FanoutState, Finish, JobContext
+from videoflix.videos.storage import S3Storage, media_prefix
+
+log = logging.getLogger("videoflix.chunks")
+
+CHUNK_MAX_ATTEMPTS = 3  # equals the chunk queue's maxReceiveCount
+SOURCE_URL_MARGIN_SECONDS = 300
+
+
+class ChunkWorker:
+    def __init__(self, services: Services, storage: S3Storage | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.storage = storage or S3Storage(services.settings)
+        self.state = FanoutState(services.db, self.settings.transcode_time_budget)
+
+    def handle_batch(self, event: dict[str, Any]) -> dict:
+        return process_sqs_batch(event, self.handle_record)
+
+    def handle_record(self, record: dict[str, Any]) -> None:
+        message = parse_chunk_message(record.get("body", ""))
+        receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
+        context = self.state.begin_job(message.job_id, receives)
+        if context is None:
+            log.info("job %s: its run or video is gone; message dropped", message.job_id)
+            return
+        if not context.done and not self._work(context):
+            return
+        self._publish_if_last(context)
+
+    # -- one job --------------------------------------------------------------------------
+    def _work(self, context: JobContext) -> bool:
+        started = time.monotonic()
+        try:
+            output = self._encode_and_upload(context)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            if context.attempts >= CHUNK_MAX_ATTEMPTS:
+                self._fail(context, f"Transcoding {_job_name(context)} failed {context.attempts} times; "
+                                    f"last error: {reason}. Check the file and use retry.")
+            else:
+                log.warning("video %s: %s failed (attempt %s), retried alone: %s", context.video_id,
+                            _job_name(context), context.attempts, reason)
+            raise  # SQS redelivers this message only, and moves it to the dead-letter queue in the end
+        finished = self.state.finish_job(context, output, time.monotonic() - started)
+        if finished.outcome is Finish.GONE:
+            log.info("video %s: run %s is gone; %s discards its output", context.video_id, context.run_id,
+                     _job_name(context))
+            self._discard_run_segments(context)
+            return False
+        return True
+
+    def _encode_and_upload(self, context: JobContext) -> dict[str, Any]:
+        from videoflix.media.chunk_commands import build_audio_command, build_chunk_command
+        from videoflix.media.ffmpeg import ffmpeg_executable, run_ffmpeg
+
+        plan = context.plan
+        ladder = plan.ladder_settings
+        prefix = segment_prefix(context.run_id)
+        source = self.storage.presign_internal_read(plan.source_bucket, plan.source_key,
+                                                    self.settings.transcode_time_budget + SOURCE_URL_MARGIN_SECONDS)
+        with tempfile.TemporaryDirectory(prefix="videoflix-chunk-") as work:
+            if context.kind == VIDEO_JOB:
+                chunk = plan.chunks[context.chunk_index]
+                command = build_chunk_command(ffmpeg_executable(), source, plan.probe, chunk, work, ladder, prefix)
+                seconds = float(chunk.seconds(plan.rate, plan.total_frames))
+                most = chunk.segment_count if chunk.frame_count is not None else None
+            else:
+                command = build_audio_command(ffmpeg_executable(), source, plan.probe, work, ladder,
+                                              plan.audio_kbps or 128, prefix)
+                seconds, most = plan.probe.duration, None
+            run_ffmpeg(command, duration=seconds, time_budget=self.settings.transcode_time_budget, on_progress=None)
+            renditions = read_output(Path(work), most)
+            for rendition, (_, segments) in renditions.items():
+                for name, _, _ in segments:
+                    self.storage.upload_media_file(Path(work) / rendition / name,
+                                                   f"{media_prefix(context.video_id)}{rendition}/{name}")
+        return job_output(renditions)
+
+    # -- the end of a run -----------------------------------------------------------------
+    def _publish_if_last(self, context: JobContext) -> None:
+        if not self.state.claim_finalize(context.run_id):
+            return
+        try:
+            published = publish_run(self.services, self.storage, self.state, context)
+        except IncompleteRun as exc:
+            self._fail(context, f"The film could not be assembled from its chunks: {exc}.")
+            return
+        except Exception as exc:
+            attempts = self.state.release_finalize(context.run_id)
+            if attempts >= CHUNK_MAX_ATTEMPTS:
+                self._fail(context, f"Publishing failed {attempts} times; last error: {type(exc).__name__}: {exc}")
+            raise
+        if not published:
+            log.warning("video %s vanished or changed state while run %s finished; its segments removed",
+                        context.video_id, context.run_id)
+            self._discard_run_segments(context)
+
+    def _fail(self, context: JobContext, reason: str) -> None:
+        if self.state.fail(context.run_id, context.video_id, reason):
+            log.error("video %s failed: %s", context.video_id, reason)
+            invalidate_catalog(self.services.redis)
+            self._delete(media_prefix(context.video_id))
+        else:  # a newer attempt owns the video now: remove only what this run left
+            self._discard_run_segments(context)
+
+    def _discard_run_segments(self, context: JobContext) -> None:
+        base = media_prefix(context.video_id)
+        for rendition in context.plan.rendition_names():
+            self._delete(f"{base}{rendition}/{segment_prefix(context.run_id)}")
+
+    def _delete(self, prefix: str) -> None:
+        try:
+            self.storage.delete_prefix(self.settings.media_bucket, prefix)
+        except Exception:
+            # Whatever stays is unreferenced; a retry of the film rewrites or deletes the prefix.
+            log.exception("could not delete %s", prefix)
+
+
+def _job_name(context: JobContext) -> str:
+    return f"chunk {context.chunk_index}" if context.kind == VIDEO_JOB else "the audio"
+
+
+def chunk_batch(event: dict[str, Any], services: Services) -> dict:
+    return ChunkWorker(services).handle_batch(event)

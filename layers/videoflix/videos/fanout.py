@@ -1,0 +1,58 @@
+"""The transcoder as the coordinator of a long film: make the poster, plan the chunks, queue the jobs.
+
+Called by the transcoder (videos/transcode.py) after the probe, with the video claimed; the
+chunk workers (videos/chunk_worker.py) then encode and publish it. The video stays
+`processing`, its lease kept alive by every job that starts or finishes.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from videoflix.media.probe import MediaProbe
+from videoflix.services import Services
+from videoflix.videos.chunk_queue import ChunkMessage, SqsChunkQueue
+from videoflix.videos.events import UploadedObject
+from videoflix.videos.fanout_plan import make_plan, should_fan_out
+from videoflix.videos.fanout_state import FanoutState
+from videoflix.videos.storage import S3Storage, media_prefix
+
+__all__ = ["dispatch_fanout", "should_fan_out"]
+log = logging.getLogger("videoflix.fanout")
+
+
+def dispatch_fanout(services: Services, storage: S3Storage, video_id: int, uploaded: UploadedObject,
+                    probe: MediaProbe, source: Path, time_left: Callable[[], float],
+                    queue: SqsChunkQueue | None = None) -> None:
+    """Queue one job per chunk and one for the audio; raising lets SQS bring the upload event back."""
+    settings = services.settings
+    thumbnail_key = publish_thumbnail(storage, source, probe, video_id, time_left)
+    plan = make_plan(settings, uploaded.bucket, uploaded.key, probe, thumbnail_key)
+    started = FanoutState(services.db, settings.transcode_time_budget).start_run(video_id, plan)
+    if started is None:
+        log.warning("video %s changed state before its chunks were queued; nothing queued", video_id)
+        return
+    run_id, job_ids = started
+    (queue or SqsChunkQueue(settings)).send([ChunkMessage(run_id, job_id, video_id) for job_id in job_ids])
+    log.info("video %s: %.1f s fanned out as run %s, %d chunks%s", video_id, probe.duration, run_id,
+             len(plan.chunks), " and the audio" if probe.has_audio else "")
+
+
+def publish_thumbnail(storage: S3Storage, source: Path, probe: MediaProbe, video_id: int,
+                      time_left: Callable[[], float]) -> str | None:
+    """The poster, made here from the downloaded source: the chunk workers never hold all of it."""
+    from videoflix.media.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
+    from videoflix.media.ladder import build_thumbnail_command
+
+    path = source.with_name("thumbnail.jpg")
+    try:
+        run_ffmpeg(build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path)),
+                   duration=1.0, on_progress=None, time_budget=time_left())
+    except FFmpegFailed:
+        # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
+        log.warning("video %s: no thumbnail", video_id, exc_info=True)
+        return None
+    key = f"{media_prefix(video_id)}thumbnail.jpg"
+    storage.upload_media_file(path, key)
+    return key

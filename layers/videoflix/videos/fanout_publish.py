@@ -1,0 +1,41 @@
+"""The end of a fan-out run: playlists from the recorded segments, uploaded, then the video `ready`."""
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from videoflix.services import Services
+from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.fanout_playlists import assemble_playlists
+from videoflix.videos.fanout_state import FanoutState, JobContext
+from videoflix.videos.storage import S3Storage, media_prefix
+
+log = logging.getLogger("videoflix.fanout")
+
+
+def publish_run(services: Services, storage: S3Storage, state: FanoutState, context: JobContext) -> bool:
+    """Upload the playlists (master last) and mark the video ready; False if the run was no longer its own.
+
+    Raises IncompleteRun when the recorded output cannot make a film.
+    """
+    plan = context.plan
+    files, renditions = assemble_playlists(plan, state.outputs(context.run_id))
+    prefix = media_prefix(context.video_id)
+    with tempfile.TemporaryDirectory(prefix="videoflix-publish-") as work:
+        for relative, text in files.items():  # the master comes last: nobody sees it before its renditions
+            path = Path(work) / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            storage.upload_media_file(path, prefix + relative)
+    encode_seconds = state.encode_seconds(context.run_id)
+    probe = plan.probe
+    if not state.mark_ready(context.run_id, context.video_id, duration=probe.duration, width=probe.display_width,
+                            height=probe.display_height, renditions=renditions,
+                            thumbnail_key=plan.thumbnail_key):
+        return False
+    invalidate_catalog(services.redis)
+    log.info("video %s ready from run %s: %s, %.1f s; %d jobs, slowest %.1f s, %.1f s in all", context.video_id,
+             context.run_id, renditions, probe.duration, len(encode_seconds), max(encode_seconds, default=0),
+             sum(encode_seconds))
+    return True

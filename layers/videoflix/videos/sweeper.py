@@ -1,0 +1,149 @@
+"""The scheduled sweeper: stale transcode leases and orphaned media output.
+
+A transcoder that dies mid-run (Lambda's timeout, out of memory, a crash of the container)
+cannot clean up: its video stays `processing` under a lease that expires. SQS brings the
+message back after the queue's visibility timeout (6 x 900 s) and that delivery claims the
+video again, but only while the message has receives left: the one that dies on the last
+attempt goes to the dead-letter queue, and nothing would ever touch the video again. So the
+sweeper, for each video whose lease has expired:
+
+- REQUEUES it while attempts remain (`uploaded` again, and a message on the transcode queue,
+  shaped like S3's, as the admin's retry does). It does not wait for SQS's own redelivery,
+  which may be up to 90 minutes away; when that one comes as well, the claim makes it a no-op.
+- FAILS it, with the reason, once its attempts are spent: a film that kills its worker every
+  time needs a person (the admin sees the reason and can retry), not another loop.
+
+It also deletes what is under `videos/<id>/` in the media bucket for ids without a row, or
+whose row is neither `ready` (published) nor `processing` (being written): output left by
+a delete or a failure whose own clean-up failed. Only objects older than the sweep's start
+(minus a grace period) are deleted, so a transcode that claims a video after its status was
+read here keeps everything it writes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+from urllib.parse import quote_plus
+
+from sqlalchemy import or_, select, update
+
+from videoflix.db.models import Video, VideoStatus, utcnow
+from videoflix.services import Services
+from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.storage import S3Storage, media_prefix
+from videoflix.videos.transcode import MAX_ATTEMPTS
+
+log = logging.getLogger("videoflix.sweeper")
+
+ORPHAN_GRACE = timedelta(minutes=5)
+MEDIA_ROOT = "videos/"
+KEEP_OUTPUT = (VideoStatus.READY, VideoStatus.PROCESSING)
+
+
+@dataclass
+class SweepReport:
+    requeued: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    orphans_deleted: dict[str, int] = field(default_factory=dict)  # prefix -> objects deleted
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requeued": self.requeued, "failed": self.failed, "orphans_deleted": self.orphans_deleted}
+
+
+def transcode_request(bucket: str, key: str, size: int | None) -> str:
+    """A transcode queue message shaped like S3's notification: the transcoder has one code path."""
+    return json.dumps({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Requeue",
+                                    "s3": {"bucket": {"name": bucket},
+                                           "object": {"key": quote_plus(key), "size": size}}}]})
+
+
+class SqsTranscodeQueue:
+    def __init__(self, settings) -> None:
+        self._settings = settings
+
+    def send(self, body: str) -> None:
+        from videoflix.aws import aws_client, queue_url
+
+        aws_client("sqs", self._settings).send_message(
+            QueueUrl=queue_url(self._settings, self._settings.transcode_queue_name), MessageBody=body)
+
+
+class Sweeper:
+    def __init__(self, services: Services, storage: S3Storage | None = None,
+                 queue: SqsTranscodeQueue | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.storage = storage or S3Storage(services.settings)
+        self.queue = queue or SqsTranscodeQueue(services.settings)
+
+    def run(self, now: datetime | None = None) -> SweepReport:
+        now = now or utcnow()
+        report = SweepReport()
+        self.sweep_leases(now, report)
+        self.sweep_orphans(now, report)
+        if report.requeued or report.failed:
+            invalidate_catalog(self.services.redis)
+        log.info("sweep: %s", report.as_dict())
+        return report
+
+    # -- stale leases ----------------------------------------------------------------------
+    def sweep_leases(self, now: datetime, report: SweepReport) -> None:
+        stale = or_(Video.lease_expires_at.is_(None), Video.lease_expires_at < now)
+        with self.services.db.session() as session:
+            candidates = session.execute(select(Video.id, Video.attempts).where(
+                Video.status == VideoStatus.PROCESSING, stale).order_by(Video.id)).all()
+        for video_id, attempts in candidates:
+            if attempts >= MAX_ATTEMPTS:
+                reason = (f"The transcoder stopped without finishing (a timeout or a crash) on attempt "
+                          f"{attempts} of {MAX_ATTEMPTS}. Check the file and use retry.")
+                if self._take_over(video_id, now, status=VideoStatus.FAILED, error=reason):
+                    report.failed.append(video_id)
+            elif self._take_over(video_id, now, then=self._requeue, status=VideoStatus.UPLOADED,
+                                 error=f"Requeued after attempt {attempts}: the transcoder stopped "
+                                       "without finishing."):
+                report.requeued.append(video_id)
+
+    def _take_over(self, video_id: int, now: datetime, then: Callable[[Video], None] | None = None,
+                   **values: Any) -> bool:
+        """Move a still-stale video on; `then` runs inside the transaction (a failure rolls back)."""
+        stale = or_(Video.lease_expires_at.is_(None), Video.lease_expires_at < now)
+        with self.services.db.session() as session:
+            won = session.execute(update(Video).where(Video.id == video_id, Video.status == VideoStatus.PROCESSING,
+                                                      stale)
+                                  .values(lease_expires_at=None, progress=0, **values)).rowcount
+            if won and then is not None:
+                then(session.get(Video, video_id))
+        if won:
+            log.warning("video %s: lease expired; now %s", video_id, values["status"])
+        return bool(won)
+
+    def _requeue(self, video: Video) -> None:
+        self.queue.send(transcode_request(self.settings.upload_bucket, video.source_key, video.size))
+
+    # -- orphaned output -------------------------------------------------------------------
+    def sweep_orphans(self, now: datetime, report: SweepReport) -> None:
+        bucket = self.settings.media_bucket
+        prefixes = {}
+        for prefix in self.storage.child_prefixes(bucket, MEDIA_ROOT):
+            name = prefix[len(MEDIA_ROOT):].rstrip("/")
+            if name.isascii() and name.isdigit() and len(name) <= 12 and prefix == media_prefix(int(name)):
+                prefixes[int(name)] = prefix
+        if not prefixes:
+            return
+        with self.services.db.session() as session:
+            statuses = dict(session.execute(select(Video.id, Video.status).where(Video.id.in_(list(prefixes)))).all())
+        for video_id, prefix in sorted(prefixes.items()):
+            if statuses.get(video_id) in KEEP_OUTPUT:
+                continue
+            deleted = self.storage.delete_prefix(bucket, prefix, older_than=now - ORPHAN_GRACE)
+            if deleted:
+                report.orphans_deleted[prefix] = deleted
+                log.warning("deleted %d orphaned objects under %s (video %s)", deleted, prefix,
+                            statuses.get(video_id, "without a row"))
+
+
+def sweep(services: Services) -> dict[str, Any]:
+    return Sweeper(services).run().as_dict()

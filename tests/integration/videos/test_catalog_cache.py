@@ -1,0 +1,90 @@
+"""The catalog's cache of ready videos: a cached playlist skips the video's row, never its removal."""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from videoflix.aws import aws_client
+from videoflix.db.models import Video, utcnow
+from videoflix.videos.cache_keys import READY_VIDEOS
+
+VIEWER, PASSWORD = "cache-viewer@example.com", "correct-horse-9"
+
+
+@pytest.fixture
+def ready_video(services) -> int:
+    """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
+    with services.db.session() as session:
+        video = Video(title="Cached", description="", category="Drama", status="ready", progress=100,
+                      filename="cached.mp4", content_type="video/mp4", size=1000, source_key="uploads/c/c.mp4",
+                      renditions=["480p"], attempts=1, duration=12.0, width=854, height=480, ready_at=utcnow())
+        session.add(video)
+        session.flush()
+        video_id = video.id
+    s3, bucket, prefix = aws_client("s3", services.settings), services.settings.media_bucket, f"videos/{video_id}/"
+    s3.put_object(Bucket=bucket, Key=prefix + "master.m3u8",
+                  Body=b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=854x480\n480p/index.m3u8\n")
+    s3.put_object(Bucket=bucket, Key=prefix + "480p/index.m3u8", Body=b"#EXTM3U\n#EXT-X-TARGETDURATION:6\n"
+                  b"#EXTINF:6.0,\nsegment_00000.ts\n#EXTINF:6.0,\nsegment_00001.ts\n#EXT-X-ENDLIST\n")
+    return video_id
+
+
+@pytest.fixture
+def viewer(services, make_client):
+    from videoflix.auth.service import create_user
+
+    create_user(services, VIEWER, PASSWORD)
+    client = make_client()
+    assert client.post("/api/login/", {"email": VIEWER, "password": PASSWORD}).status == 200
+    return client
+
+
+@contextmanager
+def statements(engine):
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_cached_playlist_costs_only_the_login_check_in_the_database(services, viewer, ready_video):
+    path = f"/api/video/{ready_video}/480p/index.m3u8"
+    first = viewer.get(path)
+    assert first.status == 200
+    with statements(services.db.engine) as seen:
+        again = viewer.get(path)
+    assert again.status == 200 and again.text == first.text
+    assert len(seen) == 1 and "FROM users" in seen[0]
+
+
+def test_deleting_a_video_ends_its_cached_playback_at_once(viewer, staff_client, ready_video):
+    playlist, master = f"/api/video/{ready_video}/480p/index.m3u8", f"/api/video/{ready_video}/master.m3u8"
+    assert viewer.get(playlist).status == 200 and viewer.get(master).status == 200
+    assert staff_client.delete(f"/api/admin/videos/{ready_video}/").status == 200
+    assert viewer.get(playlist).status == 404
+    assert viewer.get(master).status == 404
+
+
+def test_an_expired_entry_is_read_again_from_the_database(services, viewer, ready_video):
+    stale = {"renditions": [], "version": "0", "duration": 0.0, "expires": 0}
+    services.redis.hset(READY_VIDEOS, str(ready_video), json.dumps(stale))
+    answer = viewer.get(f"/api/video/{ready_video}/480p/index.m3u8")
+    assert answer.status == 200
+    assert answer.text.count("X-Amz-Signature=") == 2
+
+
+def test_playlists_are_served_while_redis_is_down(services, viewer, ready_video):
+    import redis
+
+    services.redis = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    answer = viewer.get(f"/api/video/{ready_video}/480p/index.m3u8")
+    assert answer.status == 200
+    assert answer.text.count("X-Amz-Signature=") == 2

@@ -1,0 +1,111 @@
+"""The FFmpeg argument lists of fan-out jobs, compared without running FFmpeg."""
+from fractions import Fraction
+
+import pytest
+
+from videoflix.media.chunk_commands import build_audio_command, build_chunk_command, source_input
+from videoflix.media.chunking import Chunk
+from videoflix.media.ladder import LadderSettings, build_ladder_command
+from videoflix.media.probe import MediaProbe
+
+SETTINGS = LadderSettings(preset="veryfast")
+URL = "https://bucket.s3.eu-central-1.amazonaws.com/uploads/7/film.mp4?X-Amz-Signature=abc"
+
+
+def probe(width=1920, height=1080, audio=True, rate=Fraction(25), duration=120.0):
+    return MediaProbe(format_name="mov", duration=duration, width=width, height=height, video_stream_index=0,
+                      audio_stream_index=1 if audio else None, frame_rate=rate, video_codec="h264")
+
+
+def option(command, name):
+    return command[command.index(name) + 1]
+
+
+def test_second_chunk_of_a_1080p_film():
+    command = build_chunk_command("ffmpeg", URL, probe(), Chunk(1, 750, 750, 5, 5), "/tmp/out", SETTINGS, "r3_")
+    assert command == [
+        "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+        "-ss", "30.000000",  # before -i: a seek, frame-accurate since the chunk is re-encoded
+        "-protocol_whitelist", "https,tls,tcp", "-reconnect", "1", "-reconnect_on_network_error", "1",
+        "-f", "mov", "-i", URL,
+        "-filter_complex", "[0:0]fps=25:start_time=0,format=yuv420p,split=3[s0][s1][s2];"
+                           "[s0]scale=854:480,setsar=1[v0];[s1]scale=1280:720,setsar=1[v1];"
+                           "[s2]scale=1920:1080,setsar=1[v2]",
+        "-map", "[v0]", "-map", "[v1]", "-map", "[v2]",
+        "-map_metadata", "-1", "-map_chapters", "-1",
+        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", "50", "-keyint_min", "50",
+        "-sc_threshold", "0",
+        "-b:v:0", "1400k", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",
+        "-b:v:1", "2800k", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",
+        "-b:v:2", "5000k", "-maxrate:v:2", "5350k", "-bufsize:v:2", "7500k",
+        "-force_key_frames", "expr:eq(mod(n,50),0)",
+        "-frames:v", "750",
+        "-output_ts_offset", "40.000000",  # 10 s above zero, then the chunk's place on the timeline
+        "-f", "hls", "-hls_time", "6.000000", "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
+        "-hls_segment_type", "mpegts", "-hls_segment_filename", "/tmp/out/%v/r3_segment_%05d.ts",
+        "-master_pl_name", "master.m3u8", "-start_number", "5",
+        "-var_stream_map", "v:0,name:480p v:1,name:720p v:2,name:1080p",
+        "-y", "/tmp/out/%v/index.m3u8"]
+
+
+def test_chunk_uses_the_rungs_and_encoder_settings_of_the_single_process_ladder():
+    source = probe(1280, 720)
+    chunk = build_chunk_command("ffmpeg", "/src.mp4", source, Chunk(0, 0, 750, 0, 5), "/out", SETTINGS)
+    ladder = build_ladder_command("ffmpeg", "/src.mp4", source, "/out", SETTINGS)
+    for name in ("-c:v", "-preset", "-profile:v", "-g", "-keyint_min", "-sc_threshold", "-b:v:0", "-b:v:1",
+                 "-maxrate:v:1", "-bufsize:v:1", "-hls_segment_type", "-hls_flags"):
+        assert option(chunk, name) == option(ladder, name), name
+    assert "-map" in chunk and "0:1" not in chunk and "-c:a" not in chunk  # video only
+
+
+def test_first_chunk_does_not_seek_and_the_last_runs_to_the_end():
+    first = build_chunk_command("ffmpeg", URL, probe(), Chunk(0, 0, 750, 0, 5), "/out", SETTINGS)
+    assert "-ss" not in first and option(first, "-output_ts_offset") == "10.000000"
+    last = build_chunk_command("ffmpeg", URL, probe(), Chunk(3, 2250, None, 15, 5), "/out", SETTINGS)
+    assert "-frames:v" not in last and option(last, "-ss") == "90.000000"
+
+
+def test_ntsc_chunks_seek_to_exact_frame_times():
+    command = build_chunk_command("ffmpeg", URL, probe(rate=Fraction(30000, 1001)), Chunk(1, 900, 900, 5, 5),
+                                  "/out", SETTINGS)
+    assert option(command, "-ss") == "30.030000" and option(command, "-hls_time") == "6.006000"
+    assert option(command, "-force_key_frames") == "expr:eq(mod(n,60),0)"
+
+
+def test_audio_is_encoded_once_as_its_own_rendition():
+    command = build_audio_command("ffmpeg", URL, probe(), "/out", SETTINGS, 160, "r3_")
+    assert command == [
+        "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+        "-protocol_whitelist", "https,tls,tcp", "-reconnect", "1", "-reconnect_on_network_error", "1",
+        "-f", "mov", "-i", URL, "-map", "0:1", "-map_metadata", "-1", "-map_chapters", "-1",
+        "-c:a", "aac", "-aac_coder", "fast", "-ac", "2", "-ar", "48000", "-b:a", "160k",
+        "-t", "119.978667",  # one AAC frame less: the priming frame sits before zero
+        "-output_ts_offset", "10.000000",
+        "-f", "hls", "-hls_time", "6.000000", "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
+        "-hls_segment_type", "mpegts", "-hls_segment_filename", "/out/%v/r3_segment_%05d.ts",
+        "-master_pl_name", "master.m3u8", "-var_stream_map", "a:0,name:audio", "-y", "/out/%v/index.m3u8"]
+    with pytest.raises(ValueError, match="no audio"):
+        build_audio_command("ffmpeg", URL, probe(audio=False), "/out", SETTINGS, 160)
+
+
+@pytest.mark.parametrize("source, protocols", [
+    ("http://127.0.0.1:5000/videoflix-uploads/uploads/1/a.mp4?X-Amz-Signature=x", "http,tcp"),
+    (URL, "https,tls,tcp"),
+    ("/tmp/work/source.mp4", "file"),
+])
+def test_each_source_may_use_its_own_protocol_only(source, protocols):
+    args = source_input(source, probe())
+    assert option(args, "-protocol_whitelist") == protocols and option(args, "-f") == "mov"
+    assert args[-1] == (f"file:{source}" if protocols == "file" else source)
+
+
+@pytest.mark.parametrize("source", ["ftp://host/a.mp4", "concat:a.mp4|b.mp4://x", "data://x"])
+def test_other_url_schemes_are_refused(source):
+    with pytest.raises(ValueError, match="scheme"):
+        source_input(source, probe())
+
+
+@pytest.mark.parametrize("folder, prefix", [("/tmp/50%/x", ""), ("/out", "../"), ("/out", "r1 "), ("/out", "%d")])
+def test_names_ffmpeg_would_expand_or_the_catalog_refuse_are_rejected(folder, prefix):
+    with pytest.raises(ValueError):
+        build_chunk_command("ffmpeg", URL, probe(), Chunk(0, 0, 750, 0, 5), folder, SETTINGS, prefix)

@@ -1,0 +1,55 @@
+"""The auth and catalog handlers import no library their usual requests do not need.
+
+Lambda imports the handler module on every cold start, so a library imported there is paid
+for by each new instance, needed or not (bench/cold_start.py measures the import).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from videoflix.functions import FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT
+
+# AWS SDK, FFmpeg/PyAV, migrations and test-only stand-ins: loaded on first use, if ever.
+NOT_AT_IMPORT = ("boto3", "botocore", "s3transfer", "av", "imageio_ffmpeg", "alembic", "mako", "moto",
+                 "fakeredis")
+
+
+def heavy_modules_after(code: str, cwd: Path = PROJECT_ROOT) -> list[str]:
+    """The NOT_AT_IMPORT libraries loaded once `code` ran in a fresh interpreter, layers/ on the path."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(PROJECT_ROOT / "layers")
+    report = f"import json, sys\nprint(json.dumps(sorted(m for m in {NOT_AT_IMPORT!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", f"{code}\n{report}"], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("function", ["auth", "catalog"])
+def test_handler_import_leaves_heavy_libraries_for_first_use(function):
+    # As Lambda imports it: the function's folder first on the path, the layer after it.
+    folder = (FUNCTIONS_DIR / HANDLERS[function][0]).parent
+    assert heavy_modules_after("import app", cwd=folder) == []
+
+
+def test_the_check_sees_a_library_that_is_imported():
+    code = "from videoflix.media.ffmpeg import ffmpeg_executable\nffmpeg_executable()"
+    assert heavy_modules_after(code) == ["imageio_ffmpeg"]
+
+
+def test_the_layer_is_compiled_for_the_python_of_the_functions():
+    # Lambda's /opt is read-only: .pyc of another Python version are ignored, and every cold
+    # start would compile each module it imports again (bench/cold_start.py: 3.5-5x the import).
+    makefile = (PROJECT_ROOT / "layers" / "Makefile").read_text()
+    template = (PROJECT_ROOT / "template.yaml").read_text()
+    assert "compileall" in makefile and "--invalidation-mode unchecked-hash" in makefile
+    [compiled_for] = re.findall(r"sys\.version_info\[:2\] != \((\d+), (\d+)\)", makefile)
+    runtimes = set(re.findall(r"Runtime: python(\d+)\.(\d+)", template))
+    assert runtimes == {compiled_for}
