@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
+
+from videoflix.dev.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # never anything but loopback
@@ -115,11 +116,6 @@ def flush_redis(url: str) -> None:
 
 
 # -- the stack -------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
 
 @dataclass
 class RunningStack:
@@ -142,7 +138,7 @@ class RunningStack:
 
 def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack:
     """`videoflix dev` on free loopback ports, no player, no sample film; returns once healthy."""
-    port, aws_port = free_port(), free_port()
+    port, aws_port = free_port(HOST), free_port(HOST)
     environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                "AWS_ENDPOINT_URL": "", "BCRYPT_ROUNDS": "4", "PYTHONUNBUFFERED": "1",
                "ADMIN_EMAIL": "", "ADMIN_PASSWORD": ""}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from videoflix.dev.stack import free_port
+
 ADMIN_EMAIL = "admin@videoflix.local"
 ADMIN_PASSWORD = "e2e-admin-password"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _e2e_database_url(base_dir: Path) -> str:
@@ -87,7 +83,7 @@ def start_stack(folder: Path, database_url: str, redis_url: str, *, seed_seconds
     The player gets a free port too, and the API allows its origin and links emails to it
     (as well as the shared frontend's 127.0.0.1:5500). No sample film unless `seed_seconds`.
     """
-    port, player_port = _free_port(), _free_port()
+    port, player_port = free_port(), free_port()
     player = f"http://127.0.0.1:{player_port}"
     environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
                "REDIS_URL": redis_url, "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
