@@ -202,10 +202,10 @@ def test_the_player_says_when_the_api_is_unreachable(page):
 
     from werkzeug.serving import make_server
 
-    from tests.e2e.conftest import _free_port
     from videoflix.dev.player import PLAYER_DIR, config_script, player_app
+    from videoflix.dev.stack import free_port
 
-    nowhere = f"http://127.0.0.1:{_free_port()}"
+    nowhere = f"http://127.0.0.1:{free_port()}"
     server = make_server("127.0.0.1", 0, player_app(PLAYER_DIR, config_script(nowhere, True)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
