@@ -9,7 +9,6 @@ below restores S3's answer for the origins the stack provisions its buckets with
 """
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Iterable
 
 ORIGIN_HEADERS = ("access-control-allow-origin", "access-control-allow-credentials")
@@ -45,12 +44,8 @@ def start_moto_server(host: str, port: int, allowed_origins: Iterable[str]) -> t
                                                create_backend_app)
     from werkzeug.serving import make_server
 
+    from videoflix.dev.serving import serve_in_background
+
     app = S3CorsCredentials(DomainDispatcherApplication(create_backend_app), allowed_origins)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="embedded-aws")
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-    return f"http://{host}:{server.server_port}", stop
+    return f"http://{host}:{server.server_port}", serve_in_background(server, "embedded-aws")

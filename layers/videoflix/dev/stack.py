@@ -12,10 +12,10 @@ import logging
 import os
 import socket
 import sys
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from videoflix.dev.serving import serve_in_background
 from videoflix.settings import Settings, load_settings, settings_to_environ
 
 log = logging.getLogger("videoflix.dev")
@@ -61,13 +61,7 @@ def _start_embedded_redis(port: int) -> tuple[str, Any]:
     from fakeredis import TcpFakeServer
 
     server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="fake-redis")
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-    return f"redis://127.0.0.1:{port}/0", stop
+    return f"redis://127.0.0.1:{port}/0", serve_in_background(server, "fake-redis")
 
 
 def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: int = 8000,
@@ -181,9 +175,7 @@ def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
 
     gateway = build_gateway(stack.settings, stack.embedded_aws)
     server = make_server(host, port, wsgi_app(gateway), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="api-gateway")
-    thread.start()
-    stack._closers.append(server.shutdown)
+    stack._closers.append(serve_in_background(server, "api-gateway"))
     if pump:
         queue_pump, _ = build_pump(stack)
         queue_pump.start()
@@ -207,9 +199,7 @@ def _serve_player(stack: DevStack, host: str, port: int) -> None:
     except OSError as exc:
         raise OSError(f"cannot serve the player on {host}:{port} ({exc}); choose another port "
                       "with --player-port") from exc
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="player")
-    thread.start()
-    stack._closers.append(server.shutdown)
+    stack._closers.append(serve_in_background(server, "player"))
     stack.player_url = f"http://{host}:{port}"
 
 
