@@ -4,10 +4,12 @@
     make layer && python -m bench.cold_start --python python3.12 --path .aws-sam/layer/python --no-first-request
 
 Each run is a new `python -X importtime` with the function's folder first on the path and
-`layers/` after it (Lambda's /var/task and /opt/python), importing `app`. Two variants, in
+`layers/` after it (Lambda's /var/task and /opt/python), importing `app`. Three variants, in
 alternation: "bytecode" reads compiled modules from a primed cache (what a package shipping
-.pyc files for the runtime's Python gets), "source only" has no compiled module to read and
-writes none, so every module is compiled on import: what a zip without .pyc costs on
+.pyc files for the runtime's Python gets); "collector on" is the same with the handler's
+imports run with the garbage collector on (`videoflix.coldstart.collector_paused` replaced
+by a no-op), the way a plain module imports; "source only" has no compiled module to read
+and writes none, so every module is compiled on import: what a zip without .pyc costs on
 Lambda's read-only file system. Reported: the `app` import's cumulative time from
 `-X importtime`, the wall time of the import, the heaviest packages, and which heavy
 libraries the import loaded. Target (issue 7): <= 400 ms for auth and catalog.
@@ -43,6 +45,10 @@ CHILD = {"python": sys.executable, "path": ""}
 
 IMPORT_CHILD = """
 import json, sys, time
+import videoflix.coldstart
+if COLLECTOR_ON:  # the baseline: the handler's imports with the garbage collector running
+    import contextlib
+    videoflix.coldstart.collector_paused = contextlib.nullcontext
 started = time.perf_counter()
 import app
 wall = time.perf_counter() - started
@@ -104,8 +110,8 @@ def _environment(pycache: Path, write_bytecode: bool, extra: dict[str, str] | No
     return env
 
 
-def import_once(function: str, pycache: Path, write_bytecode: bool = False) -> dict:
-    code = f"HEAVY = {HEAVY!r}\n{IMPORT_CHILD}"
+def import_once(function: str, pycache: Path, write_bytecode: bool = False, collector_on: bool = False) -> dict:
+    code = f"HEAVY = {HEAVY!r}\nCOLLECTOR_ON = {collector_on!r}\n{IMPORT_CHILD}"
     done = subprocess.run([CHILD["python"], "-X", "importtime", "-c", code], cwd=FUNCTIONS_DIR / function,
                           env=_environment(pycache, write_bytecode), capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
@@ -117,7 +123,7 @@ def import_once(function: str, pycache: Path, write_bytecode: bool = False) -> d
 
 
 def measure_imports(rounds: int, source_rounds: int) -> dict[str, dict]:
-    results: dict[str, dict] = {f: {"bytecode": [], "source": []} for f in FUNCTIONS}
+    results: dict[str, dict] = {f: {"bytecode": [], "collector_on": [], "source": []} for f in FUNCTIONS}
     with tempfile.TemporaryDirectory(prefix="videoflix-bench-pyc-") as folder:
         compiled, empty = Path(folder) / "compiled", Path(folder) / "empty"
         empty.mkdir()
@@ -128,6 +134,7 @@ def measure_imports(rounds: int, source_rounds: int) -> dict[str, dict]:
             for function in FUNCTIONS:
                 if round_number < rounds:
                     results[function]["bytecode"].append(import_once(function, compiled))
+                    results[function]["collector_on"].append(import_once(function, compiled, collector_on=True))
                 if round_number < source_rounds:
                     results[function]["source"].append(import_once(function, empty))
     return results
@@ -149,6 +156,8 @@ def summarize_imports(results: dict[str, dict]) -> dict[str, dict]:
         entry = {"importtime_ms": _median(bytecode, "importtime_ms"), "wall_ms": _median(bytecode, "wall_ms"),
                  "min_wall_ms": min(run["wall_ms"] for run in bytecode), "runs": len(bytecode),
                  "loaded": bytecode[-1]["loaded"], "heaviest_ms": {k: round(v, 1) for v, k in heaviest}}
+        entry["collector_on_wall_ms"] = _median(runs["collector_on"], "wall_ms")
+        entry["ratio_collector_on_to_paused"] = ratio(entry["collector_on_wall_ms"], entry["wall_ms"])
         if source:
             entry["source_only_wall_ms"] = _median(source, "wall_ms")
             entry["source_only_runs"] = len(source)
@@ -230,13 +239,14 @@ def run(rounds: int, source_rounds: int, first_request: bool) -> dict:
     rows = []
     for function, s in summary.items():
         target = f"<= {s['target_ms']:.0f}: {'met' if s['target_met'] else 'NOT met'}" if "target_ms" in s else ""
-        rows.append([function, s["importtime_ms"], s["wall_ms"], s.get("source_only_wall_ms", "-"),
+        rows.append([function, s["importtime_ms"], s["wall_ms"], s["collector_on_wall_ms"],
+                     f"{s['ratio_collector_on_to_paused']:.2f}x", s.get("source_only_wall_ms", "-"),
                      f"{s['ratio_source_to_bytecode']:.1f}x" if "ratio_source_to_bytecode" in s else "-",
                      ", ".join(f"{k} {v:.0f}" for k, v in s["heaviest_ms"].items()), target])
-    print_table(f"Handler import in a fresh interpreter, medians of {rounds} (bytecode) and {source_rounds} "
-                f"(source only) runs, {os.cpu_count()} CPUs",
-                ["function", "importtime ms", "wall ms", "source-only wall ms", "source/bytecode",
-                 "heaviest packages (ms)", "target"], rows)
+    print_table(f"Handler import in a fresh interpreter, medians of {rounds} (bytecode, both ways) and "
+                f"{source_rounds} (source only) runs, {os.cpu_count()} CPUs",
+                ["function", "importtime ms", "wall ms", "collector-on wall ms", "on/paused", "source-only wall ms",
+                 "source/bytecode", "heaviest packages (ms)", "target"], rows)
     print("\nheavy libraries loaded by the import:")
     for function, s in summary.items():
         print(f"  {function:11} {', '.join(s['loaded']) or '-'}")

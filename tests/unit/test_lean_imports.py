@@ -53,3 +53,28 @@ def test_the_layer_is_compiled_for_the_python_of_the_functions():
     [compiled_for] = re.findall(r"sys\.version_info\[:2\] != \((\d+), (\d+)\)", makefile)
     runtimes = set(re.findall(r"Runtime: python(\d+)\.(\d+)", template))
     assert runtimes == {compiled_for}
+
+
+def test_the_transcoder_image_ships_bytecode_of_the_shared_package():
+    # A container image's file system is read-only too; its pip-installed libraries come
+    # compiled, the copied source does not.
+    dockerfile = (FUNCTIONS_DIR / "transcoder" / "Dockerfile").read_text()
+    [image_python] = re.findall(r"^FROM public\.ecr\.aws/lambda/python:(\d+)\.(\d+)$", dockerfile, re.MULTILINE)
+    template = (PROJECT_ROOT / "template.yaml").read_text()
+    assert {image_python} == set(re.findall(r"Runtime: python(\d+)\.(\d+)", template))
+    copied = dockerfile.index("COPY layers/videoflix")
+    compiled = dockerfile.index("compileall")
+    assert copied < compiled and '"${LAMBDA_TASK_ROOT}/videoflix"' in dockerfile[compiled:]
+
+
+@pytest.mark.parametrize("function", sorted({relative.split("/")[0] for relative, _ in HANDLERS.values()}))
+def test_handler_imports_run_with_the_collector_paused_then_frozen(function):
+    # videoflix.coldstart: about a sixth of the import is the collector walking new objects.
+    code = ("import gc\nimport app\n"
+            "assert gc.isenabled(), 'collector left off'\n"
+            "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(PROJECT_ROOT / "layers")
+    done = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS_DIR / function, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr

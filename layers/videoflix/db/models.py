@@ -73,8 +73,9 @@ class FanoutRun(Base):
     """
 
     __tablename__ = "fanout_runs"
-    # Ids are never reused (SQLite would reuse the highest): a late message must not find a newer run.
-    __table_args__ = {"sqlite_autoincrement": True}
+    # Ids are never reused, so a late message cannot find a newer run: migration 0002 creates this
+    # table and fanout_jobs with AUTOINCREMENT on SQLite, where a plain rowid reuses the highest id.
+    # Not declared here, because the SQLite dialect would then load in every function's cold start.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
@@ -95,8 +96,7 @@ class FanoutJob(Base):
     """One chunk of video (all rungs) or the audio of a run, with the segments it recorded."""
 
     __tablename__ = "fanout_jobs"
-    __table_args__ = (UniqueConstraint("run_id", "kind", "chunk_index", name="uq_fanout_jobs_run_kind_chunk"),
-                      {"sqlite_autoincrement": True})
+    __table_args__ = (UniqueConstraint("run_id", "kind", "chunk_index", name="uq_fanout_jobs_run_kind_chunk"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("fanout_runs.id", ondelete="CASCADE"), index=True)
