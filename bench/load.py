@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import requests
 
+from videoflix.dev.launcher import LaunchedStack, launch_dev_stack
 from videoflix.dev.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,21 +119,18 @@ def flush_redis(url: str) -> None:
 
 @dataclass
 class RunningStack:
-    api: str
+    launched: LaunchedStack
     aws_endpoint: str
-    process: subprocess.Popen
-    log_path: Path
+
+    @property
+    def api(self) -> str:
+        return self.launched.api
 
     def log_tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:]
+        return self.launched.log_tail()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=15)
+        self.launched.stop()
 
 
 def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack:
@@ -142,26 +139,10 @@ def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack
     environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                "AWS_ENDPOINT_URL": "", "BCRYPT_ROUNDS": "4", "PYTHONUNBUFFERED": "1",
                "ADMIN_EMAIL": "", "ADMIN_PASSWORD": ""}
-    log_path = folder / "dev-stack.log"
-    with open(log_path, "w") as log:
-        # cwd is the scratch folder, so a developer's .env is not read.
-        process = subprocess.Popen([sys.executable, "-m", "videoflix.cli.main", "dev", "--host", HOST,
-                                    "--port", str(port), "--aws-port", str(aws_port), "--player-port", "0",
-                                    "--no-seed"], cwd=folder, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    stack = RunningStack(f"http://{HOST}:{port}", f"http://{HOST}:{aws_port}", process, log_path)
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the dev stack exited early:\n{stack.log_tail()}")
-        try:
-            if requests.get(f"{stack.api}/api/health/", timeout=2).status_code == 200:
-                return stack
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            stack.stop()
-            raise RuntimeError(f"the dev stack did not become healthy:\n{stack.log_tail()}")
-        time.sleep(0.3)
+    # cwd is the scratch folder, so a developer's .env is not read.
+    launched = launch_dev_stack(folder, port, environ, ["--aws-port", str(aws_port), "--player-port", "0",
+                                                        "--no-seed"], host=HOST, timeout=90)
+    return RunningStack(launched, f"http://{HOST}:{aws_port}")
 
 
 # -- seeding ---------------------------------------------------------------------------------

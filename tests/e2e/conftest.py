@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
+from videoflix.dev.launcher import LaunchedStack, launch_dev_stack
 from videoflix.dev.stack import free_port
 
 ADMIN_EMAIL = "admin@videoflix.local"
 ADMIN_PASSWORD = "e2e-admin-password"
-
 
 
 def _e2e_database_url(base_dir: Path) -> str:
@@ -50,15 +48,9 @@ def _e2e_redis_url() -> str:
 
 
 @dataclass
-class DevStack:
-    api: str
-    process: subprocess.Popen
-    log_path: Path
-    environ: dict
+class DevStack(LaunchedStack):
+    environ: dict = field(default_factory=dict)
     player: str = ""
-
-    def url(self, path: str) -> str:
-        return self.api + path
 
     def emails(self) -> list[dict]:
         return requests.get(self.url("/dev/emails"), timeout=10).json()
@@ -71,9 +63,6 @@ class DevStack:
                 return found[-1]
             time.sleep(0.3)
         raise AssertionError(f"no {subject!r} email to {to} within {timeout}s; log: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        return self.log_path.read_text()[-3000:]
 
 
 def start_stack(folder: Path, database_url: str, redis_url: str, *, seed_seconds: float | None = None,
@@ -91,33 +80,12 @@ def start_stack(folder: Path, database_url: str, redis_url: str, *, seed_seconds
                "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:5500,{player}", "FRONTEND_URL": player,
                **(extra_environ or {})}
     seed = ["--seed-seconds", str(seed_seconds)] if seed_seconds else ["--no-seed"]
-    log_path = folder / "dev-stack.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "videoflix.cli.main", "dev", "--port", str(port),
-                                    "--player-port", str(player_port), *seed],
-                                   cwd=folder, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    stack = DevStack(f"http://127.0.0.1:{port}", process, log_path, environ, player)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the dev stack exited early:\n{stack.log_tail()}")
-        try:
-            if requests.get(stack.url("/api/health/"), timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the dev stack did not become healthy:\n{stack.log_tail()}")
-        time.sleep(0.3)
+    launched = launch_dev_stack(folder, port, environ, ["--player-port", str(player_port), *seed], timeout=60)
+    stack = DevStack(launched.api, launched.process, launched.log_path, environ, player)
     try:
         yield stack
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stack.stop()
 
 
 @pytest.fixture(scope="session")
