@@ -19,6 +19,7 @@ HANDLERS = {
     "chunker": ("transcoder/app.py", "chunk_handler"),  # the transcoder's image, another command
     "migrate": ("migrate/app.py", "handler"),
     "sweeper": ("sweeper/app.py", "handler"),
+    "staff": ("staff/app.py", "handler"),
 }
 API_FUNCTIONS = ("auth", "catalog", "admin")
 

@@ -19,9 +19,9 @@ def invoke(services, capsys, monkeypatch, tmp_path):
     """Run the CLI's invoke command and return the handler's result as it printed it."""
     monkeypatch.chdir(tmp_path)  # a developer's .env must not change what the test sees
 
-    def run(function: str, event: str) -> dict:
+    def run(function: str, event: str, exit_code: int = 0) -> dict:
         capsys.readouterr()
-        assert main(["invoke", function, str(EVENTS / event)]) == 0
+        assert main(["invoke", function, str(EVENTS / event)]) == exit_code
         return json.loads(capsys.readouterr().out)
     return run
 
@@ -34,7 +34,7 @@ def test_every_function_has_a_sample_event():
     samples = {path.name for path in EVENTS.glob("*.json")}
     expected = {"auth": "api_login.json", "catalog": "api_video_list.json", "mailer": "sqs_mail_job.json",
                 "transcoder": "sqs_s3_upload.json", "migrate": "migrate.json", "sweeper": "scheduled_sweep.json",
-                "chunker": "sqs_chunk_job.json"}
+                "chunker": "sqs_chunk_job.json", "staff": "staff_grant.json"}
     assert {f for f, sample in expected.items() if sample in samples} == set(expected)
     assert set(HANDLERS) - set(expected) == {"admin"}  # its routes need a staff login; see the API tests
 
@@ -81,3 +81,12 @@ def test_scheduled_sweep_on_a_clean_stack_changes_nothing(invoke):
 
 def test_migrate_brings_the_database_to_the_latest_revision(invoke):
     assert invoke("migrate", "migrate.json") == {"database": "up to date"}  # already migrated: a no-op
+
+
+def test_staff_grant_needs_an_activated_account_then_grants(invoke, register_user):
+    refused = invoke("staff", "staff_grant.json", exit_code=1)
+    assert refused["errorType"] == "NotFound"
+    assert "No activated account for viewer@example.com" in refused["errorMessage"]
+    register_user("viewer@example.com")
+    granted = invoke("staff", "staff_grant.json")
+    assert granted["email"] == "viewer@example.com" and granted["is_staff"] is True

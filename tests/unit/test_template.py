@@ -17,7 +17,7 @@ from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
 RESOURCE_OF = {"auth": "AuthFunction", "catalog": "CatalogFunction", "admin": "AdminFunction",
                "mailer": "MailerFunction", "transcoder": "TranscoderFunction", "chunker": "ChunkerFunction",
-               "migrate": "MigrateFunction", "sweeper": "SweeperFunction"}
+               "migrate": "MigrateFunction", "sweeper": "SweeperFunction", "staff": "StaffFunction"}
 # Settings the functions in AWS must not get, and why.
 NOT_SET_IN_AWS = {
     "AWS_REGION": "Lambda sets it itself (a reserved variable)",
@@ -115,7 +115,7 @@ def test_api_is_a_rest_api_with_json_cors_gateway_responses(template):
         assert "application/json" in responses[kind]["ResponseTemplates"]
 
 
-@pytest.mark.parametrize("function", ["auth", "catalog", "admin", "mailer", "migrate", "sweeper"])
+@pytest.mark.parametrize("function", ["auth", "catalog", "admin", "mailer", "migrate", "sweeper", "staff"])
 def test_zip_function_handler_exists_in_its_code_uri(template, function):
     properties = function_properties(template, function)
     relative, attribute = HANDLERS[function]
@@ -278,3 +278,11 @@ def test_functions_run_in_the_private_subnets(template):
 def test_outputs_name_the_api_buckets_and_queues(template):
     assert {"ApiUrl", "UploadBucketName", "MediaBucketName", "MailQueueUrl",
             "TranscodeQueueUrl", "ChunkQueueUrl", "ChunkDeadLetterQueueUrl"} <= set(template["Outputs"])
+
+
+@pytest.mark.parametrize("function", ["migrate", "staff"])
+def test_operator_functions_have_no_trigger_and_no_aws_permissions(template, function):
+    # Invoked by hand (`sam remote invoke`); they only need the database, inside the VPC.
+    properties = function_properties(template, function)
+    assert "Events" not in properties
+    assert "Policies" not in properties and "Role" not in properties

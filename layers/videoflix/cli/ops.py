@@ -78,14 +78,20 @@ def cmd_invoke(args) -> int:
     except (OSError, ValueError) as exc:
         raise CommandFailed(f"cannot read event {args.event}: {exc}") from None
     _settings()  # fail early, with a clear message, on bad settings
-    result: Any = load_handler(args.function)(event, _InvokeContext(args.function))
+    from videoflix.errors import VideoflixError
+
+    try:
+        result: Any = load_handler(args.function)(event, _InvokeContext(args.function))
+    except VideoflixError as exc:
+        # What Lambda answers for an error the function raised on purpose (no traceback).
+        result = {"errorMessage": exc.detail, "errorType": type(exc).__name__}
     text = json.dumps(result, indent=2, default=str)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         print(text)
-    return 0
+    return 1 if isinstance(result, dict) and "errorType" in result else 0
 
 
 class _InvokeContext:
