@@ -180,6 +180,16 @@ def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
         queue_pump, _ = build_pump(stack)
         queue_pump.start()
         stack._closers.append(queue_pump.stop)
+        sweeper = build_sweeper_schedule()
+        sweeper.start()
+        stack._closers.append(sweeper.stop)
+
+
+def build_sweeper_schedule():
+    from videoflix.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
+    from videoflix.functions import load_handler
+
+    return Schedule("sweeper", load_handler("sweeper"), SWEEP_INTERVAL_SECONDS, FIRST_SWEEP_DELAY_SECONDS)
 
 
 def _serve_player(stack: DevStack, host: str, port: int) -> None:
@@ -216,7 +226,9 @@ def describe(stack: DevStack) -> str:
         f"{' ' * (18 if stack.embedded_aws else 23)}{s.aws_endpoint_url}",
         f"  Database                                       {s.database_url}",
         f"  Redis                                          {s.redis_url}",
-        f"  Queue pump: {s.mail_queue_name} -> mailer, {s.transcode_queue_name} -> transcoder (worker process)",
+        f"  Queue pump: {s.mail_queue_name} -> mailer, {s.transcode_queue_name} -> transcoder, "
+        f"{s.chunk_queue_name} -> chunk workers (worker processes)",
+        "  Sweeper: stale transcode leases and orphaned output, soon after start and every 15 minutes",
     ]
     if s.admin_email:
         lines.append(f"  Staff user                                     {s.admin_email}")

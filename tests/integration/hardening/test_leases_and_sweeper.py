@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -147,3 +148,22 @@ def test_sweeper_function_reports_what_it_did(services):
     spent = add_video(services, "processing", attempts=3, lease_expires_at=utcnow() - timedelta(minutes=1))
     result = load_handler("sweeper")({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
     assert result == {"requeued": [], "failed": [spent], "orphans_deleted": {}}
+
+
+def test_the_dev_stack_sweeps_on_its_schedule(services):
+    from videoflix.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
+    from videoflix.dev.stack import build_sweeper_schedule
+
+    spent = add_video(services, "processing", attempts=3, lease_expires_at=utcnow() - timedelta(minutes=1))
+    production = build_sweeper_schedule()
+    assert (production.interval, production.first_delay) == (SWEEP_INTERVAL_SECONDS, FIRST_SWEEP_DELAY_SECONDS)
+    fast = Schedule("sweeper", production.handler, interval=0.05)  # the same function, sooner
+    fast.start()
+    try:
+        deadline = time.monotonic() + 20
+        while video_row(services, spent).status != "failed" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        fast.stop()
+    assert video_row(services, spent).status == "failed"
+    assert fast.runs >= 1
