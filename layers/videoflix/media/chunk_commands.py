@@ -21,26 +21,13 @@ from fractions import Fraction
 from videoflix.media.chunking import Chunk, segment_duration
 from videoflix.media.hls_writer import AUDIO_RENDITION
 from videoflix.media.ladder import (MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN, LadderSettings, keyframe_interval,
-                                    ladder_filter, output_frame_rate, plan_ladder, quiet_flags, safe_input,
+                                    ladder_filter, output_frame_rate, plan_ladder, quiet_flags, source_input,
                                     stream_map, video_codec_args)
 from videoflix.media.probe import MediaProbe
 
 TIMELINE_OFFSET = 10  # seconds; above any encoder delay
 AAC_FRAME_SAMPLES = 1024
-# The protocols FFmpeg may use for a presigned URL of each scheme (nested ones included).
-URL_PROTOCOLS = {"https": "https,tls,tcp", "http": "http,tcp"}
 SEGMENT_PREFIX = re.compile(r"[A-Za-z0-9_-]*")  # keeps names within playlist.SEGMENT_NAME
-
-
-def source_input(source: str, probe: MediaProbe) -> list[str]:
-    """The probed demuxer, forced; a URL may use its own protocol and nothing else (see probe.py)."""
-    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
-    if not scheme:
-        return safe_input(source, probe)
-    if scheme not in URL_PROTOCOLS:
-        raise ValueError(f"unsupported source URL scheme {scheme!r}")
-    return ["-protocol_whitelist", URL_PROTOCOLS[scheme], "-reconnect", "1", "-reconnect_on_network_error", "1",
-            "-f", probe.format_name, "-i", source]
 
 
 def build_chunk_command(ffmpeg: str, source: str, probe: MediaProbe, chunk: Chunk, output_dir: str,

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-from videoflix.media.probe import MediaProbe
+from videoflix.media.probe import URL_PROTOCOLS, URL_READ_TIMEOUT, MediaProbe
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbna
     box = THUMBNAIL_BOX if width >= height else THUMBNAIL_BOX[::-1]
     scale = min(1, box[0] / width, box[1] / height)
     position = f"{probe.duration * THUMBNAIL_POSITION:.3f}"
-    return [ffmpeg, *quiet_flags(), "-ss", position, *safe_input(source, probe),
+    return [ffmpeg, *quiet_flags(), "-ss", position, *source_input(source, probe),
             "-map", f"0:{probe.video_stream_index}", "-frames:v", "1",
             "-vf", f"scale={_even(width * scale, width)}:{_even(height * scale, height)},setsar=1",
             "-map_metadata", "-1", "-q:v", "3", "-f", "image2", "-update", "1", "-y", thumbnail_path]
@@ -172,6 +172,17 @@ def quiet_flags() -> list[str]:
 def safe_input(source: str, probe: MediaProbe) -> list[str]:
     """The probed demuxer, forced, reading only local files (see probe.py for the attack)."""
     return ["-protocol_whitelist", "file", "-f", probe.format_name, "-i", f"file:{source}"]
+
+
+def source_input(source: str, probe: MediaProbe) -> list[str]:
+    """The probed demuxer, forced; a URL may use its own protocol and nothing else (see probe.py)."""
+    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
+    if not scheme:
+        return safe_input(source, probe)
+    if scheme not in URL_PROTOCOLS:
+        raise ValueError(f"unsupported source URL scheme {scheme!r}")
+    return ["-protocol_whitelist", URL_PROTOCOLS[scheme], "-reconnect", "1", "-reconnect_on_network_error", "1",
+            "-rw_timeout", str(int(URL_READ_TIMEOUT * 1_000_000)), "-f", probe.format_name, "-i", source]
 
 
 def ladder_filter(probe: MediaProbe, rungs: list[PlannedRung], rate: Fraction,

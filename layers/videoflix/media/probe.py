@@ -19,6 +19,10 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 # Top-level boxes an ISO base media / QuickTime file may start with.
 ISO_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 FIRST_FRAME_PACKET_LIMIT = 300
+# The protocols FFmpeg may use for a presigned URL of each scheme (nested ones included).
+URL_PROTOCOLS = {"https": "https,tls,tcp", "http": "http,tcp"}
+URL_READ_TIMEOUT = 30.0  # seconds without data before a read through a URL fails
+HEAD_BYTES = 4096
 
 
 class MediaRejected(Exception):
@@ -92,21 +96,37 @@ def describe_unsupported(head: bytes) -> str:
 def probe_media(path: str, max_duration: float) -> MediaProbe:
     """Check that `path` is a playable video within the limits; raises MediaRejected otherwise."""
     with open(path, "rb") as source:
-        head = source.read(4096)
+        head = source.read(HEAD_BYTES)
+    return _probe_container(path, _allowed_format(head), max_duration, {"protocol_whitelist": "file"})
+
+
+def probe_media_url(url: str, head: bytes, max_duration: float) -> MediaProbe:
+    """The same checks on a source read by ranges through `url` (http or https) without
+    downloading it; `head` is its first bytes. Besides MediaRejected, a read that fails on the
+    way raises an av error or OSError: then nothing is known about the file."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in URL_PROTOCOLS:
+        raise ValueError(f"unsupported source URL scheme {scheme!r}")
+    return _probe_container(url, _allowed_format(head), max_duration,
+                            {"protocol_whitelist": URL_PROTOCOLS[scheme]}, timeout=URL_READ_TIMEOUT)
+
+
+def _allowed_format(head: bytes) -> str:
     if not head:
         raise MediaRejected("The uploaded file is empty. Upload the video file again.")
     format_name = sniff_container(head)
     if format_name is None:
         raise MediaRejected(f"The file is not a video in a supported format: it looks like "
                             f"{describe_unsupported(head)}. Upload an {SUPPORTED_FORMATS_TEXT} video file.")
-    return _probe_container(path, format_name, max_duration)
+    return format_name
 
 
-def _probe_container(path: str, format_name: str, max_duration: float) -> MediaProbe:
+def _probe_container(source: str, format_name: str, max_duration: float, options: dict[str, str],
+                     timeout: float | None = None) -> MediaProbe:
     import av  # heavy native library: only the transcoder pays for importing it
 
     try:
-        container = av.open(path, format=format_name, options={"protocol_whitelist": "file"})
+        container = av.open(source, format=format_name, options=options, timeout=timeout)
     except av.error.FFmpegError as exc:
         raise MediaRejected(f"The video file could not be read ({_short(exc)}). It may be damaged or "
                             "incomplete; upload it again.") from None

@@ -23,11 +23,14 @@ log = logging.getLogger("videoflix.fanout")
 
 
 def dispatch_fanout(services: Services, storage: S3Storage, video_id: int, uploaded: UploadedObject,
-                    probe: MediaProbe, source: Path, time_left: Callable[[], float],
+                    probe: MediaProbe, source: str, work: Path, time_left: Callable[[], float],
                     queue: SqsChunkQueue | None = None) -> None:
-    """Queue one job per chunk and one for the audio; raising lets SQS bring the upload event back."""
+    """Queue one job per chunk and one for the audio; raising lets SQS bring the upload event back.
+
+    `source` is the upload as a presigned URL (normally: the coordinator never downloads it)
+    or a local copy; `work` is a folder for the poster."""
     settings = services.settings
-    thumbnail_key = publish_thumbnail(storage, source, probe, video_id, time_left)
+    thumbnail_key = publish_thumbnail(storage, source, work, probe, video_id, time_left)
     plan = make_plan(settings, uploaded.bucket, uploaded.key, probe, thumbnail_key)
     started = FanoutState(services.db, settings.transcode_time_budget).start_run(video_id, plan)
     if started is None:
@@ -39,13 +42,13 @@ def dispatch_fanout(services: Services, storage: S3Storage, video_id: int, uploa
              len(plan.chunks), " and the audio" if probe.has_audio else "")
 
 
-def publish_thumbnail(storage: S3Storage, source: Path, probe: MediaProbe, video_id: int,
+def publish_thumbnail(storage: S3Storage, source: str, work: Path, probe: MediaProbe, video_id: int,
                       time_left: Callable[[], float]) -> str | None:
-    """The poster, made here from the downloaded source: the chunk workers never hold all of it."""
+    """The poster, made here (one seek into the source): the chunk workers see only their ranges."""
     from videoflix.media.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
     from videoflix.media.ladder import build_thumbnail_command
 
-    path = source.with_name("thumbnail.jpg")
+    path = work / "thumbnail.jpg"
     try:
         run_ffmpeg(build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path)),
                    duration=1.0, on_progress=None, time_budget=time_left())

@@ -103,6 +103,18 @@ class S3Storage:
                 raise ObjectMissing(f"s3://{bucket}/{key}") from exc
             raise
 
+    def read_head(self, bucket: str, key: str, size: int) -> bytes:
+        """The object's first `size` bytes (fewer if it is shorter)."""
+        try:
+            answer = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
+        except _client_errors() as exc:
+            if _is_missing(exc):
+                raise ObjectMissing(f"s3://{bucket}/{key}") from exc
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") == "InvalidRange":  # empty: no byte 0
+                return b""
+            raise
+        return answer["Body"].read()
+
     def upload_media_file(self, path: Path, key: str) -> None:
         suffix = path.suffix.lower()
         content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -143,10 +143,20 @@ class TranscodeJob:
                 raise TimeBudgetExceeded("the time budget was spent before FFmpeg could start")
             return left
 
-        with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work:
-            source = Path(work) / ("source" + Path(uploaded.key).suffix.lower()[:8])
-            output = Path(work) / "out"
+        from videoflix.videos.fanout import dispatch_fanout, should_fan_out
+
+        with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work_folder:
+            work = Path(work_folder)
+            source = work / ("source" + Path(uploaded.key).suffix.lower()[:8])
+            output = work / "out"
             output.mkdir()
+            in_place = self._probe_in_place(uploaded)
+            if in_place is not None and should_fan_out(self.settings, in_place[0].duration):
+                # A long film: the chunk workers read their ranges through URLs too, so nobody
+                # downloads the whole upload (up to MAX_UPLOAD_BYTES) before the encoding starts.
+                probe, url = in_place
+                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, url, work, time_left)
+                return
             try:
                 self.storage.download(uploaded.bucket, uploaded.key, source)
             except ObjectMissing:
@@ -156,10 +166,10 @@ class TranscodeJob:
                 probe = probe_media(str(source), max_duration=self.settings.max_video_duration)
             except MediaRejected as exc:
                 raise PermanentFailure(exc.reason) from None
-            from videoflix.videos.fanout import dispatch_fanout, should_fan_out
             if should_fan_out(self.settings, probe.duration):
-                # A long film: chunk workers encode it in parallel and publish it (docs/fanout.md).
-                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, source, time_left)
+                # A long film the probe through a URL could not judge: fanned out from this copy.
+                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, str(source), work,
+                                time_left)
                 return
             ffmpeg = ffmpeg_executable()
             ladder = build_ladder_command(ffmpeg, str(source), probe, str(output),
@@ -191,6 +201,21 @@ class TranscodeJob:
             return
         invalidate_catalog(self.services.redis)
         log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
+
+    def _probe_in_place(self, uploaded: UploadedObject) -> tuple[Any, str] | None:
+        """(probe, presigned URL) of the upload, read by ranges where it lies; None when that
+        cannot tell, and the downloaded copy is then judged (a rejection, a failed read)."""
+        from videoflix.media.probe import HEAD_BYTES, probe_media_url
+
+        try:
+            head = self.storage.read_head(uploaded.bucket, uploaded.key, HEAD_BYTES)
+            url = self.storage.presign_internal_read(uploaded.bucket, uploaded.key,
+                                                     expires_in=self.settings.transcode_time_budget + 60)
+            return probe_media_url(url, head, self.settings.max_video_duration), url
+        except Exception as exc:  # every verdict and error is the download path's to give
+            log.info("probing %s in place told nothing (%s: %s); downloading it", uploaded.key,
+                     type(exc).__name__, exc)
+            return None
 
     def _publish(self, video_id: int, output: Path, prefix: str) -> None:
         """Upload segments first and playlists last, so a reader never sees a playlist early."""

@@ -303,3 +303,36 @@ def test_chunk_message_for_a_deleted_video_is_dropped(services, staff_client):
     handler = load_handler("chunker")
     body = json.dumps({"run": run_id, "job": job_ids[0], "video": video_id})
     assert handler({"Records": [{"messageId": "1", "body": body}]}, None) == {"batchItemFailures": []}
+
+
+def test_a_long_film_is_fanned_out_without_downloading_the_upload(clip_factory, upload_video, pipeline, services,
+                                                                 monkeypatch):
+    # The coordinator probes the upload and makes the poster through ranged reads of a presigned
+    # URL, as the chunk workers read their chunks: nobody copies the whole film first.
+    from videoflix.videos.storage import S3Storage
+
+    downloads = []
+    monkeypatch.setattr(S3Storage, "download", lambda self, bucket, key, destination: downloads.append(key))
+    video_id = upload_video(clip_factory(seconds=12, width=640, height=360))["video"]["id"]
+    pipeline()
+    video = video_row(services, video_id)
+    assert video.status == "ready", video.error
+    assert video.renditions == ["480p", "audio"] and video.thumbnail_key == f"videos/{video_id}/thumbnail.jpg"
+    assert video.duration == pytest.approx(12, abs=0.1)
+    assert downloads == []
+
+
+def test_when_the_probe_through_a_url_fails_the_downloaded_copy_is_fanned_out(clip_factory, upload_video,
+                                                                              pipeline, services, monkeypatch):
+    import av
+
+    from videoflix.media import probe as probing
+
+    def unreachable(url, head, max_duration):
+        raise av.error.OSError(111, "Connection refused")
+    monkeypatch.setattr(probing, "probe_media_url", unreachable)
+    video_id = upload_video(clip_factory(seconds=12, width=640, height=360))["video"]["id"]
+    pipeline()
+    video = video_row(services, video_id)
+    assert video.status == "ready", video.error
+    assert video.renditions == ["480p", "audio"] and video.thumbnail_key == f"videos/{video_id}/thumbnail.jpg"

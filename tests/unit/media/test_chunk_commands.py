@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.chunk_commands import build_audio_command, build_chunk_command, source_input
+from videoflix.media.chunk_commands import build_audio_command, build_chunk_command
 from videoflix.media.chunking import Chunk
-from videoflix.media.ladder import LadderSettings, build_ladder_command
+from videoflix.media.ladder import LadderSettings, build_ladder_command, source_input
 from videoflix.media.probe import MediaProbe
 
 SETTINGS = LadderSettings(preset="veryfast")
@@ -27,7 +27,7 @@ def test_second_chunk_of_a_1080p_film():
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
         "-ss", "30.000000",  # before -i: a seek, frame-accurate since the chunk is re-encoded
         "-protocol_whitelist", "https,tls,tcp", "-reconnect", "1", "-reconnect_on_network_error", "1",
-        "-f", "mov", "-i", URL,
+        "-rw_timeout", "30000000", "-f", "mov", "-i", URL,
         "-filter_complex", "[0:0]fps=25:start_time=0,format=yuv420p,split=3[s0][s1][s2];"
                            "[s0]scale=854:480,setsar=1[v0];[s1]scale=1280:720,setsar=1[v1];"
                            "[s2]scale=1920:1080,setsar=1[v2]",
@@ -77,7 +77,7 @@ def test_audio_is_encoded_once_as_its_own_rendition():
     assert command == [
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
         "-protocol_whitelist", "https,tls,tcp", "-reconnect", "1", "-reconnect_on_network_error", "1",
-        "-f", "mov", "-i", URL, "-map", "0:1", "-map_metadata", "-1", "-map_chapters", "-1",
+        "-rw_timeout", "30000000", "-f", "mov", "-i", URL, "-map", "0:1", "-map_metadata", "-1", "-map_chapters", "-1",
         "-c:a", "aac", "-aac_coder", "fast", "-ac", "2", "-ar", "48000", "-b:a", "160k",
         "-t", "119.978667",  # one AAC frame less: the priming frame sits before zero
         "-output_ts_offset", "10.000000",
@@ -97,6 +97,8 @@ def test_each_source_may_use_its_own_protocol_only(source, protocols):
     args = source_input(source, probe())
     assert option(args, "-protocol_whitelist") == protocols and option(args, "-f") == "mov"
     assert args[-1] == (f"file:{source}" if protocols == "file" else source)
+    if protocols != "file":  # a stalled read fails (and reconnects) instead of hanging the worker
+        assert option(args, "-rw_timeout") == "30000000" and option(args, "-reconnect") == "1"
 
 
 @pytest.mark.parametrize("source", ["ftp://host/a.mp4", "concat:a.mp4|b.mp4://x", "data://x"])
