@@ -19,14 +19,22 @@ def config_script(api_url: str, dev_mode: bool) -> bytes:
     return f"window.VIDEOFLIX_CONFIG = {json.dumps(config)};\n".encode()
 
 
-def player_app(folder: Path, config_js: bytes) -> Callable:
-    """A WSGI app serving `folder` as static files (index.html for directories) and /config.js."""
+def player_app(folder: Path, config_js: bytes, canonical_origin: str | None = None) -> Callable:
+    """A WSGI app serving `folder` as static files (index.html for directories) and /config.js.
+
+    With `canonical_origin` (http://127.0.0.1:PORT), a page asked for as `localhost` is sent
+    there: the browser keeps cookies per host name, so the API's cookies (set for 127.0.0.1)
+    would never reach a page opened as localhost, and the login would seem to fail.
+    """
     from werkzeug.exceptions import NotFound
-    from werkzeug.utils import send_from_directory
+    from werkzeug.utils import redirect, send_from_directory
     from werkzeug.wrappers import Request, Response
 
     @Request.application
     def application(request: Request) -> Response:
+        if canonical_origin and request.host.rsplit(":", 1)[0].lower() == "localhost":
+            query = request.query_string.decode("latin-1")
+            return redirect(canonical_origin + request.path + (f"?{query}" if query else ""), 307)
         if request.method not in {"GET", "HEAD"}:
             return Response("Method not allowed\n", 405, mimetype="text/plain", headers={"Allow": "GET, HEAD"})
         path = request.path

@@ -203,7 +203,8 @@ def _serve_player(stack: DevStack, host: str, port: int) -> None:
     if missing_hls_js():
         log.warning("hls.js is not installed, so the player cannot play: run `npm ci` in %s "
                     "(`make dev` does it)", PLAYER_DIR)
-    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev))
+    canonical = f"http://{host}:{port}" if host == "127.0.0.1" else None
+    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev), canonical)
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:

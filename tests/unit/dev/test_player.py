@@ -22,6 +22,16 @@ def client(tmp_path) -> Client:
     return Client(player_app(tmp_path, config_script("http://127.0.0.1:8123", True)))
 
 
+def test_a_page_opened_as_localhost_is_sent_to_the_host_the_cookies_belong_to(tmp_path):
+    (tmp_path / "index.html").write_text("<p>home</p>")
+    app = Client(player_app(tmp_path, config_script("http://127.0.0.1:8123", True), "http://127.0.0.1:5599"))
+    answer = app.get("/pages/auth/activate.html?uid=MQ&token=a-b", headers={"Host": "localhost:5599"})
+    assert answer.status_code == 307
+    assert answer.headers["Location"] == "http://127.0.0.1:5599/pages/auth/activate.html?uid=MQ&token=a-b"
+    assert app.get("/", headers={"Host": "LOCALHOST:5599"}).headers["Location"] == "http://127.0.0.1:5599/"
+    assert app.get("/", headers={"Host": "127.0.0.1:5599"}).get_data() == b"<p>home</p>"
+
+
 def test_serves_files_and_index_pages(client):
     assert client.get("/").get_data() == b"<p>home</p>"
     assert client.get("/pages/").get_data() == b"<p>pages</p>"
