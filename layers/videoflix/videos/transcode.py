@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, update
 
@@ -23,6 +23,9 @@ from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.videos.events import UploadedObject, parse_upload_notification
 from videoflix.videos.playlist import master_variants
 from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix
+
+if TYPE_CHECKING:
+    from videoflix.media.probe import MediaProbe
 
 log = logging.getLogger("videoflix.transcoder")
 
@@ -202,7 +205,7 @@ class TranscodeJob:
         invalidate_catalog(self.services.redis)
         log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
 
-    def _probe_in_place(self, uploaded: UploadedObject) -> tuple[Any, str] | None:
+    def _probe_in_place(self, uploaded: UploadedObject) -> tuple[MediaProbe, str] | None:
         """(probe, presigned URL) of the upload, read by ranges where it lies; None when that
         cannot tell, and the downloaded copy is then judged (a rejection, a failed read)."""
         from videoflix.media.probe import HEAD_BYTES, probe_media_url
