@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import uuid
 from pathlib import Path
 from types import ModuleType
 
@@ -44,3 +45,17 @@ def load_function_module(name: str) -> ModuleType:
 
 def load_handler(name: str):
     return getattr(load_function_module(name), HANDLERS[name][1])
+
+
+class LocalContext:
+    """The Lambda context a handler gets when the dev stack or the CLI invokes it locally."""
+
+    def __init__(self, function_name: str, timeout_seconds: int, memory_mb: int,
+                 request_id: str | None = None) -> None:
+        self.function_name = function_name
+        self.aws_request_id = request_id or uuid.uuid4().hex
+        self.memory_limit_in_mb = memory_mb
+        self._timeout_ms = timeout_seconds * 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._timeout_ms

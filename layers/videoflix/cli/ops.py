@@ -68,7 +68,7 @@ def cmd_users_create(args) -> int:
 
 
 def cmd_invoke(args) -> int:
-    from videoflix.functions import HANDLERS, load_handler
+    from videoflix.functions import HANDLERS, LocalContext, load_handler
 
     if args.function not in HANDLERS:
         raise CommandFailed(f"unknown function {args.function!r}; choose one of {', '.join(HANDLERS)}")
@@ -80,29 +80,20 @@ def cmd_invoke(args) -> int:
     _settings()  # fail early, with a clear message, on bad settings
     from videoflix.errors import VideoflixError
 
+    context = LocalContext(args.function, timeout_seconds=900, memory_mb=3008, request_id="local-invoke")
+    failed = False
     try:
-        result: Any = load_handler(args.function)(event, _InvokeContext(args.function))
+        result: Any = load_handler(args.function)(event, context)
     except VideoflixError as exc:
         # What Lambda answers for an error the function raised on purpose (no traceback).
-        result = {"errorMessage": exc.detail, "errorType": type(exc).__name__}
+        result, failed = {"errorMessage": exc.detail, "errorType": type(exc).__name__}, True
     text = json.dumps(result, indent=2, default=str)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         print(text)
-    return 1 if isinstance(result, dict) and "errorType" in result else 0
-
-
-class _InvokeContext:
-    def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.aws_request_id = "local-invoke"
-        self.memory_limit_in_mb = 3008
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 900_000
+    return 1 if failed else 0
 
 
 def register(commands) -> None:

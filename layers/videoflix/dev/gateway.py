@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote
 
+from videoflix.functions import LocalContext
 from videoflix.web.cors import cors_headers
 
 TEXT_TYPES = ("application/json", "text/", "application/vnd.apple.mpegurl", "application/x-www-form")
@@ -90,7 +91,7 @@ class LocalApiGateway:
         route, params = found
         event = self.build_event(route.template, method, path, query, headers, body, source_ip, params)
         with self._locks[id(route.app)]:
-            result = route.app(event, _LambdaContext(route.app.app_name))
+            result = route.app(event, LocalContext(route.app.app_name, timeout_seconds=30, memory_mb=1024))
         return _from_lambda(result)
 
     def build_event(self, template: str, method: str, path: str, query: str,
@@ -121,17 +122,6 @@ class LocalApiGateway:
             if body else None,
             "isBase64Encoded": bool(body) and not is_text,
         }
-
-
-class _LambdaContext:
-    def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.aws_request_id = uuid.uuid4().hex
-        self.memory_limit_in_mb = 1024
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
 
 
 def _looks_textual(content_type: str) -> bool:

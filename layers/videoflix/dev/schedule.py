@@ -6,6 +6,8 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from videoflix.functions import LocalContext
+
 log = logging.getLogger("videoflix.dev.schedule")
 
 # template.yaml: SweeperFunction, `Schedule: rate(15 minutes)`.
@@ -19,16 +21,6 @@ def scheduled_event(rule: str) -> dict[str, Any]:
     return {"version": "0", "id": f"dev-{rule}", "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "000000000000", "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": "local", "resources": [f"arn:aws:events:local:000000000000:rule/{rule}"], "detail": {}}
-
-
-class _Context:
-    def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.aws_request_id = "dev-schedule"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 120_000
 
 
 class Schedule:
@@ -62,7 +54,8 @@ class Schedule:
     def run_once(self) -> None:
         self.runs += 1
         try:
-            result = self.handler(scheduled_event(self.name), _Context(self.name))
+            result = self.handler(scheduled_event(self.name),
+                                  LocalContext(self.name, timeout_seconds=120, memory_mb=256, request_id="dev-schedule"))
         except Exception:
             log.exception("scheduled %s failed; it runs again in %.0f s", self.name, self.interval)
             return
