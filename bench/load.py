@@ -118,19 +118,8 @@ def flush_redis(url: str) -> None:
 # -- the stack -------------------------------------------------------------------------------
 
 @dataclass
-class RunningStack:
-    launched: LaunchedStack
-    aws_endpoint: str
-
-    @property
-    def api(self) -> str:
-        return self.launched.api
-
-    def log_tail(self) -> str:
-        return self.launched.log_tail()
-
-    def stop(self) -> None:
-        self.launched.stop()
+class RunningStack(LaunchedStack):
+    aws_endpoint: str = ""
 
 
 def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack:
@@ -142,7 +131,7 @@ def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack
     # cwd is the scratch folder, so a developer's .env is not read.
     launched = launch_dev_stack(folder, port, environ, ["--aws-port", str(aws_port), "--player-port", "0",
                                                         "--no-seed"], host=HOST, timeout=90)
-    return RunningStack(launched, f"http://{HOST}:{aws_port}")
+    return RunningStack(launched.api, launched.process, launched.log_path, f"http://{HOST}:{aws_port}")
 
 
 # -- seeding ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-from videoflix.media.probe import URL_PROTOCOLS, URL_READ_TIMEOUT, MediaProbe
+from videoflix.media.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
 
 
 @dataclass(frozen=True)
@@ -176,12 +176,10 @@ def safe_input(source: str, probe: MediaProbe) -> list[str]:
 
 def source_input(source: str, probe: MediaProbe) -> list[str]:
     """The probed demuxer, forced; a URL may use its own protocol and nothing else (see probe.py)."""
-    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
-    if not scheme:
+    protocols = url_protocols(source)
+    if protocols is None:
         return safe_input(source, probe)
-    if scheme not in URL_PROTOCOLS:
-        raise ValueError(f"unsupported source URL scheme {scheme!r}")
-    return ["-protocol_whitelist", URL_PROTOCOLS[scheme], "-reconnect", "1", "-reconnect_on_network_error", "1",
+    return ["-protocol_whitelist", protocols, "-reconnect", "1", "-reconnect_on_network_error", "1",
             "-rw_timeout", str(int(URL_READ_TIMEOUT * 1_000_000)), "-f", probe.format_name, "-i", source]
 
 

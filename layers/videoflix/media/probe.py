@@ -100,15 +100,26 @@ def probe_media(path: str, max_duration: float) -> MediaProbe:
     return _probe_container(path, _allowed_format(head), max_duration, {"protocol_whitelist": "file"})
 
 
+def url_protocols(source: str) -> str | None:
+    """The protocols FFmpeg may use to read `source`: None for a local path; ValueError for a
+    URL of any scheme but http and https."""
+    if "://" not in source:
+        return None
+    scheme = source.split("://", 1)[0].lower()
+    if scheme not in URL_PROTOCOLS:
+        raise ValueError(f"unsupported source URL scheme {scheme!r}")
+    return URL_PROTOCOLS[scheme]
+
+
 def probe_media_url(url: str, head: bytes, max_duration: float) -> MediaProbe:
     """The same checks on a source read by ranges through `url` (http or https) without
     downloading it; `head` is its first bytes. Besides MediaRejected, a read that fails on the
     way raises an av error or OSError: then nothing is known about the file."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme not in URL_PROTOCOLS:
-        raise ValueError(f"unsupported source URL scheme {scheme!r}")
-    return _probe_container(url, _allowed_format(head), max_duration,
-                            {"protocol_whitelist": URL_PROTOCOLS[scheme]}, timeout=URL_READ_TIMEOUT)
+    protocols = url_protocols(url)
+    if protocols is None:
+        raise ValueError(f"no http or https scheme: {url!r} is not a URL")
+    return _probe_container(url, _allowed_format(head), max_duration, {"protocol_whitelist": protocols},
+                            timeout=URL_READ_TIMEOUT)
 
 
 def _allowed_format(head: bytes) -> str:
