@@ -21,15 +21,20 @@ NOT_AT_IMPORT = ("boto3", "botocore", "s3transfer", "av", "imageio_ffmpeg", "ale
                  "fakeredis")
 
 
-def heavy_modules_after(code: str, cwd: Path = PROJECT_ROOT) -> list[str]:
-    """The NOT_AT_IMPORT libraries loaded once `code` ran in a fresh interpreter, layers/ on the path."""
+def run_fresh(code: str, cwd: Path) -> str:
+    """Run `code` in a fresh interpreter with layers/ on the path; its output (it must succeed)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     env["PYTHONPATH"] = str(PROJECT_ROOT / "layers")
-    report = f"import json, sys\nprint(json.dumps(sorted(m for m in {NOT_AT_IMPORT!r} if m in sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", f"{code}\n{report}"], cwd=cwd, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def heavy_modules_after(code: str, cwd: Path = PROJECT_ROOT) -> list[str]:
+    """The NOT_AT_IMPORT libraries loaded once `code` ran in a fresh interpreter, layers/ on the path."""
+    report = f"import json, sys\nprint(json.dumps(sorted(m for m in {NOT_AT_IMPORT!r} if m in sys.modules)))"
+    return json.loads(run_fresh(f"{code}\n{report}", cwd).strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("function", ["auth", "catalog"])
@@ -73,8 +78,4 @@ def test_handler_imports_run_with_the_collector_paused_then_frozen(function):
     code = ("import gc\nimport app\n"
             "assert gc.isenabled(), 'collector left off'\n"
             "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["PYTHONPATH"] = str(PROJECT_ROOT / "layers")
-    done = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS_DIR / function, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
+    run_fresh(code, FUNCTIONS_DIR / function)
