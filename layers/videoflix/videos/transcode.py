@@ -134,7 +134,6 @@ class TranscodeJob:
     def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
         from videoflix.media.ffmpeg import FFmpegFailed, TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
         from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
-        from videoflix.media.probe import MediaRejected, probe_media
 
         started = time.monotonic()
         budget = self.settings.transcode_time_budget
@@ -165,10 +164,8 @@ class TranscodeJob:
             except ObjectMissing:
                 raise PermanentFailure("The uploaded file is gone from the upload bucket; "
                                        "upload the film again.") from None
-            try:
-                probe = probe_media(str(source), max_duration=self.settings.max_video_duration)
-            except MediaRejected as exc:
-                raise PermanentFailure(exc.reason) from None
+            # These are the bytes already probed through the URL, if that told; else the copy is judged.
+            probe = in_place[0] if in_place is not None else self._probe_copy(source)
             if should_fan_out(self.settings, probe.duration):
                 # A long film the probe through a URL could not judge: fanned out from this copy.
                 dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, str(source), work,
@@ -204,6 +201,14 @@ class TranscodeJob:
             return
         invalidate_catalog(self.services.redis)
         log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
+
+    def _probe_copy(self, source: Path) -> MediaProbe:
+        from videoflix.media.probe import MediaRejected, probe_media
+
+        try:
+            return probe_media(str(source), max_duration=self.settings.max_video_duration)
+        except MediaRejected as exc:
+            raise PermanentFailure(exc.reason) from None
 
     def _probe_in_place(self, uploaded: UploadedObject) -> tuple[MediaProbe, str] | None:
         """(probe, presigned URL) of the upload, read by ranges where it lies; None when that

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from videoflix.aws import aws_client
+from videoflix.db.models import Video
 from videoflix.media.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
 from videoflix.videos.storage import S3Storage
 
@@ -50,3 +51,21 @@ def test_an_empty_upload_has_an_empty_head(stored, tmp_path):
 def test_only_http_and_https_urls_are_read(url):
     with pytest.raises(ValueError, match="scheme"):
         probe_media_url(url, b"\x00\x00\x00\x18ftypmp42", max_duration=60)
+
+
+def test_a_short_film_is_probed_once_through_its_url_then_downloaded(clip_factory, upload_video, transcoder,
+                                                                     services, monkeypatch):
+    from videoflix.media import probe as probing
+    from videoflix.videos.storage import S3Storage
+
+    local_probes, downloads = [], []
+    real_probe, real_download = probing.probe_media, S3Storage.download
+    monkeypatch.setattr(probing, "probe_media", lambda *a, **k: local_probes.append(a) or real_probe(*a, **k))
+    monkeypatch.setattr(S3Storage, "download",
+                        lambda self, *a: downloads.append(a[1]) or real_download(self, *a))
+    video_id = upload_video(clip_factory(seconds=3, width=640, height=360))["video"]["id"]
+    transcoder()
+    with services.db.session() as session:
+        video = session.get(Video, video_id)
+        assert video.status == "ready", video.error
+    assert len(downloads) == 1 and local_probes == []  # the URL's probe already judged these bytes
