@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install dev test test-unit test-integration test-e2e lint clean \
+.PHONY: install dev dev-reset test test-unit test-integration test-e2e lint clean \
 	localstack localstack-stop dev-localstack test-localstack lint-template layer
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -28,6 +28,11 @@ $(PLAYER_DEPS): infra/player/package.json infra/player/package-lock.json
 dev: install $(PLAYER_DEPS)
 	@test -f .env || (cp .env.template .env && echo "Created .env from .env.template")
 	$(VENV)/bin/videoflix dev
+
+## Wipe the dev stack's state (.dev/: SQLite database, films, uploads), saying what goes, then start it afresh.
+dev-reset: install $(PLAYER_DEPS)
+	@test -f .env || (cp .env.template .env && echo "Created .env from .env.template")
+	$(VENV)/bin/videoflix dev --reset
 
 ## Run the whole test suite (set TEST_DATABASE_URL / TEST_REDIS_URL for real PostgreSQL / Redis).
 test: install

@@ -8,8 +8,8 @@ catalog function, signed in with a cookie, on a ready video whose playlist lies 
 request" deletes the cache entry before each (untimed) request, so the handler reads the
 playlist from S3 and presigns every segment, as it would without the cache. The two are
 timed in alternation. Targets (issue 7): ratio >= 30x, cached p50 <= 5 ms. A third row times
-the login check alone (`authenticate`: the access token, then the user in the database), the
-part of every catalog request that is deliberately not cached.
+the login check alone (`authenticate`: the access token, its login family in Redis, then the
+user in the database), the part of every catalog request that is deliberately not cached.
 """
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
-"""Mailer function: SQS mail jobs in, emails out through SES."""
+"""Mailer function: SQS mail jobs in, emails out through SES (one per job key)."""
 from videoflix.coldstart import collector_paused
 
 with collector_paused():  # a sixth less cold start: see videoflix.coldstart
-    from videoflix.mail.outbox import SesMailSender
+    from videoflix.auth.service import prepare_mail_job
+    from videoflix.mail.outbox import SesMailSender, SqlMailLedger
     from videoflix.mail.worker import send_mail_batch
-    from videoflix.services import get_settings
+    from videoflix.services import get_services
 
 
 def handler(event, context):
-    return send_mail_batch(event, SesMailSender(get_settings()))
+    services = get_services()
+    return send_mail_batch(event, SesMailSender(services.settings), SqlMailLedger(services.db),
+                           prepare=lambda job: prepare_mail_job(services, job))

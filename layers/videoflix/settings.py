@@ -5,15 +5,35 @@ documented in `.env.template`.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
+# The staff password .env.template ships for `make dev`.
+EXAMPLE_ADMIN_PASSWORD = "change-me-admin"
+# What moto (`testing`) and LocalStack (`test`) accept as keys; never real credentials.
+DUMMY_AWS_CREDENTIALS = frozenset({"testing", "test"})
+# Hosts of the AWS emulators the project runs against (besides loopback addresses).
+EMULATOR_HOSTS = ("localhost", "localstack", "moto", "localhost.localstack.cloud")
 
 
 class SettingsError(ValueError):
-    """The environment holds a value the process cannot start with."""
+    """The environment holds a value the process cannot start with; `problems` lists every one found."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
+
+    @classmethod
+    def of(cls, problems: list[str]) -> "SettingsError":
+        """One error for all `problems`: the problem itself if it is alone, else a list of them."""
+        if len(problems) == 1:
+            return cls(problems[0])
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        return cls(f"{len(problems)} problems in the settings:{listed}", problems)
 
 
 def _as_bool(raw: str, name: str) -> bool:
@@ -48,6 +68,8 @@ class Settings:
     jwt_audience: str = "videoflix-api"
     access_token_lifetime: int = 30 * 60
     refresh_token_lifetime: int = 7 * 24 * 3600
+    # Seconds in which a refresh token just replaced may be presented once more (two tabs at once); 0: never.
+    refresh_reuse_grace: int = 5
     account_token_max_age: int = 24 * 3600
     bcrypt_rounds: int = 12
     cookie_secure: bool = True
@@ -88,6 +110,10 @@ class Settings:
     registrations_per_ip_hour: int = 30
     password_resets_per_email_hour: int = 5
     password_resets_per_ip_hour: int = 30
+    # Which AWS credentials the environment holds (never the keys themselves; boto3 reads those):
+    # none (the default chain: role, instance profile), temporary (with a session token, as
+    # Lambda gives its execution role), static (long-term keys) or dummy (an emulator's testing/test).
+    aws_credentials: str = "none"
 
     @property
     def is_dev(self) -> bool:
@@ -105,6 +131,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "JWT_AUDIENCE": ("jwt_audience", _as_str),
     "ACCESS_TOKEN_LIFETIME": ("access_token_lifetime", _as_int),
     "REFRESH_TOKEN_LIFETIME": ("refresh_token_lifetime", _as_int),
+    "REFRESH_REUSE_GRACE": ("refresh_reuse_grace", _as_int),
     "ACCOUNT_TOKEN_MAX_AGE": ("account_token_max_age", _as_int),
     "BCRYPT_ROUNDS": ("bcrypt_rounds", _as_int),
     "COOKIE_SECURE": ("cookie_secure", _as_bool),
@@ -146,6 +173,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
 }
 
 ENVIRONMENT_VARIABLES = tuple(_FIELDS)
+# Read only to be checked (into `Settings.aws_credentials`): boto3 uses them itself, and
+# the AWS functions get them from Lambda, never from template.yaml.
+CHECKED_ENVIRONMENT_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 def read_dotenv(path: str) -> dict[str, str]:
@@ -193,43 +223,114 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from `environ` (the process environment by default)."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
+    problems: list[str] = []
     for name, (attribute, parse) in _FIELDS.items():
         raw = env.get(name)
         if raw is None or raw == "":
             continue
-        values[attribute] = parse(raw, name)
+        try:
+            values[attribute] = parse(raw, name)
+        except SettingsError as exc:
+            problems.append(str(exc))
     environment = str(values.get("environment", "dev"))
     if environment in {"dev", "test"} and "cookie_secure" not in values:
         values["cookie_secure"] = False
+    values["aws_credentials"] = aws_credentials_kind(*(env.get(n, "") for n in CHECKED_ENVIRONMENT_VARIABLES))
     settings = Settings(**values)
-    validate_settings(settings)
+    problems += settings_problems(settings)
+    if problems:
+        raise SettingsError.of(problems)
     return settings
 
 
+def aws_credentials_kind(access_key_id: str, secret_access_key: str, session_token: str) -> str:
+    """none, dummy, temporary or static: see `Settings.aws_credentials`."""
+    key, secret = access_key_id.strip(), secret_access_key.strip()
+    if not key and not secret:
+        return "none"
+    if key.lower() in DUMMY_AWS_CREDENTIALS or secret.lower() in DUMMY_AWS_CREDENTIALS:
+        return "dummy"
+    return "temporary" if session_token.strip() else "static"
+
+
+def _is_local_endpoint(url: str) -> bool:
+    """True when `url` points at this machine or at an AWS emulator's usual host name."""
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    if host in EMULATOR_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What a staging or prod process must not start with: the development defaults, each with the fix."""
+    problems = []
+    if settings.secret_key == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is the development default; set a random secret of at least 32 bytes")
+    elif len(settings.secret_key.encode()) < 32:
+        problems.append("SECRET_KEY must be at least 32 bytes (256 bits)")
+    if settings.database_url.lower().startswith("sqlite"):
+        problems.append("DATABASE_URL is SQLite (the development default when it is unset); set the "
+                        "PostgreSQL URL, postgresql://user:password@host:5432/videoflix")
+    if not settings.redis_url:
+        problems.append("REDIS_URL is empty, which means the in-process Redis of the dev stack; set the "
+                        "Redis URL, redis://host:6379/0 (rediss:// with TLS)")
+    if settings.admin_password == EXAMPLE_ADMIN_PASSWORD:
+        problems.append("ADMIN_PASSWORD is the example password of .env.template; remove it: outside dev no "
+                        "staff user is made from the environment (grant staff rights with the StaffFunction, "
+                        "docs/deploy.md)")
+    elif settings.admin_password:
+        problems.append("ADMIN_PASSWORD is set, but outside dev nothing reads it and it sits in plain text in the "
+                        "process environment; remove it (grant staff rights with the StaffFunction, docs/deploy.md)")
+    if settings.aws_credentials == "dummy":
+        problems.append("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are an emulator's dummy keys (testing/test); "
+                        "remove them so the execution role's credentials are used")
+    elif settings.aws_credentials == "static":
+        problems.append("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are long-term keys (no AWS_SESSION_TOKEN) "
+                        "embedded in the environment; remove them and let the execution role (or instance "
+                        "profile) provide temporary credentials")
+    for name, url in (("AWS_ENDPOINT_URL", settings.aws_endpoint_url),
+                      ("AWS_PUBLIC_ENDPOINT_URL", settings.aws_public_endpoint_url)):
+        if url and _is_local_endpoint(url):
+            problems.append(f"{name} points at a local AWS emulator ({url}); unset it to use real AWS")
+    if not settings.cookie_secure:
+        problems.append("COOKIE_SECURE is false, so login cookies would also travel over plain HTTP; set it to "
+                        "true or remove it (Secure is the default outside dev)")
+    return problems
+
+
 def validate_settings(settings: Settings) -> None:
-    """Refuse settings that are unsafe outside development."""
+    """Refuse settings that are invalid, or unsafe outside development: one error listing every problem."""
+    problems = settings_problems(settings)
+    if problems:
+        raise SettingsError.of(problems)
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """Every problem of `settings`, each saying what to do; [] when the process may start."""
+    problems: list[str] = []
     if settings.environment not in {"dev", "test", "staging", "prod"}:
-        raise SettingsError("VIDEOFLIX_ENV must be one of dev, test, staging, prod")
-    if not settings.is_dev:
-        if settings.secret_key == DEV_SECRET_KEY:
-            raise SettingsError(
-                "SECRET_KEY is the development default; set a random secret of at least 32 bytes"
-            )
-        if len(settings.secret_key.encode()) < 32:
-            raise SettingsError("SECRET_KEY must be at least 32 bytes (256 bits)")
+        problems.append("VIDEOFLIX_ENV must be one of dev, test, staging, prod")
+    elif not settings.is_dev:
+        problems += production_problems(settings)
     if settings.access_token_lifetime <= 0 or settings.refresh_token_lifetime <= 0:
-        raise SettingsError("token lifetimes must be positive")
+        problems.append("token lifetimes must be positive")
+    if not 0 <= settings.refresh_reuse_grace <= 60:
+        problems.append("REFRESH_REUSE_GRACE must be between 0 (off) and 60 seconds")
     if not 4 <= settings.bcrypt_rounds <= 16:
-        raise SettingsError("BCRYPT_ROUNDS must be between 4 and 16")
+        problems.append("BCRYPT_ROUNDS must be between 4 and 16")
     limits = ("login_failures_per_email", "login_failures_per_ip", "registrations_per_email_hour",
               "registrations_per_ip_hour", "password_resets_per_email_hour", "password_resets_per_ip_hour")
     if any(getattr(settings, name) < 0 for name in limits):
-        raise SettingsError("abuse limits must be 0 (off) or positive")
+        problems.append("abuse limits must be 0 (off) or positive")
     if settings.login_failure_window <= 0:
-        raise SettingsError("LOGIN_FAILURE_WINDOW must be positive")
+        problems.append("LOGIN_FAILURE_WINDOW must be positive")
     if settings.fanout_min_duration < 0:
-        raise SettingsError("FANOUT_MIN_DURATION must be 0 (off) or positive")
+        problems.append("FANOUT_MIN_DURATION must be 0 (off) or positive")
     if settings.fanout_chunk_seconds < 6:
-        raise SettingsError("FANOUT_CHUNK_SECONDS must be at least 6 (one HLS segment)")
+        problems.append("FANOUT_CHUNK_SECONDS must be at least 6 (one HLS segment)")
     if settings.upload_part_size < 5 * 1024**2:
-        raise SettingsError("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
+        problems.append("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
+    return problems

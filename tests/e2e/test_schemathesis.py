@@ -88,14 +88,18 @@ def new_upload(stack, headers: dict) -> dict:
 
 
 def mark_failed(settings_, video_id: int) -> None:
-    from sqlalchemy import update
+    """Fail the video, keeping its upload in the bucket: a retry then has a file to transcode (202)."""
+    from sqlalchemy import select, update
 
+    from videoflix.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
     from videoflix.db.session import Database
 
     with Database.from_url(settings_.database_url).session() as session:
         session.execute(update(Video).where(Video.id == video_id)
                         .values(status=VideoStatus.FAILED, error="Seeded as failed."))
+        source_key = session.scalar(select(Video.source_key).where(Video.id == video_id))
+    aws_client("s3", settings_).put_object(Bucket=settings_.upload_bucket, Key=source_key, Body=b"film")
 
 
 @schema.hook

@@ -75,6 +75,8 @@ def services(settings, aws):
         if connection.dialect.name == "postgresql":
             for table in Base.metadata.sorted_tables:
                 connection.execute(text(f"ALTER SEQUENCE IF EXISTS {table.name}_id_seq RESTART WITH 1"))
+        else:  # AUTOINCREMENT tables (migrations 0002, 0003) keep their highest id there
+            connection.execute(text("DELETE FROM sqlite_sequence"))
     services.redis.flushdb()
     use_services(services)
     yield services

@@ -76,7 +76,8 @@ def test_chunk_job_of_an_unknown_run_is_dropped_without_failures(invoke):
 
 
 def test_scheduled_sweep_on_a_clean_stack_changes_nothing(invoke):
-    assert invoke("sweeper", "scheduled_sweep.json") == {"requeued": [], "failed": [], "orphans_deleted": {}}
+    assert invoke("sweeper", "scheduled_sweep.json") == {"requeued": [], "failed": [], "orphans_deleted": {},
+                                                         "mail": {"resent": 0, "pruned": 0}}
 
 
 def test_migrate_brings_the_database_to_the_latest_revision(invoke):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from videoflix.db.migrate import upgrade_database
-from videoflix.db.models import FanoutJob, FanoutRun, Video, VideoStatus
+from videoflix.db.models import FanoutJob, FanoutRun, User, Video, VideoStatus
 from videoflix.db.session import Database
 
 
@@ -48,3 +49,69 @@ def test_a_replaced_fanout_run_never_gets_its_id_back(migrated_database):
         new_run, new_job = _run_and_job(session, video_id)
         session.execute(delete(Video).where(Video.id == video_id))
     assert new_run > old_run and new_job > old_job
+
+
+def _video(n: int | str) -> Video:
+    return Video(title="Ids", description="", category="Drama", status=VideoStatus.READY, filename="ids.mp4",
+                 content_type="video/mp4", size=1, source_key=f"uploads/ids-{n}/ids.mp4")
+
+
+def _user(n: int | str) -> User:
+    return User(email=f"ids-{n}@example.com", password_hash="x", is_active=True, is_staff=False)
+
+
+def test_the_newest_video_and_user_deleted_never_give_their_ids_away(migrated_database):
+    # A late upload event names its video's id: a new video must never take the id of a deleted one.
+    with migrated_database.session() as session:
+        video, user = _video("old"), _user("old")
+        session.add_all([video, user])
+        session.flush()
+        old_video, old_user = video.id, user.id
+    with migrated_database.session() as session:
+        session.execute(delete(Video).where(Video.id == old_video))
+        session.execute(delete(User).where(User.id == old_user))
+    with migrated_database.session() as session:
+        video, user = _video("new"), _user("new")
+        session.add_all([video, user])
+        session.flush()
+        new_video, new_user = video.id, user.id
+        session.execute(delete(Video).where(Video.id == new_video))
+        session.execute(delete(User).where(User.id == new_user))
+    assert new_video > old_video and new_user > old_user
+
+
+def test_upgrading_an_sqlite_database_keeps_every_row_and_stops_reusing_ids(tmp_path):
+    url = f"sqlite:///{tmp_path}/before-0003.sqlite3"
+    upgrade_database(url, "0002")
+    database = Database.from_url(url)
+    with database.session() as session:
+        videos = [_video(1), _video(2)]
+        session.add_all(videos + [_user(1)])
+        session.flush()
+        run_id, job_id = _run_and_job(session, videos[0].id)
+        video_ids = [v.id for v in videos]
+    upgrade_database(url)
+    with database.session() as session:
+        # The rebuild of `videos` must not cascade into the fan-out tables that reference it.
+        assert session.scalars(select(Video.id).order_by(Video.id)).all() == video_ids
+        assert session.scalars(select(User.email)).all() == ["ids-1@example.com"]
+        assert session.scalars(select(FanoutRun.id)).all() == [run_id]
+        assert session.scalars(select(FanoutJob.id)).all() == [job_id]
+        session.execute(delete(Video).where(Video.id == video_ids[-1]))
+    with database.session() as session:
+        video = _video(3)
+        session.add(video)
+        session.flush()
+        assert video.id > video_ids[-1]
+        session.add(_user(1))  # the unique email index came through the rebuild
+        with pytest.raises(IntegrityError):
+            session.flush()
+        session.rollback()
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on for pooled connections
+        tables = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+        indexes = {row[0] for row in connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'")}
+    assert all("AUTOINCREMENT" in tables[name] for name in ("users", "videos", "mail_outbox"))
+    assert {"ix_users_email", "ix_videos_status", "ix_videos_created_at"} <= indexes
+    database.engine.dispose()

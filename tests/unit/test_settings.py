@@ -4,6 +4,12 @@ from videoflix.settings import (DEV_SECRET_KEY, ENVIRONMENT_VARIABLES, SettingsE
                                 read_dotenv, settings_to_environ)
 
 STRONG = "s" * 48
+PRODUCTION = {"VIDEOFLIX_ENV": "prod", "SECRET_KEY": STRONG,
+              "DATABASE_URL": "postgresql://videoflix:pw@db.internal:5432/videoflix",
+              "REDIS_URL": "rediss://cache.internal:6379/0"}
+# What Lambda puts in every function's environment for its execution role: temporary credentials.
+LAMBDA_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ASIAQEXAMPLEEXAMPLE7", "AWS_SECRET_ACCESS_KEY": "x" * 40,
+                      "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLE" * 8}
 
 
 def test_defaults_for_development():
@@ -24,7 +30,7 @@ def test_refuses_to_start_outside_dev_with_the_default_or_a_weak_secret(environm
         load_settings({"VIDEOFLIX_ENV": environment, "SECRET_KEY": DEV_SECRET_KEY})
     with pytest.raises(SettingsError, match="32 bytes"):
         load_settings({"VIDEOFLIX_ENV": environment, "SECRET_KEY": "short"})
-    settings = load_settings({"VIDEOFLIX_ENV": environment, "SECRET_KEY": STRONG})
+    settings = load_settings({**PRODUCTION, "VIDEOFLIX_ENV": environment, "SECRET_KEY": STRONG})
     assert settings.cookie_secure is True  # on by default outside dev
 
 
@@ -32,6 +38,7 @@ def test_refuses_to_start_outside_dev_with_the_default_or_a_weak_secret(environm
     ("BCRYPT_ROUNDS", "abc", "whole number"), ("COOKIE_SECURE", "maybe", "true or false"),
     ("VIDEOFLIX_ENV", "qa", "VIDEOFLIX_ENV"), ("BCRYPT_ROUNDS", "40", "between"),
     ("ACCESS_TOKEN_LIFETIME", "0", "positive"), ("UPLOAD_PART_SIZE", "1024", "5 MiB"),
+    ("REFRESH_REUSE_GRACE", "61", "REFRESH_REUSE_GRACE"), ("REFRESH_REUSE_GRACE", "-1", "REFRESH_REUSE_GRACE"),
 ])
 def test_bad_values_are_named_in_the_error(name, value, message):
     with pytest.raises(SettingsError, match=message):
@@ -46,7 +53,7 @@ def test_lists_and_booleans_parse():
 
 
 def test_settings_survive_a_round_trip_through_the_environment():
-    settings = load_settings({"VIDEOFLIX_ENV": "prod", "SECRET_KEY": STRONG, "COOKIE_SECURE": "false",
+    settings = load_settings({**PRODUCTION, "COOKIE_SECURE": "true",
                               "CORS_ALLOWED_ORIGINS": "https://a.example,https://b.example"})
     assert load_settings(settings_to_environ(settings)) == settings
 
@@ -76,3 +83,86 @@ def test_fanout_settings():
         load_settings({"FANOUT_CHUNK_SECONDS": "5"})
     with pytest.raises(SettingsError, match="FANOUT_MIN_DURATION"):
         load_settings({"FANOUT_MIN_DURATION": "-1"})
+
+
+# --- issue 11: production refuses development defaults, all problems in one message ---
+
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+@pytest.mark.parametrize("extra", [{}, LAMBDA_CREDENTIALS, {"COOKIE_SECURE": "true"},
+                                   {"ADMIN_EMAIL": "ops@example.com"},
+                                   {"AWS_ENDPOINT_URL": "https://sqs.eu-central-1.amazonaws.com"}])
+def test_a_production_like_configuration_starts(environment, extra):
+    settings = load_settings({**PRODUCTION, "VIDEOFLIX_ENV": environment, **extra})
+    assert settings.environment == environment and not settings.is_dev
+    assert settings.cookie_secure is True
+
+
+@pytest.mark.parametrize("changes, variable, advice", [
+    ({"DATABASE_URL": "sqlite:///data/videoflix.sqlite3"}, "DATABASE_URL", "postgresql://"),
+    ({"DATABASE_URL": ""}, "DATABASE_URL", "postgresql://"),  # unset: the SQLite default
+    ({"REDIS_URL": ""}, "REDIS_URL", "redis://"),
+    ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY", "random secret"),
+    ({"SECRET_KEY": ""}, "SECRET_KEY", "random secret"),
+    ({"ADMIN_PASSWORD": "change-me-admin"}, "ADMIN_PASSWORD", "remove it"),
+    ({"ADMIN_PASSWORD": "a-real-looking-passphrase-42"}, "ADMIN_PASSWORD", "remove it"),
+    ({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "y" * 40},
+     "AWS_ACCESS_KEY_ID", "execution role"),
+    ({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"},
+     "AWS_ACCESS_KEY_ID", "execution role"),
+    ({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}, "AWS_ACCESS_KEY_ID", "execution role"),
+    ({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, "AWS_ENDPOINT_URL", "unset"),
+    ({"AWS_ENDPOINT_URL": "http://localhost:5000"}, "AWS_ENDPOINT_URL", "unset"),
+    ({"AWS_ENDPOINT_URL": "http://localhost.localstack.cloud:4566"}, "AWS_ENDPOINT_URL", "unset"),
+    ({"AWS_ENDPOINT_URL": "http://localstack:4566"}, "AWS_ENDPOINT_URL", "unset"),
+    ({"AWS_PUBLIC_ENDPOINT_URL": "http://[::1]:4566"}, "AWS_PUBLIC_ENDPOINT_URL", "unset"),
+    ({"COOKIE_SECURE": "false"}, "COOKIE_SECURE", "true"),
+])
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_each_development_default_is_refused_outside_dev(environment, changes, variable, advice):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({**PRODUCTION, "VIDEOFLIX_ENV": environment, **changes})
+    assert len(refused.value.problems) == 1, refused.value.problems
+    [problem] = refused.value.problems
+    assert variable in problem and advice in problem
+    assert str(refused.value) == problem
+    # The same values are fine for development.
+    dev = {**PRODUCTION, "VIDEOFLIX_ENV": "dev", **changes}
+    if dev["SECRET_KEY"] == "":
+        dev.pop("SECRET_KEY")
+    assert load_settings(dev).is_dev
+
+
+def test_every_problem_is_listed_in_one_message():
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"VIDEOFLIX_ENV": "prod", "COOKIE_SECURE": "false", "ADMIN_PASSWORD": "change-me-admin",
+                       "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "BCRYPT_ROUNDS": "40"})
+    message = str(refused.value)
+    named = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ADMIN_PASSWORD", "AWS_ACCESS_KEY_ID",
+             "AWS_ENDPOINT_URL", "COOKIE_SECURE", "BCRYPT_ROUNDS")
+    assert len(refused.value.problems) == len(named)
+    for variable in named:
+        assert variable in message
+    assert message.startswith(f"{len(named)} problems in the settings")
+    assert message.count("\n  - ") == len(named)
+
+
+def test_the_development_stack_defaults_still_start():
+    # make dev: SQLite, the in-process Redis, moto's dummy keys, the example admin, plain-HTTP cookies.
+    settings = load_settings({"VIDEOFLIX_ENV": "dev", "ADMIN_PASSWORD": "change-me-admin",
+                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                              "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"})
+    assert settings.is_dev and settings.database_url.startswith("sqlite") and settings.redis_url == ""
+
+
+def test_checked_aws_credential_variables_are_documented_in_env_template():
+    from pathlib import Path
+
+    from videoflix.settings import CHECKED_ENVIRONMENT_VARIABLES
+
+    template = (Path(__file__).resolve().parents[2] / ".env.template").read_text()
+    assert set(CHECKED_ENVIRONMENT_VARIABLES) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+    lines = template.splitlines()
+    for name in CHECKED_ENVIRONMENT_VARIABLES:
+        assert any(line.startswith("#") and name in line for line in lines), name
+        assert not any(line.startswith(f"{name}=") for line in lines), f"{name} must not be set in .env"

@@ -258,11 +258,13 @@ def test_the_transcoder_sends_to_the_chunk_queue_only(template):
     assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["ChunkQueue", "Arn"]}]
 
 
-def test_sweeper_runs_on_a_schedule_and_requeues_to_the_transcode_queue_only(template):
+def test_sweeper_runs_on_a_schedule_and_sends_to_the_transcode_and_mail_queues_only(template):
     [event] = function_properties(template, "sweeper")["Events"].values()
     assert event["Type"] == "Schedule" and event["Properties"]["Schedule"].startswith("rate(")
     sending = [s for s in policy_statements(template, "sweeper") if "sqs:SendMessage" in s["Action"]]
-    assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["TranscodeQueue", "Arn"]}]
+    # Requeued transcodes, and the mail outbox's rows left unsent (videoflix.mail.outbox).
+    assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["TranscodeQueue", "Arn"]},
+                                                {"Fn::GetAtt": ["MailQueue", "Arn"]}]
     deleting = [s for s in policy_statements(template, "sweeper") if "s3:DeleteObject" in s["Action"]]
     assert [s["Resource"] for s in deleting] == [{"Fn::Sub": "${MediaBucket.Arn}/videos/*"}]
 
@@ -286,3 +288,47 @@ def test_operator_functions_have_no_trigger_and_no_aws_permissions(template, fun
     properties = function_properties(template, function)
     assert "Events" not in properties
     assert "Policies" not in properties and "Role" not in properties
+
+
+def _deployed_value(template: dict, value) -> str:
+    """A variable's value as CloudFormation would resolve it, with stand-ins for what only a deploy knows:
+    a parameter's default, a resource's name or attribute, a long random secret for a Secrets Manager reference."""
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    [(function, argument)] = value.items()
+    if function == "Ref":
+        parameter = template["Parameters"].get(argument)
+        if parameter is None:
+            return f"{argument.lower()}-physical-id"
+        default = parameter["Default"]
+        return ",".join(default) if isinstance(default, list) else str(default)
+    if function == "Fn::GetAtt":
+        return f"{argument[0].lower()}-{argument[1].lower()}"
+    if function == "Fn::Join":
+        separator, parts = argument
+        return separator.join(_deployed_value(template, p) for p in
+                              (parts if isinstance(parts, list) else [parts]))
+    if function == "Fn::Sub":
+        text = re.sub(r"\{\{resolve:secretsmanager:.*?\}\}", "Rnd0m" * 10, argument)
+        return re.sub(r"\$\{([\w.]+)\}", lambda m: "5432" if m.group(1).endswith("Port")
+                      else m.group(1).lower().replace(".", "-"), text)
+    raise AssertionError(f"unexpected intrinsic function {function}")
+
+
+@pytest.mark.parametrize("function", list(RESOURCE_OF))
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+def test_the_deployed_environment_passes_the_production_checks(template, function, stage):
+    from videoflix.settings import load_settings
+
+    assert stage in template["Parameters"]["Environment"]["AllowedValues"]
+    variables = {name: _deployed_value(template, value)
+                 for name, value in environment(template, function).items()}
+    variables["VIDEOFLIX_ENV"] = stage
+    # What Lambda adds: the region and the execution role's temporary credentials (with a session token).
+    variables.update({"AWS_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "ASIAQEXAMPLEEXAMPLE7",
+                      "AWS_SECRET_ACCESS_KEY": "x" * 40, "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLE" * 8,
+                      "AWS_LAMBDA_FUNCTION_NAME": RESOURCE_OF[function]})
+    settings = load_settings(variables)
+    assert settings.environment == stage and not settings.is_dev
+    assert settings.database_url.startswith("postgresql://") and settings.redis_url.startswith("rediss://")
+    assert settings.cookie_secure is True

@@ -1,9 +1,11 @@
 """Single-use, expiring HMAC tokens for activation and password reset (Django's design).
 
 A token is `<timestamp base36>-<hmac>`, where the HMAC covers the user's id, the purpose,
-the timestamp and a piece of state that changes once the token is used: `is_active` for
-activation, the password hash for reset. Using a token changes that state, so it stops
-verifying: single use without storing anything.
+the timestamp and a piece of state that changes once the token is used: `is_active` and
+the pending password hash for activation, the password hash for reset. Using a token changes
+that state, so it stops verifying: single use without storing anything. An activation link
+also dies when the pending password is replaced (a later registration, a reset): it can
+only ever activate the password it was sent for.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def _to_base36(number: int) -> str:
 
 def _state(user: TokenSubject, purpose: str) -> str:
     if purpose == "activation":
-        return f"active={int(bool(user.is_active))}"
+        return f"active={int(bool(user.is_active))}|password={user.password_hash}"
     if purpose == "password_reset":
         return f"password={user.password_hash}"
     raise ValueError(f"unknown token purpose {purpose!r}")

@@ -1,10 +1,21 @@
-"""Password hashing with bcrypt and the password rules."""
+"""Password hashing with bcrypt and the password rules.
+
+Besides length, a password must not be on the block-list of common passwords (NIST SP
+800-63B section 5.1.1.2: common-passwords.txt.gz beside this file, see its .LICENSE) nor be
+too similar to the email address (Django's UserAttributeSimilarityValidator rule).
+"""
 from __future__ import annotations
 
 import functools
+import re
 
 MIN_PASSWORD_LENGTH = 8
 BCRYPT_MAX_BYTES = 72
+COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
+MAX_SIMILARITY = 0.7
+TOO_COMMON = "This password is too common."
+SAME_AS_EMAIL = "The password must not be the same as the email address."
+TOO_SIMILAR = "The password is too similar to the email address."
 
 
 def password_problems(password: str, email: str | None = None) -> list[str]:
@@ -15,9 +26,42 @@ def password_problems(password: str, email: str | None = None) -> list[str]:
         problems.append(f"This password is too long. It must be at most {BCRYPT_MAX_BYTES} bytes.")
     if "\x00" in password:
         problems.append("This password contains a NUL character.")
+    if not problems and password.strip().lower() in common_passwords():
+        problems.append(TOO_COMMON)  # only for an otherwise acceptable one: earlier answers stay as they were
     if email and password.strip().lower() == email.strip().lower():
-        problems.append("The password must not be the same as the email address.")
+        problems.append(SAME_AS_EMAIL)
+    elif email and too_similar(password, email):
+        problems.append(TOO_SIMILAR)
     return problems
+
+
+@functools.lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The block-list, read from the package on first use (never at import: cold starts)."""
+    import gzip
+    from pathlib import Path
+
+    with gzip.open(Path(__file__).with_name(COMMON_PASSWORDS_FILE), "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def too_similar(password: str, email: str, max_similarity: float = MAX_SIMILARITY) -> bool:
+    """Whether `password` is close to the address or one of its parts (local part, domain labels)."""
+    from difflib import SequenceMatcher
+
+    password = password.lower()
+    email = email.strip().lower()
+    for part in re.split(r"\W+", email) + [email]:
+        if not part or _length_ratio_exceeded(password, max_similarity, part):
+            continue
+        if SequenceMatcher(a=password, b=part).quick_ratio() >= max_similarity:
+            return True
+    return False
+
+
+def _length_ratio_exceeded(password: str, max_similarity: float, part: str) -> bool:
+    """A part so much shorter than the password that it cannot reach `max_similarity` (Django's bound)."""
+    return len(password) >= 10 * len(part) and len(part) < max_similarity / 2 * len(password)
 
 
 def hash_password(password: str, rounds: int) -> str:

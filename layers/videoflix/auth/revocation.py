@@ -1,9 +1,15 @@
-"""Refresh-token revocation in Redis: revoked ids and revoked login families expire with the token."""
+"""Token revocation in Redis: used refresh tokens and revoked login families expire with the tokens.
+
+An access token is refused once its family is revoked (logout, refresh-token reuse), so
+`is_family_revoked` is the one Redis lookup every authenticated request makes.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from videoflix.errors import ServiceUnavailable
+
+REVOKED = "revoked"
 
 
 class RefreshTokenRegistry:
@@ -18,16 +24,34 @@ class RefreshTokenRegistry:
             # Fail closed: without the registry a revoked token could pass.
             raise ServiceUnavailable("The token store is unavailable. Try again shortly.") from exc
 
-    def consume(self, jti: str, ttl: int) -> bool:
-        """Mark a refresh token used; False when it was already used or revoked (reuse)."""
-        return bool(self._call(lambda: self._redis.set(f"refresh:used:{jti}", "1", nx=True,
-                                                       ex=max(ttl, 1))))
+    def use(self, jti: str, ttl: int, grace: int, now: float) -> float | None:
+        """Use up a refresh token; the time its successor is issued at, or None for a reuse.
+
+        The first use answers `now`. Within `grace` seconds of it the token may be presented
+        once more (two tabs refreshing at once) and answers the first use's time again, so the
+        successor issued is the very same pair. Anything else is a reuse, as is a revoked token.
+        """
+        key = f"refresh:used:{jti}"
+        if self._call(lambda: self._redis.set(key, repr(float(now)), nx=True, ex=max(ttl, 1))):
+            return now
+        if grace <= 0:
+            return None
+        try:
+            first_use = float(self._call(lambda: self._redis.get(key)))
+        except (TypeError, ValueError):  # revoked, or expired in between
+            return None
+        if now - first_use > grace:
+            return None
+        # Once only: a third presentation is a reuse even inside the window.
+        if not self._call(lambda: self._redis.set(f"refresh:grace:{jti}", "1", nx=True, ex=grace + 1)):
+            return None
+        return first_use
 
     def revoke(self, jti: str, ttl: int) -> None:
-        self._call(lambda: self._redis.set(f"refresh:used:{jti}", "1", ex=max(ttl, 1)))
+        self._call(lambda: self._redis.set(f"refresh:used:{jti}", REVOKED, ex=max(ttl, 1)))
 
     def revoke_family(self, family: str, ttl: int) -> None:
-        self._call(lambda: self._redis.set(f"refresh:family:{family}", "revoked", ex=max(ttl, 1)))
+        self._call(lambda: self._redis.set(f"refresh:family:{family}", REVOKED, ex=max(ttl, 1)))
 
     def is_family_revoked(self, family: str) -> bool:
         return bool(self._call(lambda: self._redis.exists(f"refresh:family:{family}")))

@@ -23,6 +23,7 @@ LOGIN_FAILED = "Please check your input and try again."
 INVALID_LINK = "The link is invalid or has expired. Request a new one."
 ACTIVATION = "activation"
 PASSWORD_RESET = "password_reset"
+RESET_REQUESTED = "password_reset_requested"  # a mail job the mailer turns into a reset email
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,13 @@ def _check_new_password(password: str, confirmation: str, email: str, password_f
 
 def register(services: Services, email: str, password: str, confirmed_password: str,
              client_ip: str | None = None) -> str:
-    """Create an inactive account and queue its activation email; answers alike for taken emails."""
+    """Create an inactive account and queue its activation email; answers alike for taken emails.
+
+    An address whose account was never activated is not taken: the new password replaces the
+    pending one and a fresh link goes out, which kills every earlier link (they are bound to
+    the pending password). So a squatter's registration can never be activated over its
+    owner's, and no account is activated with a password its address owner did not choose.
+    """
     email = _clean_email(email)
     _check_new_password(password, confirmed_password, email, "password", "confirmed_password")
     # Counted per address and per IP whether the address is taken or not (no enumeration).
@@ -81,18 +88,20 @@ def register(services: Services, email: str, password: str, confirmed_password: 
     # Hash before looking the user up, so new and existing addresses cost the same time.
     password_hash = hash_password(password, services.settings.bcrypt_rounds)
     with services.db.session() as session:
-        existing = _find_user(session, email)
-        if existing is None:
-            user = User(email=email, password_hash=password_hash, is_active=False, is_staff=False)
-            session.add(user)
-            session.flush()
+        user = _find_user(session, email)
+        if user is None or not user.is_active:
+            if user is None:
+                user = User(email=email, password_hash=password_hash, is_active=False, is_staff=False)
+                session.add(user)
+                session.flush()
+            user.password_hash = password_hash  # a pending account: the latest registration wins
             job = ("activation", {"to": email, "link": _link(services, "activate.html", user, ACTIVATION)})
         else:
             base = services.settings.frontend_url.rstrip("/")
             job = ("already_registered", {"to": email, "login_link": f"{base}/pages/auth/login.html",
                                           "reset_link": f"{base}/pages/auth/forgot_password.html"})
-        # Queue inside the transaction: if queueing fails the account is rolled back too.
-        services.outbox.enqueue(*job)
+        # Written in this transaction, sent to the mail queue after the commit (videoflix.mail.outbox).
+        services.outbox.enqueue(session, *job)
     return email
 
 
@@ -147,18 +156,35 @@ def _remaining(claims: dict[str, Any]) -> int:
     return max(int(claims["exp"] - time.time()), 1)
 
 
+def _family_ttl(settings) -> int:
+    """How long a family stays revoked: past the expiry of any token it may still hold."""
+    lifetime = max(settings.refresh_token_lifetime, settings.access_token_lifetime)
+    return lifetime + settings.refresh_reuse_grace + jwt_tokens.LEEWAY_SECONDS
+
+
 def logout(services: Services, refresh_token: str) -> None:
-    """Revoke the login family of `refresh_token`; a used or revoked token is refused (401)."""
-    claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, services.settings)
+    """Revoke the login family of `refresh_token`, its access tokens included.
+
+    A used or revoked token is refused (401); a used one still revokes its family (a reuse),
+    unless it was just replaced (the grace window of `refresh`), which logs out as usual.
+    """
+    settings = services.settings
+    claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, settings)
     registry = _registry(services)
-    ttl = _remaining(claims)
-    if registry.is_family_revoked(claims["fam"]) or not registry.consume(claims["jti"], ttl):
+    if registry.is_family_revoked(claims["fam"]):
         raise AuthenticationFailed("Refresh token has been revoked.")
-    registry.revoke_family(claims["fam"], ttl)
+    used = registry.use(claims["jti"], _remaining(claims), settings.refresh_reuse_grace, time.time())
+    registry.revoke_family(claims["fam"], _family_ttl(settings))
+    if used is None:
+        raise AuthenticationFailed("Refresh token has been revoked.")
 
 
 def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
-    """Rotate: the presented token is consumed; presenting a used one revokes its whole family."""
+    """Rotate: the presented token is used up; presenting a used one revokes its whole family.
+
+    Within `refresh_reuse_grace` seconds of its first use a token may be presented once more
+    (two tabs refreshing at once) and yields the very same new pair.
+    """
     settings = services.settings
     claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, settings)
     registry = _registry(services)
@@ -172,12 +198,14 @@ def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
         if user is None:
             raise AuthenticationFailed("Refresh token is no longer valid.")
         user_id, password_hash = user.id, user.password_hash
-    if not registry.consume(claims["jti"], ttl):
-        registry.revoke_family(claims["fam"], settings.refresh_token_lifetime)
+    issued_at = registry.use(claims["jti"], ttl, settings.refresh_reuse_grace, time.time())
+    if issued_at is None:
+        registry.revoke_family(claims["fam"], _family_ttl(settings))
         raise AuthenticationFailed("Refresh token reuse detected; please log in again.")
     # Should the password change after the owner was read, these tokens carry the old
     # fingerprint and are refused wherever they are presented.
-    return jwt_tokens.issue_token_pair(user_id, password_hash, settings, family=claims["fam"])
+    return jwt_tokens.issue_token_pair(user_id, password_hash, settings, family=claims["fam"],
+                                       now=issued_at, successor_of=claims["jti"])
 
 
 def _token_owner(session, claims: dict[str, Any]) -> User | None:
@@ -190,14 +218,34 @@ def _token_owner(session, claims: dict[str, Any]) -> User | None:
 
 
 def request_password_reset(services: Services, email: str, client_ip: str | None = None) -> None:
-    """Queue a reset email for an active account; unknown addresses get the same answer (and limit)."""
+    """Queue one "reset requested" job for any well-formed address: the same work, known or not.
+
+    Nothing here depends on whether the address has an account (no timing difference, no
+    enumeration); the mailer looks it up (`prepare_mail_job`) and sends the link or drops the job.
+    """
     email = _clean_email(email)
     _throttle(services).consume(password_reset_counters(services.settings, email, client_ip))
     with services.db.session() as session:
+        # One outbox row, one queued job, for every address alike (and alike a 503 without the database).
+        services.outbox.enqueue(session, RESET_REQUESTED, {"email": email})
+
+
+def prepare_mail_job(services: Services, job: dict[str, Any]) -> dict[str, Any] | None:
+    """The job the mailer sends for a queued one: a reset request becomes the account's reset email.
+
+    Every account gets it, activated or not (confirming the reset activates it: the link
+    proves the address and its owner chooses the password); None drops a request for an
+    address without an account. Other jobs pass unchanged.
+    """
+    if job.get("template") != RESET_REQUESTED:
+        return job
+    email = job["context"]["email"]  # a malformed job fails, and rests in the dead-letter queue
+    with services.db.session() as session:
         user = _find_user(session, email)
-        if user is not None and user.is_active:
-            services.outbox.enqueue("password_reset", {
-                "to": user.email, "link": _link(services, "confirm_password.html", user, PASSWORD_RESET)})
+        if user is None:
+            return None
+        link = _link(services, "confirm_password.html", user, PASSWORD_RESET)
+        return {**job, "template": PASSWORD_RESET, "context": {"to": user.email, "link": link}}
 
 
 def confirm_password_reset(services: Services, uidb64: str, token: str, new_password: str,
@@ -211,6 +259,9 @@ def confirm_password_reset(services: Services, uidb64: str, token: str, new_pass
         _check_new_password(new_password, confirm_password, user.email, "new_password", "confirm_password")
         # The new hash changes the token fingerprint: every earlier refresh token stops working.
         user.password_hash = hash_password(new_password, settings.bcrypt_rounds)
+        # The link proved the address, and its owner chose this password: a pending account is
+        # activated (its earlier activation links died with the old pending password).
+        user.is_active = True
 
 
 def authenticate(services: Services, access_token: str | None) -> User:
@@ -218,6 +269,11 @@ def authenticate(services: Services, access_token: str | None) -> User:
     if not access_token:
         raise AuthenticationFailed("Authentication credentials were not provided.")
     claims = jwt_tokens.decode_token(access_token, jwt_tokens.ACCESS, services.settings)
+    # One Redis lookup: logout and refresh-token reuse end the family's access tokens at once.
+    # Fails closed like refresh (503 without Redis); password resets and deactivation are
+    # caught below, by the fingerprint and is_active read from the database.
+    if _registry(services).is_family_revoked(claims["fam"]):
+        raise AuthenticationFailed("Token has been revoked.")
     with services.db.session() as session:
         user = _token_owner(session, claims)
         if user is None:

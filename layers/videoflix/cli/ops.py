@@ -22,12 +22,19 @@ def _settings():
 
 
 def cmd_dev(args) -> int:
-    from videoflix.dev.stack import run_dev_stack
-    from videoflix.settings import process_environment
+    from videoflix.dev.stack import DevDataError, DevHostRefused, run_dev_stack
+    from videoflix.settings import SettingsError, process_environment
 
-    return run_dev_stack(process_environment(DOTENV), args.host, args.port, args.aws_port,
-                         player_port=args.player_port or None,
-                         seed_seconds=None if args.no_seed else args.seed_seconds)
+    try:
+        return run_dev_stack(process_environment(DOTENV), args.host, args.port, args.aws_port,
+                             player_port=args.player_port or None,
+                             seed_seconds=None if args.no_seed else args.seed_seconds,
+                             expose_dev_emails=args.expose_dev_emails,
+                             data_dir=args.data_dir, reset=args.reset)
+    except (DevHostRefused, DevDataError) as exc:
+        raise CommandFailed(str(exc)) from None
+    except SettingsError as exc:
+        raise CommandFailed(f"{exc} (check your environment or .env)") from None
 
 
 def cmd_migrate(args) -> int:
@@ -98,11 +105,20 @@ def cmd_invoke(args) -> int:
 
 def register(commands) -> None:
     dev = commands.add_parser("dev", help="run the whole stack locally (embedded services by default)")
-    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--host", default="127.0.0.1",
+                     help="address to serve on (default 127.0.0.1); another than loopback needs --expose-dev-emails")
+    dev.add_argument("--expose-dev-emails", action="store_true",
+                     help="allow a non-loopback --host although /dev/emails (every activation and reset link) "
+                          "is then served to the network")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--aws-port", type=int, default=None, help="port of the embedded AWS endpoint")
     dev.add_argument("--player-port", type=int, default=5500,
                      help="port of the reference web player (default 5500; 0 does not serve it)")
+    dev.add_argument("--data-dir", default=".dev",
+                     help="folder of the embedded state kept across restarts: the SQLite database (unless "
+                          "DATABASE_URL is set) and the S3 objects (default .dev)")
+    dev.add_argument("--reset", action="store_true",
+                     help="first delete the data folder (database, films, uploads), saying what goes")
     dev.add_argument("--no-seed", action="store_true", help="do not add the sample film to an empty catalog")
     dev.add_argument("--seed-seconds", type=float, default=20.0, help="length of the sample film (default 20)")
     dev.set_defaults(run=cmd_dev)

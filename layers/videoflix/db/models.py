@@ -18,6 +18,8 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    # Ids of users, videos and mail are never reused either: migration 0003 rebuilds these tables with
+    # AUTOINCREMENT on SQLite (see FanoutRun; PostgreSQL sequences never go back).
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
@@ -107,3 +109,25 @@ class FanoutJob(Base):
     output: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     encode_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OutboxMail(Base):
+    """One email to send, written in the transaction of the change that causes it (transactional outbox).
+
+    After the commit it is relayed to the mail queue (`sent_at`, its context then emptied: the links
+    in it are credentials); the sweeper re-sends rows left unsent. The mailer claims the key for a
+    short while (`claimed_until`) and marks `delivered_at` once SES accepted: one email per key,
+    however often SQS delivers the job. See videoflix.mail.outbox.
+    """
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    template: Mapped[str] = mapped_column(String(50))
+    context: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -9,6 +9,7 @@ below restores S3's answer for the origins the stack provisions its buckets with
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Iterable
 
 ORIGIN_HEADERS = ("access-control-allow-origin", "access-control-allow-credentials")
@@ -38,14 +39,24 @@ class S3CorsCredentials:
         return self.app(environ, start)
 
 
-def start_moto_server(host: str, port: int, allowed_origins: Iterable[str]) -> tuple[str, Callable[[], None]]:
-    """moto's server app (as ThreadedMotoServer builds it) behind the middleware; returns (url, stop)."""
+def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
+                      s3_folder: str | os.PathLike | None = None) -> tuple[str, Callable[[], None]]:
+    """moto's server app (as ThreadedMotoServer builds it) behind the middleware; returns (url, stop).
+
+    With `s3_folder`, S3 objects live in files there and what an earlier run left is loaded
+    first (videoflix.dev.s3_disk); without it, moto keeps them in memory, as it does alone.
+    """
     from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
                                                create_backend_app)
     from werkzeug.serving import make_server
 
     from videoflix.dev.serving import serve_in_background
 
-    app = S3CorsCredentials(DomainDispatcherApplication(create_backend_app), allowed_origins)
+    app: Callable = DomainDispatcherApplication(create_backend_app)
+    if s3_folder is not None:
+        from videoflix.dev.s3_disk import PersistRequests, attach_disk_store
+
+        app = PersistRequests(app, attach_disk_store(s3_folder))
+    app = S3CorsCredentials(app, allowed_origins)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     return f"http://{host}:{server.server_port}", serve_in_background(server, "embedded-aws")

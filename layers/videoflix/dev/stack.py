@@ -4,15 +4,23 @@ Embedded defaults: moto server for AWS, SQLite for the database, an in-process R
 (fakeredis over TCP so worker processes share it). Setting AWS_ENDPOINT_URL, DATABASE_URL
 or REDIS_URL points the same stack at LocalStack, PostgreSQL or Redis instead. It also
 serves the reference player (infra/player) and seeds a sample film into an empty catalog.
+
+The embedded services keep their state in the data folder (`.dev/` by default): the SQLite
+database and the S3 objects (`s3/`, videoflix.dev.s3_disk), so films and accounts survive a
+restart. Queued messages and the in-process Redis do not; `requeue_interrupted` puts the
+videos a restart left `uploaded` or `processing` back on the (new, empty) transcode queue.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from videoflix.dev.serving import serve_in_background
@@ -21,6 +29,63 @@ from videoflix.settings import Settings, load_settings, settings_to_environ
 log = logging.getLogger("videoflix.dev")
 
 DEV_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+DEFAULT_DATA_DIR = ".dev"
+S3_FOLDER = "s3"
+SQLITE_FILE = "videoflix.sqlite3"
+
+
+# glibc's mallopt(M_MMAP_THRESHOLD): allocations this large are mmapped, so freeing them returns them to the OS.
+M_MMAP_THRESHOLD = -3
+LARGE_BUFFER_BYTES = 1024 * 1024
+
+
+class DevDataError(ValueError):
+    """The data folder cannot be used or reset as asked."""
+
+
+def return_large_buffers_to_the_os() -> bool:
+    """Fix glibc's mmap threshold at 1 MiB in this process; False where that is not glibc.
+
+    The dev process passes uploads and media through in pieces of 1 to 64 MiB (request bodies,
+    the embedded S3's copies). glibc raises its mmap threshold after each such buffer is freed
+    (up to 32 MiB) and then serves the next ones from its heaps, which keep the memory: the
+    process grew by tens of MiB per film although it kept none of it. A fixed threshold turns
+    that dynamic adjustment off.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES))
+    except (OSError, AttributeError):
+        return False
+
+
+class DevHostRefused(ValueError):
+    """`videoflix dev` was asked to serve the captured emails beyond this machine without saying so."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1); False for 0.0.0.0 and any other name."""
+    host = host.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_dev_host(host: str, *, expose_dev_emails: bool) -> None:
+    """Refuse a non-loopback host: the stack serves /dev/emails, every activation and reset link, there."""
+    if expose_dev_emails or is_loopback_host(host):
+        return
+    shown = host or "''"
+    raise DevHostRefused(
+        f"--host {shown} would serve /dev/emails (every activation and password-reset link sent, "
+        "so anyone who can reach it can take over any account) to the network; use --host 127.0.0.1 "
+        "(the default), or add --expose-dev-emails if everyone who can reach this host may read those emails")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -40,6 +105,7 @@ class DevStack:
     _closers: list = field(default_factory=list)
     player_url: str | None = None
     seeding: bool = False
+    data_dir: Path | None = None
 
     def stop(self) -> None:
         for close in reversed(self._closers):
@@ -50,11 +116,11 @@ class DevStack:
         self._closers.clear()
 
 
-def _start_embedded_aws(port: int, cors_origins: tuple[str, ...]) -> tuple[str, Any]:
+def _start_embedded_aws(port: int, cors_origins: tuple[str, ...], s3_folder: Path) -> tuple[str, Any]:
     from videoflix.dev.moto_server import start_moto_server
 
     # The same origins the buckets' CORS rules name (bootstrap_aws), answered as S3 would.
-    return start_moto_server("127.0.0.1", port, cors_origins)
+    return start_moto_server("127.0.0.1", port, cors_origins, s3_folder=s3_folder)
 
 
 def _start_embedded_redis(port: int) -> tuple[str, Any]:
@@ -66,22 +132,36 @@ def _start_embedded_redis(port: int) -> tuple[str, Any]:
 
 def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: int = 8000,
                     aws_port: int | None = None, pump: bool = True, player_port: int | None = None,
-                    seed_seconds: float | None = None) -> DevStack:
-    """Start every part; `player_port` serves infra/player, `seed_seconds` seeds a film that long."""
+                    seed_seconds: float | None = None, expose_dev_emails: bool = False,
+                    data_dir: str | os.PathLike = DEFAULT_DATA_DIR) -> DevStack:
+    """Start every part; `player_port` serves infra/player, `seed_seconds` seeds a film that long.
+
+    A `host` other than loopback is refused (DevHostRefused) unless `expose_dev_emails`.
+    `data_dir` holds the embedded services' state: the SQLite database (unless DATABASE_URL
+    names one) and the embedded S3's objects.
+    """
+    check_dev_host(host, expose_dev_emails=expose_dev_emails)
+    if not is_loopback_host(host):
+        log.warning("serving the API and /dev/emails (every activation and reset link) on %s, "
+                    "as --expose-dev-emails asked", host)
     for name, value in DEV_AWS_CREDENTIALS.items():
         environ.setdefault(name, value)
     os.environ.update({k: environ[k] for k in DEV_AWS_CREDENTIALS})
     settings = load_settings(environ)
     closers: list = []
     embedded_aws = not settings.aws_endpoint_url
+    data_dir = Path(data_dir)
     overrides: dict[str, Any] = {}
+    if not environ.get("DATABASE_URL"):
+        overrides["database_url"] = f"sqlite:///{data_dir / SQLITE_FILE}"
     player_url = f"http://{host}:{player_port}" if player_port else None
     if player_url and player_url not in settings.cors_allowed_origins:
         # The stack's own player must be able to call the API, whatever port it was given.
         overrides["cors_allowed_origins"] = (*settings.cors_allowed_origins, player_url)
     if embedded_aws:
         url, stop = _start_embedded_aws(aws_port or free_port(),
-                                        overrides.get("cors_allowed_origins", settings.cors_allowed_origins))
+                                        overrides.get("cors_allowed_origins", settings.cors_allowed_origins),
+                                        data_dir / S3_FOLDER)
         closers.append(stop)
         overrides["aws_endpoint_url"] = url
     if not settings.redis_url:
@@ -93,9 +173,14 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
         overrides["api_base_url"] = api_url
     settings = settings.with_overrides(**overrides)
     worker_environ = {**environ, **settings_to_environ(settings)}
-    stack = DevStack(settings, api_url, embedded_aws, worker_environ, closers)
+    stack = DevStack(settings, api_url, embedded_aws, worker_environ, closers, data_dir=data_dir)
     try:
         services = _provision(settings)
+        if embedded_aws:
+            # The embedded queues start empty: what they held before a restart is gone.
+            requeue_interrupted(services)
+            # And its port is new: URLs presigned for the last run's are worthless.
+            forget_presigned_urls(services.redis)
         _serve(stack, host, port, pump)
         if player_port:
             _serve_player(stack, host, player_port)
@@ -123,6 +208,80 @@ def _provision(settings: Settings):
     if settings.admin_email and settings.admin_password:
         create_user(services, settings.admin_email, settings.admin_password, staff=True)
     return services
+
+
+def requeue_interrupted(services) -> dict[str, list[int]]:
+    """Videos a stopped stack left behind, when the transcode queue has lost its messages.
+
+    `uploaded` ones (their message is gone) get a new message, shaped like S3's event;
+    `processing` ones (their worker died with the stack) have their lease ended, so the
+    first sweep soon after start requeues them, or fails them once their attempts are spent.
+    """
+    from sqlalchemy import select, update
+
+    from videoflix.db.models import Video, VideoStatus
+    from videoflix.videos.sweeper import SqsTranscodeQueue, transcode_request
+
+    settings = services.settings
+    with services.db.session() as session:
+        uploaded = session.execute(select(Video.id, Video.source_key, Video.size)
+                                   .where(Video.status == VideoStatus.UPLOADED).order_by(Video.id)).all()
+        processing = list(session.scalars(select(Video.id).where(Video.status == VideoStatus.PROCESSING)
+                                          .order_by(Video.id)))
+        if processing:
+            session.execute(update(Video).where(Video.id.in_(processing), Video.status == VideoStatus.PROCESSING)
+                            .values(lease_expires_at=None))
+    queue = SqsTranscodeQueue(settings)
+    for _, source_key, size in uploaded:
+        queue.send(transcode_request(settings.upload_bucket, source_key, size))
+    found = {"requeued": [row[0] for row in uploaded], "lease_ended": processing}
+    if uploaded or processing:
+        log.info("interrupted by the last stop: %s", found)
+    return found
+
+
+def forget_presigned_urls(redis) -> int:
+    """Delete the cached catalog and playlists (presigned URLs); returns how many keys went."""
+    keys = list(redis.scan_iter(match="catalog:*", count=500))
+    return redis.delete(*keys) if keys else 0
+
+
+def dev_data_paths(environ: dict[str, str], data_dir: str | os.PathLike = DEFAULT_DATA_DIR) -> list[Path]:
+    """What `videoflix dev --reset` deletes: the data folder and a SQLite database outside it."""
+    folder = Path(data_dir).resolve()
+    here = Path.cwd().resolve()
+    if folder == Path(folder.anchor) or folder == Path.home().resolve() or folder == here or folder in here.parents:
+        raise DevDataError(f"refusing to reset {folder}: the data folder must not hold the current folder "
+                           "or be your home or a root; choose another --data-dir")
+    paths = [folder] if folder.exists() else []
+    database_url = environ.get("DATABASE_URL", "")
+    if database_url.startswith("sqlite:///"):
+        database = Path(database_url.removeprefix("sqlite:///").split("?", 1)[0]).resolve()
+        if folder not in database.parents:
+            paths += [p for p in (database, *(Path(f"{database}{s}") for s in ("-wal", "-shm", "-journal")))
+                      if p.exists()]
+    return paths
+
+
+def reset_dev_data(environ: dict[str, str], data_dir: str | os.PathLike = DEFAULT_DATA_DIR,
+                   say=print) -> list[Path]:
+    """Delete the dev stack's state (database, media, uploads), saying what goes first."""
+    paths = dev_data_paths(environ, data_dir)
+    database_url = environ.get("DATABASE_URL", "")
+    if not paths:
+        say(f"Nothing to reset: {Path(data_dir).resolve()} does not exist.")
+    for path in paths:
+        say(f"Deleting {path}{'/ (SQLite database, S3 objects and uploads)' if path.is_dir() else ''}")
+    if database_url and not database_url.startswith("sqlite"):
+        say("DATABASE_URL names an external database: it is left as it is (drop its tables yourself).")
+    if environ.get("AWS_ENDPOINT_URL"):
+        say("AWS_ENDPOINT_URL names an external endpoint: its buckets and queues are left as they are.")
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    return paths
 
 
 def build_gateway(settings: Settings, embedded_aws: bool):
@@ -231,6 +390,8 @@ def describe(stack: DevStack) -> str:
         f"{s.chunk_queue_name} -> chunk workers (worker processes)",
         "  Sweeper: stale transcode leases and orphaned output, soon after start and every 15 minutes",
     ]
+    if stack.data_dir is not None and (stack.embedded_aws or s.database_url.startswith("sqlite")):
+        lines.append(f"  {'Data, kept across restarts':<47}{stack.data_dir.resolve()}  (`make dev-reset` wipes it)")
     if s.admin_email:
         lines.append(f"  Staff user                                     {s.admin_email}")
     if stack.seeding:
@@ -240,15 +401,22 @@ def describe(stack: DevStack) -> str:
 
 
 def run_dev_stack(environ: dict[str, str], host: str, port: int, aws_port: int | None, *,
-                  player_port: int | None = None, seed_seconds: float | None = None) -> int:
+                  player_port: int | None = None, seed_seconds: float | None = None,
+                  expose_dev_emails: bool = False, data_dir: str | os.PathLike = DEFAULT_DATA_DIR,
+                  reset: bool = False) -> int:
     import time
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s",
                         stream=sys.stderr)
     for noisy in ("werkzeug", "alembic", "botocore.credentials"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    return_large_buffers_to_the_os()
+    # A refused host must leave the data alone: check it before a reset wipes anything.
+    check_dev_host(host, expose_dev_emails=expose_dev_emails)
+    if reset:
+        reset_dev_data(environ, data_dir)
     stack = start_dev_stack(environ, host=host, port=port, aws_port=aws_port, player_port=player_port,
-                            seed_seconds=seed_seconds)
+                            seed_seconds=seed_seconds, expose_dev_emails=expose_dev_emails, data_dir=data_dir)
     print(describe(stack), flush=True)
     try:
         while True:

@@ -6,6 +6,7 @@ playlist or a concat script renamed `.mp4`, which make it open other local files
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -45,10 +46,26 @@ class MediaProbe:
     sample_aspect_ratio: Fraction = Fraction(1)
     frame_rate: Fraction | None = None
     video_codec: str = ""
+    # What the header says of each track's own length (None: it says nothing): a picture may end
+    # before the sound, and the encode of the picture is judged against the picture's length.
+    video_duration: float | None = None
+    audio_duration: float | None = None
 
     @property
     def has_audio(self) -> bool:
         return self.audio_stream_index is not None
+
+    @property
+    def picture_duration(self) -> float:
+        """Seconds of picture the source announces: its video track's length, within the film's."""
+        return min(self.duration, self.video_duration) if self.video_duration else self.duration
+
+    @property
+    def sound_duration(self) -> float | None:
+        """Seconds of sound the source announces; None without audio."""
+        if not self.has_audio:
+            return None
+        return min(self.duration, self.audio_duration) if self.audio_duration else self.duration
 
     @property
     def display_width(self) -> int:
@@ -158,7 +175,8 @@ def _probe_container(source: str, format_name: str, max_duration: float, options
             format_name=format_name, duration=duration, width=codec.width, height=codec.height,
             video_stream_index=video.index, audio_stream_index=audio.index if audio is not None else None,
             rotation=_quarter_turns(first_frame.rotation), sample_aspect_ratio=_aspect(codec.sample_aspect_ratio),
-            frame_rate=_frame_rate(video), video_codec=codec.name)
+            frame_rate=_frame_rate(video), video_codec=codec.name, video_duration=_stream_seconds(video),
+            audio_duration=_stream_seconds(audio) if audio is not None else None)
 
 
 def _main_video_stream(container):
@@ -207,6 +225,19 @@ def _duration(container, video, max_duration: float) -> float:
         raise MediaRejected("The video's duration could not be determined. Export the file again "
                             f"as {SUPPORTED_FORMATS_TEXT}.")
     return end
+
+
+def _stream_seconds(stream) -> float | None:
+    """A track's length as its header states it (MP4: the track's duration; Matroska: the DURATION
+    tag muxers write), or None."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    tag = next((v for k, v in (stream.metadata or {}).items() if k.upper() == "DURATION"), "")
+    match = re.fullmatch(r"(\d+):(\d{2}):(\d{2}(?:\.\d+)?)", tag.strip())
+    if match is None:
+        return None
+    seconds = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
+    return seconds if seconds > 0 else None
 
 
 def _frame_rate(video) -> Fraction | None:

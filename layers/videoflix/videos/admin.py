@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import unicodedata
@@ -17,11 +18,13 @@ from videoflix.errors import Conflict, FieldErrors, NotFound
 from videoflix.services import Services
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.videos.serialize import admin_video
-from videoflix.videos.storage import S3Storage, media_prefix, upload_prefix
+from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix, upload_prefix
+from videoflix.videos.upload_size import upload_size_refusal
 
 ACCEPTED_CONTENT_TYPES = {
     "video/mp4": ".mp4", "video/quicktime": ".mov", "video/x-matroska": ".mkv", "video/webm": ".webm",
 }
+log = logging.getLogger("videoflix.admin")
 MAX_PARTS = 10_000
 THUMBNAIL_URL_TTL = 3600
 
@@ -151,7 +154,10 @@ class VideoAdmin:
             video = self._get(session, video_id)
             if video.status != VideoStatus.AWAITING_UPLOAD or not video.upload_id:
                 raise Conflict(f"The upload of this video is already complete (status {video.status}).")
-            key, upload_id = video.source_key, video.upload_id
+            key, upload_id, declared = video.source_key, video.upload_id, video.size
+        listed = self._listed_size(key, upload_id, parts)
+        if listed is not None:  # refused before S3 assembles the file (and its event starts a transcode)
+            self._refuse_wrong_size(video_id, listed, declared, upload_id)
         try:
             self.storage.complete_multipart_upload(key, upload_id, parts)
         except Exception as exc:
@@ -160,12 +166,51 @@ class VideoAdmin:
                 raise FieldErrors.single("parts", "The parts do not match the upload: "
                                          f"{_s3_error_code(exc)}. Upload the missing parts and retry.") from None
             raise
+        # The file S3 assembled decides (the listing may be stale); the transcoder checks it again.
+        self._refuse_wrong_size(video_id, self.storage.size_of(self.settings.upload_bucket, key), declared, None)
         with self.services.db.session() as session:
             # Conditional: the transcoder may already have claimed the video from the S3 event.
             session.execute(update(Video).where(Video.id == video_id, Video.status == VideoStatus.AWAITING_UPLOAD)
                             .values(status=VideoStatus.UPLOADED))
             session.execute(update(Video).where(Video.id == video_id).values(upload_id=None))
             return {"video": self._json(self._get(session, video_id))}
+
+    def _listed_size(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> int | None:
+        """Bytes of the named parts as S3 lists them; None when a part is not so uploaded (S3's
+        completion then answers) or the listing fails (the completed file is measured instead)."""
+        try:
+            uploaded = {part.part_number: part for part in self.storage.uploaded_parts(key, upload_id)}
+        except Exception:
+            return None
+        total = 0
+        for number, etag in parts:
+            part = uploaded.get(number)
+            if part is None or part.etag.strip('"') != etag.strip('"'):
+                return None
+            total += part.size
+        return total
+
+    def _refuse_wrong_size(self, video_id: int, actual: int, declared: int, upload_id: str | None) -> None:
+        """Fail the video and delete its file when `actual` bytes are not what was declared and allowed."""
+        reason = upload_size_refusal(actual, declared, self.settings.max_upload_bytes)
+        if reason is None:
+            return
+        with self.services.db.session() as session:
+            # Whatever state the upload reached (the transcoder may have claimed it from S3's event),
+            # it ends failed with the reason: nothing looks as if it were still coming.
+            session.execute(update(Video).where(Video.id == video_id, Video.status.in_(
+                [VideoStatus.AWAITING_UPLOAD, VideoStatus.UPLOADED, VideoStatus.PROCESSING])).values(
+                status=VideoStatus.FAILED, error=reason, upload_id=None, progress=0, lease_expires_at=None))
+            video = self._get(session, video_id)
+            key = video.source_key
+        if upload_id:
+            self.storage.abort_multipart_upload(key, upload_id)
+        try:
+            self.storage.delete_prefix(self.settings.upload_bucket, upload_prefix(video_id))
+        except Exception:
+            # The video is failed already; `videoflix delete` removes what stays.
+            log.exception("could not delete the refused upload of video %s", video_id)
+        raise FieldErrors.single("size", reason)
 
     def list(self) -> list[dict[str, Any]]:
         with self.services.db.session() as session:
@@ -179,6 +224,7 @@ class VideoAdmin:
     def retry(self, video_id: int) -> dict[str, Any]:
         from videoflix.aws import aws_client, queue_url
 
+        self._check_file_kept(video_id)
         with self.services.db.session() as session:
             changed = session.execute(
                 update(Video).where(Video.id == video_id, Video.status == VideoStatus.FAILED)
@@ -197,6 +243,22 @@ class VideoAdmin:
             result = {"video": self._json(video)}
         invalidate_catalog(self.services.redis)
         return result
+
+    def _check_file_kept(self, video_id: int) -> None:
+        """A failed video whose file is gone (its upload was refused) has nothing to transcode again."""
+        with self.services.db.session() as session:
+            video = self._get(session, video_id)
+            status, key = video.status, video.source_key
+        if status != VideoStatus.FAILED:
+            return  # answered below, as before
+        try:
+            self.storage.size_of(self.settings.upload_bucket, key)
+        except ObjectMissing:
+            raise Conflict("The file of this video is no longer in the upload bucket (its upload was refused "
+                           "or deleted): there is nothing to transcode again. Upload the film again: "
+                           f"`videoflix delete {video_id}`, then `videoflix upload FILE`.") from None
+        except Exception:
+            log.warning("could not check the file of video %s; retrying anyway", video_id, exc_info=True)
 
     def delete(self, video_id: int) -> None:
         with self.services.db.session() as session:

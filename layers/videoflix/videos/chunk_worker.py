@@ -53,9 +53,15 @@ class ChunkWorker:
 
     # -- one job --------------------------------------------------------------------------
     def _work(self, context: JobContext) -> bool:
+        from videoflix.media.completeness import OutputTooShort
+
         started = time.monotonic()
         try:
             output = self._encode_and_upload(context)
+        except OutputTooShort as exc:
+            # The source ends before its header says: every attempt would read the same bytes.
+            self._fail(context, exc.reason)
+            return False
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"[:500]
             if context.attempts >= CHUNK_MAX_ATTEMPTS:
@@ -94,6 +100,7 @@ class ChunkWorker:
                 seconds, most = plan.probe.duration, None
             run_ffmpeg(command, duration=seconds, time_budget=self.settings.transcode_time_budget, on_progress=None)
             renditions = read_output(Path(work), most)
+            _check_complete(context, renditions)  # before anything of it is uploaded
             for rendition, (_, segments) in renditions.items():
                 for name, _, _ in segments:
                     self.storage.upload_media_file(Path(work) / rendition / name,
@@ -138,6 +145,27 @@ class ChunkWorker:
         except Exception:
             # Whatever stays is unreferenced; a retry of the film rewrites or deletes the prefix.
             log.exception("could not delete %s", prefix)
+
+
+def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[tuple[str, float, int]]]]) -> None:
+    """Raise OutputTooShort when the job's output falls short of what the source announced."""
+    from videoflix.media.completeness import check_encoded_duration, chunk_expected_seconds
+    from videoflix.media.hls_writer import AUDIO_RENDITION
+
+    plan = context.plan
+
+    def seconds(rendition: str) -> float:
+        return sum(duration for _, duration, _ in renditions.get(rendition, ("", []))[1])
+
+    if context.kind == VIDEO_JOB:
+        chunk = plan.chunks[context.chunk_index]
+        expected = chunk_expected_seconds(chunk, plan.rate, plan.total_frames, plan.probe.picture_duration)
+        start = float(chunk.start(plan.rate))
+        what = f"chunk {chunk.index} ({start:.1f} s to {start + expected:.1f} s)"
+        encoded = min(seconds(planned.name) for planned in plan.rungs)
+    else:
+        expected, what, encoded = plan.probe.sound_duration or 0.0, "the sound", seconds(AUDIO_RENDITION)
+    check_encoded_duration(expected, encoded, what)
 
 
 def _job_name(context: JobContext) -> str:

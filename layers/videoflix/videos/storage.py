@@ -94,6 +94,15 @@ class S3Storage:
         except _client_errors():
             return None
 
+    def size_of(self, bucket: str, key: str) -> int:
+        """The object's size in bytes, from a HEAD request; ObjectMissing when it is not there."""
+        try:
+            return self._s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+        except _client_errors() as exc:
+            if _is_missing(exc):
+                raise ObjectMissing(f"s3://{bucket}/{key}") from exc
+            raise
+
     # -- media ----------------------------------------------------------------------------
     def download(self, bucket: str, key: str, destination: Path) -> None:
         try:

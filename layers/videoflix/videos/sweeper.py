@@ -18,6 +18,9 @@ whose row is neither `ready` (published) nor `processing` (being written): outpu
 a delete or a failure whose own clean-up failed. Only objects older than the sweep's start
 (minus a grace period) are deleted, so a transcode that claims a video after its status was
 read here keeps everything it writes.
+
+Last, it sends the mail outbox's rows still unsent a minute after their commit (the mail
+queue was unreachable then) and deletes rows sent a week ago (videoflix.mail.outbox).
 """
 from __future__ import annotations
 
@@ -48,9 +51,12 @@ class SweepReport:
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     orphans_deleted: dict[str, int] = field(default_factory=dict)  # prefix -> objects deleted
+    mail_resent: int = 0
+    mail_pruned: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"requeued": self.requeued, "failed": self.failed, "orphans_deleted": self.orphans_deleted}
+        return {"requeued": self.requeued, "failed": self.failed, "orphans_deleted": self.orphans_deleted,
+                "mail": {"resent": self.mail_resent, "pruned": self.mail_pruned}}
 
 
 def transcode_request(bucket: str, key: str, size: int | None) -> str:
@@ -84,6 +90,7 @@ class Sweeper:
         report = SweepReport()
         self.sweep_leases(now, report)
         self.sweep_orphans(now, report)
+        self.sweep_mail(now, report)
         if report.requeued or report.failed:
             invalidate_catalog(self.services.redis)
         log.info("sweep: %s", report.as_dict())
@@ -143,6 +150,13 @@ class Sweeper:
                 report.orphans_deleted[prefix] = deleted
                 log.warning("deleted %d orphaned objects under %s (video %s)", deleted, prefix,
                             statuses.get(video_id, "without a row"))
+
+
+    # -- mail outbox -----------------------------------------------------------------------
+    def sweep_mail(self, now: datetime, report: SweepReport) -> None:
+        outbox, db = self.services.outbox, self.services.db
+        report.mail_resent = outbox.resend_unsent(db, now)
+        report.mail_pruned = outbox.prune_sent(db, now)
 
 
 def sweep(services: Services) -> dict[str, Any]:

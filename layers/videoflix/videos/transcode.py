@@ -22,7 +22,7 @@ from videoflix.sqs_batch import process_sqs_batch
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.videos.events import UploadedObject, parse_upload_notification
 from videoflix.videos.playlist import master_variants
-from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix
+from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix, upload_prefix
 
 if TYPE_CHECKING:
     from videoflix.media.probe import MediaProbe
@@ -32,16 +32,22 @@ log = logging.getLogger("videoflix.transcoder")
 MAX_ATTEMPTS = 3  # equals the transcode queue's maxReceiveCount
 LEASE_MARGIN_SECONDS = 120
 TRANSCODE_SHARE = 90  # percent of progress spent in FFmpeg; the rest is uploading
+GONE = "The uploaded file is gone from the upload bucket; upload the film again."
 
 
 @dataclass(frozen=True)
 class Claim:
     video_id: int
     attempts: int
+    declared_size: int  # bytes, as the upload was created with
 
 
 class PermanentFailure(Exception):
     """The input can never succeed: fail the video, do not retry the message."""
+
+
+class UploadRefused(PermanentFailure):
+    """The uploaded file is not what was declared and allowed: fail the video and delete the file."""
 
 
 class TranscodeJob:
@@ -78,9 +84,10 @@ class TranscodeJob:
             if not won:
                 log.info("video %s is already being processed or done; duplicate event ignored", video_id)
                 return None
-            attempts = session.scalar(select(Video.attempts).where(Video.id == video_id))
+            attempts, declared_size = session.execute(select(Video.attempts, Video.size)
+                                                      .where(Video.id == video_id)).one()
         invalidate_catalog(self.services.redis)
-        return Claim(video_id, attempts)
+        return Claim(video_id, attempts, declared_size)
 
     def _set(self, video_id: int, only_if_processing: bool = True, **values: Any) -> bool:
         with self.services.db.session() as session:
@@ -110,7 +117,11 @@ class TranscodeJob:
         # A worker that died mid-run (its lease expired) may have left part of its output.
         self._clean_output(prefix)
         try:
+            self._check_upload_size(claim, uploaded)  # before anything downloads or probes it, on every path
             self._produce(claim.video_id, uploaded)
+        except UploadRefused as exc:
+            self.fail(claim.video_id, str(exc))
+            self._delete_upload(claim.video_id)
         except PermanentFailure as exc:
             self._clean_output(prefix)
             self.fail(claim.video_id, str(exc))
@@ -123,6 +134,24 @@ class TranscodeJob:
             else:
                 self.release_for_retry(claim.video_id, reason)
             raise  # the message is retried by SQS, and lands in the dead-letter queue in the end
+
+    def _check_upload_size(self, claim: Claim, uploaded: UploadedObject) -> None:
+        from videoflix.videos.upload_size import upload_size_refusal
+
+        try:
+            actual = self.storage.size_of(uploaded.bucket, uploaded.key)
+        except ObjectMissing:
+            raise PermanentFailure(GONE) from None
+        reason = upload_size_refusal(actual, claim.declared_size, self.settings.max_upload_bytes)
+        if reason is not None:
+            raise UploadRefused(reason)
+
+    def _delete_upload(self, video_id: int) -> None:
+        try:
+            self.storage.delete_prefix(self.settings.upload_bucket, upload_prefix(video_id))
+        except Exception:
+            # The video is failed already; `videoflix delete` removes what stays.
+            log.exception("could not delete the refused upload of video %s", video_id)
 
     def _clean_output(self, prefix: str) -> None:
         try:
@@ -162,8 +191,7 @@ class TranscodeJob:
             try:
                 self.storage.download(uploaded.bucket, uploaded.key, source)
             except ObjectMissing:
-                raise PermanentFailure("The uploaded file is gone from the upload bucket; "
-                                       "upload the film again.") from None
+                raise PermanentFailure(GONE) from None
             # These are the bytes already probed through the URL, if that told; else the copy is judged.
             probe = in_place[0] if in_place is not None else self._probe_copy(source)
             if should_fan_out(self.settings, probe.duration):
@@ -189,6 +217,7 @@ class TranscodeJob:
                 raise PermanentFailure(
                     f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
                     "file, or raise TRANSCODE_TIME_BUDGET.") from None
+            _check_complete(output, probe)
             renditions = master_variants((output / "master.m3u8").read_text())
             thumbnail_key = f"{media_prefix(video_id)}thumbnail.jpg" if thumbnail.is_file() else None
             self._publish(video_id, output, media_prefix(video_id))
@@ -233,6 +262,18 @@ class TranscodeJob:
             self.storage.upload_media_file(path, prefix + path.relative_to(output).as_posix())
             if index % 10 == 0 or index == len(files):
                 self.report_progress(video_id, TRANSCODE_SHARE + (99 - TRANSCODE_SHARE) * index // len(files))
+
+
+def _check_complete(output: Path, probe: MediaProbe) -> None:
+    """Every rung must cover the picture the source announced: a file cut off in transit is not a film."""
+    from videoflix.media.completeness import OutputTooShort, check_encoded_duration, playlist_seconds
+    from videoflix.media.ladder import RUNG_PLAYLIST
+
+    encoded = min((playlist_seconds(path.read_text()) for path in output.glob(f"*/{RUNG_PLAYLIST}")), default=0.0)
+    try:
+        check_encoded_duration(probe.picture_duration, encoded, "the film")
+    except OutputTooShort as exc:
+        raise PermanentFailure(exc.reason) from None
 
 
 def transcode_batch(event: dict[str, Any], services: Services) -> dict:

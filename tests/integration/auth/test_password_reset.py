@@ -67,12 +67,36 @@ def test_unknown_and_known_addresses_get_the_same_answer(register_user, client, 
     assert ["ghost@example.com"] not in recipients
 
 
-def test_inactive_accounts_get_no_reset_email(client, mailbox):
+def test_an_unactivated_account_gets_a_reset_email_and_the_reset_activates_it(client, mailbox, make_client):
+    # The link proves the address, and its owner chooses the password: see test_address_squatting.py.
     client.post("/api/register/", {"email": "idle@example.com", "password": OLD, "confirmed_password": OLD})
-    mailbox.deliver()
-    before = len(mailbox.emails())
-    assert client.post("/api/password_reset/", {"email": "idle@example.com"}).json == SENT
-    assert len(mailbox.deliver()) == before
+    uid, token = reset_link(client, mailbox, email="idle@example.com")
+    assert confirm(client, uid, token).status == 200
+    assert make_client().post("/api/login/", {"email": "idle@example.com", "password": NEW}).status == 200
+    assert make_client().post("/api/login/", {"email": "idle@example.com", "password": OLD}).status == 401
+
+
+def test_reset_jobs_for_unknown_addresses_are_dropped_by_the_mailer(client, mailbox, services, mail_binding):
+    from videoflix.aws import aws_client
+
+    assert client.post("/api/password_reset/", {"email": "ghost@example.com"}).json == SENT
+    assert mailbox.deliver() == []
+    # Dropped, not failed: nothing waits for a retry or rests in the dead-letter queue.
+    sqs = aws_client("sqs", services.settings)
+    for name in (services.settings.mail_queue_name, f"{services.settings.mail_queue_name}-dlq"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", "qwertyuiop", "Password1"])
+def test_common_new_passwords_are_refused_like_any_bad_password(register_user, client, mailbox, password):
+    register_user()
+    uid, token = reset_link(client, mailbox)
+    answer = confirm(client, uid, token, password)
+    assert (answer.status, answer.json) == (400, {"new_password": ["This password is too common."]})
+    assert confirm(client, uid, token).status == 200  # the link was not used up
 
 
 def test_reset_email_is_matched_case_insensitively(register_user, client, mailbox):
@@ -106,3 +130,12 @@ def test_bad_link_is_400_before_the_body_is_judged(client):
 def test_invalid_email_on_reset_is_a_field_error(client):
     answer = client.post("/api/password_reset/", {"email": "nope"})
     assert answer.status == 400 and "email" in answer.json
+
+
+def test_a_malformed_reset_request_job_fails_instead_of_vanishing(services, mailbox):
+    from videoflix.functions import load_handler
+
+    handler = load_handler("mailer")
+    broken = {"Records": [{"messageId": "m1", "body": '{"template": "password_reset_requested", "context": {}}'}]}
+    assert handler(broken, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert mailbox.emails() == []

@@ -11,6 +11,12 @@ from tests.conftest import TEST_SECRET
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def settings(settings):
+    """Reuse detection itself, without the grace window for two tabs (auth/test_sessions.py tests that)."""
+    return settings.with_overrides(refresh_reuse_grace=0)
+
+
 def test_refresh_rotates_and_issues_a_new_access_token(logged_in_client):
     client = logged_in_client()
     old_access, old_refresh = client.cookies["access_token"], client.cookies["refresh_token"]

@@ -37,6 +37,15 @@ def test_activation_token_dies_once_the_account_is_active():
     assert not check(user, token)
 
 
+def test_activation_token_dies_once_the_pending_password_changes():
+    # A later registration (or a reset) replaces the pending password: every link sent for
+    # the earlier password stops working, so no link activates a password it was not sent for.
+    user = FakeUser()
+    token = make_account_token(user, "activation", SECRET, now=NOW)
+    user.password_hash = "$2b$04$somethingelse"
+    assert not check(user, token)
+
+
 def test_reset_token_dies_once_the_password_changes():
     user = FakeUser(is_active=True)
     token = make_account_token(user, "password_reset", SECRET, now=NOW)

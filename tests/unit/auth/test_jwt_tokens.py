@@ -27,6 +27,19 @@ def test_pair_has_every_claim_and_lifetimes(settings):
     assert (access["iss"], access["aud"], access["sub"]) == ("videoflix", "videoflix-api", "5")
 
 
+def test_a_successor_pair_is_the_same_each_time_it_is_issued(settings):
+    """Two tabs presenting one refresh token at once must get the very same new pair."""
+    first = issue_token_pair(5, "hash", settings, family="fam", now=1_000.7, successor_of="r1")
+    again = issue_token_pair(5, "hash", settings, family="fam", now=1_000.7, successor_of="r1")
+    assert (first.access, first.refresh) == (again.access, again.refresh)
+    other = issue_token_pair(5, "hash", settings, family="fam", now=1_000.7, successor_of="r2")
+    fresh = issue_token_pair(5, "hash", settings, family="fam", now=1_000.7)
+    claims = [jwt.decode(token, options={"verify_signature": False})
+              for pair in (first, other, fresh) for token in (pair.access, pair.refresh)]
+    assert len({c["jti"] for c in claims}) == 6 and "r1" not in {c["jti"] for c in claims}
+    assert {c["iat"] for c in claims} == {1_000} and {c["fam"] for c in claims} == {"fam"}
+
+
 def test_round_trip(settings):
     pair = issue_token_pair(5, "hash", settings)
     assert decode_token(pair.access, ACCESS, settings)["sub"] == "5"
@@ -44,6 +57,7 @@ def test_type_confusion_is_refused(settings):
 @pytest.mark.parametrize("changes", [
     {"iss": "someone-else"}, {"aud": "other-api"}, {"exp": int(time.time()) - LEEWAY_SECONDS - 5},
     {"jti": None}, {"iat": None}, {"type": None}, {"sub": "admin"}, {"aud": None}, {"iss": None},
+    {"fam": None}, {"fam": 7}, {"fam": ""}, {"fam": "f" * 65},
 ])
 def test_bad_claims_are_refused(settings, changes):
     token = jwt.encode(claims_for(settings, **changes), settings.secret_key, algorithm="HS256")
