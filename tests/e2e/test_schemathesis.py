@@ -114,13 +114,11 @@ def flatmap_case(context, case):
         if case.method == "DELETE":  # the videos set up here must outlive the deletions
             known = list(range(max(known) + 1, max(known) + 8))
         choices["video_id"] = st.one_of(st.just(parameters["video_id"]), st.sampled_from(known))
-    # Three in four cases get a real rung and segment: with fifty-fifty, the segment route's
-    # success path (all of id, rung, segment and token right) was missed in some runs.
     if "resolution" in parameters:
-        choices["resolution"] = st.one_of(st.just(parameters["resolution"]), *[st.just("480p")] * 3)
+        choices["resolution"] = st.one_of(st.just(parameters["resolution"]), st.just("480p"))
     if "segment" in parameters:
-        real = st.sampled_from([f"segment_{n:03d}.ts" for n in range(SEGMENTS)])
-        choices["segment"] = st.one_of(st.just(parameters["segment"]), real, real, real)
+        choices["segment"] = st.one_of(st.just(parameters["segment"]),
+                                       st.sampled_from([f"segment_{n:03d}.ts" for n in range(SEGMENTS)]))
     if case.operation.path in {"/api/token/refresh/", "/api/logout/"}:
         choices["fresh"] = st.booleans()
     if isinstance(case.body, dict):
