@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each film (1080p with a tone)")
     options = parser.parse_args(argv)
 
-    from videoflix.media.ffmpeg import generate_test_clip
+    from videoflix.pipeline.ffmpeg import generate_test_clip
 
     with tempfile.TemporaryDirectory(prefix="videoflix-dev-memory-") as name:
         folder = Path(name)

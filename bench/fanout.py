@@ -38,14 +38,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.harness import RESULTS_DIR, print_table, ratio, write_result
-from videoflix.media.chunk_commands import build_audio_command, build_chunk_command
-from videoflix.media.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
-from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
-from videoflix.media.probe import MOV, MediaProbe, probe_media
+from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
+from videoflix.pipeline.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
+from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
+from videoflix.pipeline.probe import MOV, MediaProbe, probe_media
 from videoflix.settings import Settings
-from videoflix.videos.chunk_output import read_output, segment_prefix
-from videoflix.videos.fanout_plan import VIDEO_JOB, FanoutPlan, make_plan
-from videoflix.videos.fanout_playlists import assemble_playlists, job_output
+from videoflix.pipeline.fanout.output import read_output, segment_prefix
+from videoflix.pipeline.fanout.plan import VIDEO_JOB, FanoutPlan, make_plan
+from videoflix.pipeline.fanout.playlists import assemble_playlists, job_output
 
 GOAL_SHARE = 0.7  # projected speed-up >= 0.7 x the number of chunks
 CLIP_RATE = 25  # generate_test_clip's default

@@ -30,7 +30,7 @@ from videoflix.auth.account_tokens import check_account_token, decode_uid, encod
 from videoflix.auth.emails import MAX_EMAIL_LENGTH, email_problems, normalize_email
 from videoflix.errors import FieldErrors, InvalidInput, NotFound, PayloadTooLarge
 from videoflix.videos.admin import MAX_VIDEO_ID, parse_video_id
-from videoflix.videos.events import MalformedEvent, UploadedObject, parse_upload_notification
+from videoflix.pipeline.events import MalformedEvent, UploadedObject, parse_upload_notification
 from videoflix.videos.playlist import (is_valid_segment_name, master_variants, rewrite_master,
                                        rewrite_playlist, segment_names)
 from videoflix.web.cookies import format_set_cookie, parse_cookie_header

@@ -3,7 +3,7 @@ from videoflix.coldstart import collector_paused
 
 with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.services import get_services
-    from videoflix.videos.sweeper import sweep
+    from videoflix.pipeline.sweeper import sweep
 
 
 def handler(event, context):

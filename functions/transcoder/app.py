@@ -8,8 +8,8 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     import logging
 
     from videoflix.services import get_services
-    from videoflix.videos.chunk_worker import chunk_batch
-    from videoflix.videos.transcode import transcode_batch
+    from videoflix.pipeline.fanout.worker import chunk_batch
+    from videoflix.pipeline.transcode import transcode_batch
 
 logging.getLogger().setLevel(logging.INFO)
 

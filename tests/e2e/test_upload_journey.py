@@ -21,7 +21,7 @@ def run_cli(dev_stack, config_dir, *args: str, timeout: float = 300) -> subproce
 
 
 def test_upload_wait_then_stream_through_presigned_urls(dev_stack, tmp_path):
-    from videoflix.media.ffmpeg import generate_test_clip
+    from videoflix.pipeline.ffmpeg import generate_test_clip
 
     clip = tmp_path / "e2e film.mp4"
     generate_test_clip(str(clip), seconds=4, width=854, height=480, audio=True)

@@ -8,7 +8,7 @@ from urllib.parse import unquote_plus
 from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.dev.stack import requeue_interrupted
-from videoflix.videos.sweeper import Sweeper
+from videoflix.pipeline.sweeper import Sweeper
 
 
 def _video(session, status: str, name: str, **values) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import OutboxMail, User, utcnow
-from videoflix.videos.sweeper import Sweeper
+from videoflix.pipeline.sweeper import Sweeper
 
 pytestmark = pytest.mark.integration
 PASSWORD = "correct-horse-9"

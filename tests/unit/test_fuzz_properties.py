@@ -14,7 +14,7 @@ from bench.fuzz import SECRET, SEED_BODIES, TARGETS, json_body_is_an_object_or_a
 from videoflix.auth.account_tokens import check_account_token, make_account_token
 from videoflix.errors import FieldErrors
 from videoflix.videos.admin import parse_new_video
-from videoflix.videos.events import MalformedEvent, UploadedObject, parse_upload_notification
+from videoflix.pipeline.events import MalformedEvent, UploadedObject, parse_upload_notification
 
 EXAMPLES = 60
 

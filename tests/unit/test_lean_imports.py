@@ -45,7 +45,7 @@ def test_handler_import_leaves_heavy_libraries_for_first_use(function):
 
 
 def test_the_check_sees_a_library_that_is_imported():
-    code = "from videoflix.media.ffmpeg import ffmpeg_executable\nffmpeg_executable()"
+    code = "from videoflix.pipeline.ffmpeg import ffmpeg_executable\nffmpeg_executable()"
     assert heavy_modules_after(code) == ["imageio_ffmpeg"]
 
 

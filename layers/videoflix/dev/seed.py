@@ -38,7 +38,7 @@ def catalog_is_empty(services: Services) -> bool:
 
 def seed_sample_film(services: Services, seconds: float = DEFAULT_SECONDS) -> int | None:
     """Upload the sample film if the catalog is empty; returns its video id (None: skipped)."""
-    from videoflix.media.ffmpeg import generate_test_clip
+    from videoflix.pipeline.ffmpeg import generate_test_clip
     from videoflix.videos.admin import VideoAdmin
 
     if not catalog_is_empty(services):

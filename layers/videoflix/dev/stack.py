@@ -220,7 +220,7 @@ def requeue_interrupted(services) -> dict[str, list[int]]:
     from sqlalchemy import select, update
 
     from videoflix.db.models import Video, VideoStatus
-    from videoflix.videos.sweeper import SqsTranscodeQueue, transcode_request
+    from videoflix.pipeline.sweeper import SqsTranscodeQueue, transcode_request
 
     settings = services.settings
     with services.db.session() as session:

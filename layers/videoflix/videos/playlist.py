@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from videoflix.media.hls_writer import AUDIO_RENDITION
+from videoflix.pipeline.hls import AUDIO_RENDITION
 
 SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_-]+\.ts$")
 RUNG_NAMES = ("480p", "720p", "1080p")

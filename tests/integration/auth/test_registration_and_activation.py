@@ -153,7 +153,7 @@ def test_queue_outage_still_registers_and_the_sweeper_sends_the_mail(client, ser
     # The mail job is committed with the account (transactional outbox, videoflix.mail.outbox), so an
     # unreachable mail queue no longer fails the registration (it answered 503 before).
     from videoflix.mail.outbox import SqsMailOutbox
-    from videoflix.videos.sweeper import Sweeper
+    from videoflix.pipeline.sweeper import Sweeper
 
     down = services.settings.with_overrides(aws_endpoint_url="http://127.0.0.1:1")
     monkeypatch.setattr(services, "outbox", SqsMailOutbox(down))

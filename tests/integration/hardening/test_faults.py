@@ -97,7 +97,7 @@ def test_redis_down_authenticated_requests_refresh_and_logout_fail_closed(servic
 def test_database_down_is_503_with_retry_after_and_nothing_is_used_up(services, viewer_client, staff_client,
                                                                       make_client, subtests):
     from videoflix.db.session import Database
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     working = services.db
     services.db = Database.from_url(DEAD_DATABASE)
@@ -147,7 +147,7 @@ def uploaded_clip(clip_factory, upload_video, services, transcode_queue_messages
 
 def kill_ffmpeg_mid_run(monkeypatch, times: int | None) -> list:
     """The ladder's FFmpeg is slowed to real time (-re) and killed half a second in, `times` times."""
-    import videoflix.media.ffmpeg as ffmpeg
+    import videoflix.pipeline.ffmpeg as ffmpeg
 
     killed = []
     real_popen = subprocess.Popen
@@ -221,7 +221,7 @@ def test_ffmpeg_killed_once_is_retried_to_exactly_one_ready_video(uploaded_clip,
 
 
 def test_the_same_event_delivered_twice_at_once_transcodes_once(uploaded_clip, services, ffmpeg_runs):
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     video_id, message = uploaded_clip
     record = {"messageId": "1", "body": json.dumps(message)}

@@ -34,7 +34,7 @@ def died_mid_run(services, video_id: int, lease_left: timedelta, attempts: int =
 
 def test_a_worker_that_died_mid_run_is_taken_over_by_the_redelivery_once_its_lease_expired(uploaded_clip,
                                                                                            services):
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     video_id, message = uploaded_clip
     record = {"messageId": "1", "body": json.dumps(message)}
@@ -53,7 +53,7 @@ def test_a_worker_that_died_mid_run_is_taken_over_by_the_redelivery_once_its_lea
 
 
 def run_sweeper(services, minutes_from_now: float = 0):
-    from videoflix.videos.sweeper import Sweeper
+    from videoflix.pipeline.sweeper import Sweeper
 
     return Sweeper(services).run(now=utcnow() + timedelta(minutes=minutes_from_now))
 
@@ -107,7 +107,7 @@ def test_sweeper_fails_a_spent_lease_requeues_a_lost_one_and_leaves_running_ones
 
 
 def test_a_requeue_that_cannot_be_sent_changes_nothing(services, monkeypatch):
-    from videoflix.videos.sweeper import SqsTranscodeQueue
+    from videoflix.pipeline.sweeper import SqsTranscodeQueue
 
     lost = add_video(services, "processing", attempts=1, lease_expires_at=utcnow() - timedelta(minutes=1))
 

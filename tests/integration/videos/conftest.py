@@ -22,7 +22,7 @@ def settings(settings):
 @pytest.fixture(scope="session")
 def clip_factory(tmp_path_factory):
     """Generated clips, cached per shape for the session (FFmpeg test sources with audio)."""
-    from videoflix.media.ffmpeg import generate_test_clip
+    from videoflix.pipeline.ffmpeg import generate_test_clip
 
     folder = tmp_path_factory.mktemp("clips")
     made: dict[tuple, Path] = {}
@@ -39,7 +39,7 @@ def clip_factory(tmp_path_factory):
 
 def remux(source: Path, target: Path, *input_options: str) -> Path:
     """Copy a clip into a new file, e.g. with `-display_rotation 90` as a phone would tag it."""
-    from videoflix.media.ffmpeg import ffmpeg_executable, run_ffmpeg
+    from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 
     run_ffmpeg([ffmpeg_executable(), "-hide_banner", "-loglevel", "error", "-nostdin", *input_options,
                 "-i", str(source), "-c", "copy", "-y", str(target)], duration=1, time_budget=60, on_progress=None)
@@ -49,7 +49,7 @@ def remux(source: Path, target: Path, *input_options: str) -> Path:
 @pytest.fixture
 def ffmpeg_runs(monkeypatch):
     """Records every FFmpeg argument list the transcoder runs (and still runs it)."""
-    import videoflix.media.ffmpeg as ffmpeg
+    import videoflix.pipeline.ffmpeg as ffmpeg
 
     runs: list[list[str]] = []
     real_run = ffmpeg.run_ffmpeg

@@ -21,7 +21,7 @@ from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import FanoutJob, FanoutRun, Video, VideoStatus, utcnow
 from videoflix.dev.pump import QueuePump
 from videoflix.functions import load_handler
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 from videoflix.videos.playlist import master_variants, segment_names
 
 pytestmark = pytest.mark.integration
@@ -158,8 +158,8 @@ def chunk_number(args: list[str]) -> str | None:
 
 def test_a_failed_chunk_is_retried_alone_and_progress_counts_jobs(tmp_path, upload_video, pipeline, services,
                                                                  ffmpeg_runs, monkeypatch):
-    import videoflix.media.ffmpeg as ffmpeg
-    from videoflix.videos.fanout_state import FanoutState
+    import videoflix.pipeline.ffmpeg as ffmpeg
+    from videoflix.pipeline.fanout.state import FanoutState
 
     clip = tmp_path / "hd.mp4"
     ffmpeg.generate_test_clip(str(clip), seconds=12, width=1920, height=1080, rate=10)  # 1080p, made cheap
@@ -202,7 +202,7 @@ def test_a_failed_chunk_is_retried_alone_and_progress_counts_jobs(tmp_path, uplo
 
 def test_exhausted_retries_fail_the_video_and_delete_its_partial_output(clip_factory, upload_video, pipeline,
                                                                         services, monkeypatch):
-    import videoflix.media.ffmpeg as ffmpeg
+    import videoflix.pipeline.ffmpeg as ffmpeg
 
     recording_run = ffmpeg.run_ffmpeg
     attempts = []
@@ -231,8 +231,8 @@ def test_exhausted_retries_fail_the_video_and_delete_its_partial_output(clip_fac
 
 def start_run(services, jobs_wanted: int = 6):
     """A processing video with a run of `jobs_wanted` jobs, made straight in the database."""
-    from videoflix.videos.fanout_plan import make_plan
-    from videoflix.videos.fanout_state import FanoutState
+    from videoflix.pipeline.fanout.plan import make_plan
+    from videoflix.pipeline.fanout.state import FanoutState
 
     with services.db.session() as session:
         video = Video(title="Long", description="", category="Drama", status=VideoStatus.PROCESSING, progress=0,
@@ -252,7 +252,7 @@ def start_run(services, jobs_wanted: int = 6):
 
 
 def test_concurrent_finishers_count_atomically_and_one_alone_publishes(services):
-    from videoflix.videos.fanout_state import Finish
+    from videoflix.pipeline.fanout.state import Finish
 
     state, video_id, run_id, job_ids = start_run(services)
     contexts = [state.begin_job(job_id) for job_id in job_ids]
@@ -281,7 +281,7 @@ def test_concurrent_finishers_count_atomically_and_one_alone_publishes(services)
 
 
 def test_late_messages_of_a_replaced_run_find_nothing(services):
-    from videoflix.videos.fanout_state import Finish
+    from videoflix.pipeline.fanout.state import Finish
 
     state, video_id, old_run, old_jobs = start_run(services)
     early = state.begin_job(old_jobs[0])
@@ -326,7 +326,7 @@ def test_when_the_probe_through_a_url_fails_the_downloaded_copy_is_fanned_out(cl
                                                                               pipeline, services, monkeypatch):
     import av
 
-    from videoflix.media import probe as probing
+    from videoflix.pipeline import probe as probing
 
     def unreachable(url, head, max_duration):
         raise av.error.OSError(111, "Connection refused")

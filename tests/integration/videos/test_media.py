@@ -8,9 +8,9 @@ import av
 import pytest
 
 from tests.integration.videos.conftest import remux
-from videoflix.media.ffmpeg import FFmpegFailed, ffmpeg_executable, generate_test_clip, run_ffmpeg
-from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
-from videoflix.media.probe import MATROSKA, MOV, MediaRejected, probe_media
+from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, generate_test_clip, run_ffmpeg
+from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
+from videoflix.pipeline.probe import MATROSKA, MOV, MediaRejected, probe_media
 from videoflix.videos.playlist import is_valid_segment_name, master_variants, segment_names
 
 pytestmark = pytest.mark.integration

@@ -126,7 +126,7 @@ def test_catalog_requires_login(ready_video, client):
 
 def test_duplicate_event_transcodes_once(clip_factory, upload_video, services, transcode_queue_messages,
                                          ffmpeg_runs):
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     body = upload_video(clip_factory(seconds=2, width=640, height=360))
     message = completed_upload_message(transcode_queue_messages())
@@ -155,7 +155,7 @@ def test_text_file_renamed_mp4_fails_without_media(tmp_path, upload_video, trans
 def test_crash_while_uploading_output_leaves_no_ready_and_no_objects(clip_factory, upload_video, services,
                                                                    transcode_queue_messages):
     from videoflix.videos.storage import S3Storage
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     class FailingStorage(S3Storage):
         uploads = 0
@@ -180,7 +180,7 @@ def test_crash_while_uploading_output_leaves_no_ready_and_no_objects(clip_factor
 
 
 def test_unknown_key_and_test_event_are_dropped(services):
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     job = TranscodeJob(services)
     job.handle_record({"messageId": "1", "body": json.dumps({"Event": "s3:TestEvent"})})
@@ -235,7 +235,7 @@ def test_over_the_time_budget_the_video_fails_with_the_reason(clip_factory, uplo
 
 
 def test_progress_rises_until_ready(clip_factory, upload_video, services, transcode_queue_messages):
-    from videoflix.videos.transcode import TranscodeJob
+    from videoflix.pipeline.transcode import TranscodeJob
 
     class WatchedJob(TranscodeJob):
         def report_progress(self, video_id, percent):
@@ -254,7 +254,7 @@ def test_progress_rises_until_ready(clip_factory, upload_video, services, transc
 
 def test_without_a_picture_at_the_poster_time_the_film_is_ready_without_thumbnail(tmp_path, upload_video,
                                                                                   transcoder, services):
-    from videoflix.media.ffmpeg import ffmpeg_executable, run_ffmpeg
+    from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 
     # 1 s of picture, 20 s of sound: at 10 % (2 s) there is no frame left for a poster.
     clip = tmp_path / "short_picture.mp4"

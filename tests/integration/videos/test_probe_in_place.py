@@ -5,7 +5,7 @@ import pytest
 
 from videoflix.aws import aws_client
 from videoflix.db.models import Video
-from videoflix.media.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
+from videoflix.pipeline.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
 from videoflix.videos.storage import S3Storage
 
 pytestmark = pytest.mark.integration
@@ -55,7 +55,7 @@ def test_only_http_and_https_urls_are_read(url):
 
 def test_a_short_film_is_probed_once_through_its_url_then_downloaded(clip_factory, upload_video, transcoder,
                                                                      services, monkeypatch):
-    from videoflix.media import probe as probing
+    from videoflix.pipeline import probe as probing
     from videoflix.videos.storage import S3Storage
 
     local_probes, downloads = [], []

@@ -39,7 +39,7 @@ def pending_multipart_uploads(services) -> list[str]:
 def cut_in_half(clip: Path, folder: Path) -> Path:
     """The clip with its index first (as phones and editors write it), then only its first half of bytes:
     the header still announces the whole length."""
-    from videoflix.media.ffmpeg import ffmpeg_executable, run_ffmpeg
+    from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 
     whole = folder / f"faststart_{clip.name}"
     run_ffmpeg([ffmpeg_executable(), "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(clip),
@@ -171,8 +171,8 @@ def test_a_fanned_out_mp4_cut_in_half_fails_at_its_short_chunk_and_publishes_not
 
 
 def test_the_probe_reads_each_tracks_announced_length_in_mp4_and_matroska(tmp_path):
-    from videoflix.media.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
-    from videoflix.media.probe import probe_media
+    from videoflix.pipeline.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
+    from videoflix.pipeline.probe import probe_media
 
     webm = tmp_path / "clip.webm"  # Matroska states track lengths only in DURATION tags
     generate_test_clip(str(webm), seconds=2, width=320, height=240)

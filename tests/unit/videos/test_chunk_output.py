@@ -1,7 +1,7 @@
 """Reading back what FFmpeg wrote for a fan-out job."""
 import pytest
 
-from videoflix.videos.chunk_output import ChunkOutputError, read_output, segment_prefix
+from videoflix.pipeline.fanout.output import ChunkOutputError, read_output, segment_prefix
 
 MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=854x480,CODECS="avc1.64001e"\n480p/index.m3u8\n'
 

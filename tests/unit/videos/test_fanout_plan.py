@@ -3,10 +3,10 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings
-from videoflix.videos.chunk_queue import ChunkMessage, MalformedChunkMessage, parse_chunk_message
-from videoflix.videos.fanout_plan import FanoutPlan, make_plan, should_fan_out
+from videoflix.pipeline.fanout.queue import ChunkMessage, MalformedChunkMessage, parse_chunk_message
+from videoflix.pipeline.fanout.plan import FanoutPlan, make_plan, should_fan_out
 
 PROBE = MediaProbe(format_name="mov", duration=130.0, width=1920, height=1080, video_stream_index=0,
                    audio_stream_index=1, rotation=90, sample_aspect_ratio=Fraction(4, 3),

@@ -3,10 +3,10 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings
-from videoflix.videos.fanout_plan import make_plan
-from videoflix.videos.fanout_playlists import IncompleteRun, assemble_playlists, job_output
+from videoflix.pipeline.fanout.plan import make_plan
+from videoflix.pipeline.fanout.playlists import IncompleteRun, assemble_playlists, job_output
 from videoflix.videos.playlist import master_variants, segment_names
 
 PROBE = MediaProbe(format_name="mov", duration=66.0, width=1280, height=720, video_stream_index=0,

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 
 from videoflix.functions import PROJECT_ROOT
-from videoflix.videos.events import UploadedObject, parse_upload_notification
-from videoflix.videos.transcode import TranscodeJob
+from videoflix.pipeline.events import UploadedObject, parse_upload_notification
+from videoflix.pipeline.transcode import TranscodeJob
 
 
 def load_event(name: str) -> dict:
@@ -36,7 +36,7 @@ def test_test_event_sample_is_acknowledged_without_work(settings):
 def test_chunk_job_sample_is_a_chunk_queue_batch():
     import hashlib
 
-    from videoflix.videos.chunk_queue import ChunkMessage, parse_chunk_message
+    from videoflix.pipeline.fanout.queue import ChunkMessage, parse_chunk_message
 
     [record] = load_event("sqs_chunk_job")["Records"]
     assert record["eventSourceARN"].endswith(":videoflix-transcode-chunks")

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from videoflix.media.chunking import Chunk, plan_chunks, total_frames
-from videoflix.media.hls_writer import AUDIO_RENDITION
-from videoflix.media.ladder import LadderSettings, PlannedRung, output_frame_rate, plan_ladder
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.fanout.chunking import Chunk, plan_chunks, total_frames
+from videoflix.pipeline.hls import AUDIO_RENDITION
+from videoflix.pipeline.ladder import LadderSettings, PlannedRung, output_frame_rate, plan_ladder
+from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings
 
 VIDEO_JOB = "video"

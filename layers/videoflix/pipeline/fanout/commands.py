@@ -18,12 +18,12 @@ import os
 import re
 from fractions import Fraction
 
-from videoflix.media.chunking import Chunk, segment_duration
-from videoflix.media.hls_writer import AUDIO_RENDITION
-from videoflix.media.ladder import (MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN, LadderSettings, keyframe_interval,
+from videoflix.pipeline.fanout.chunking import Chunk, segment_duration
+from videoflix.pipeline.hls import AUDIO_RENDITION
+from videoflix.pipeline.ladder import (MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN, LadderSettings, keyframe_interval,
                                     ladder_filter, output_frame_rate, plan_ladder, quiet_flags, source_input,
                                     stream_map, video_codec_args)
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 
 TIMELINE_OFFSET = 10  # seconds; above any encoder delay
 AAC_FRAME_SAMPLES = 1024

@@ -3,10 +3,10 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.chunk_commands import build_audio_command, build_chunk_command
-from videoflix.media.chunking import Chunk
-from videoflix.media.ladder import LadderSettings, build_ladder_command, source_input
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
+from videoflix.pipeline.fanout.chunking import Chunk
+from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, source_input
+from videoflix.pipeline.probe import MediaProbe
 
 SETTINGS = LadderSettings(preset="veryfast")
 URL = "https://bucket.s3.eu-central-1.amazonaws.com/uploads/7/film.mp4?X-Amz-Signature=abc"

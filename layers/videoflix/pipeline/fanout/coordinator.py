@@ -10,12 +10,12 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 from videoflix.services import Services
-from videoflix.videos.chunk_queue import ChunkMessage, SqsChunkQueue
-from videoflix.videos.events import UploadedObject
-from videoflix.videos.fanout_plan import make_plan, should_fan_out
-from videoflix.videos.fanout_state import FanoutState
+from videoflix.pipeline.fanout.queue import ChunkMessage, SqsChunkQueue
+from videoflix.pipeline.events import UploadedObject
+from videoflix.pipeline.fanout.plan import make_plan, should_fan_out
+from videoflix.pipeline.fanout.state import FanoutState
 from videoflix.videos.storage import S3Storage, media_prefix
 
 __all__ = ["dispatch_fanout", "should_fan_out"]
@@ -45,8 +45,8 @@ def dispatch_fanout(services: Services, storage: S3Storage, video_id: int, uploa
 def publish_thumbnail(storage: S3Storage, source: str, work: Path, probe: MediaProbe, video_id: int,
                       time_left: Callable[[], float]) -> str | None:
     """The poster, made here (one seek into the source): the chunk workers see only their ranges."""
-    from videoflix.media.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
-    from videoflix.media.ladder import build_thumbnail_command
+    from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
+    from videoflix.pipeline.ladder import build_thumbnail_command
 
     path = work / "thumbnail.jpg"
     try:

@@ -3,10 +3,10 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.chunking import Chunk
-from videoflix.media.completeness import (OutputTooShort, check_encoded_duration, chunk_expected_seconds,
+from videoflix.pipeline.fanout.chunking import Chunk
+from videoflix.pipeline.completeness import (OutputTooShort, check_encoded_duration, chunk_expected_seconds,
                                           duration_tolerance, playlist_seconds)
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 
 PROBE = MediaProbe(format_name="mov", duration=3.0, width=640, height=360, video_stream_index=0,
                    audio_stream_index=1)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from videoflix.media.progress import ProgressReader
+from videoflix.pipeline.progress import ProgressReader
 
 log = logging.getLogger("videoflix.ffmpeg")
 

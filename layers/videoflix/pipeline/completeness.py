@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from videoflix.media.chunking import Chunk
-from videoflix.media.hls_writer import parse_media_playlist
+from videoflix.pipeline.fanout.chunking import Chunk
+from videoflix.pipeline.hls import parse_media_playlist
 
 MIN_TOLERANCE_SECONDS = 1.0
 TOLERANCE_SHARE = 0.02

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from videoflix.media.ladder import LadderSettings, keyframe_interval
+from videoflix.pipeline.ladder import LadderSettings, keyframe_interval
 
 
 @dataclass(frozen=True)

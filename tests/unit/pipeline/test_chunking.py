@@ -3,8 +3,8 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.chunking import Chunk, plan_chunks, segment_duration, segment_frames
-from videoflix.media.ladder import LadderSettings
+from videoflix.pipeline.fanout.chunking import Chunk, plan_chunks, segment_duration, segment_frames
+from videoflix.pipeline.ladder import LadderSettings
 
 SETTINGS = LadderSettings()
 NTSC = Fraction(30000, 1001)

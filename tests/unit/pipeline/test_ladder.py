@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.ladder import (LadderSettings, build_ladder_command, build_thumbnail_command,
+from videoflix.pipeline.ladder import (LadderSettings, build_ladder_command, build_thumbnail_command,
                                     output_frame_rate, plan_ladder)
-from videoflix.media.probe import MediaProbe
+from videoflix.pipeline.probe import MediaProbe
 
 SETTINGS = LadderSettings(preset="veryfast")
 

@@ -37,7 +37,7 @@ from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.services import Services
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.videos.storage import S3Storage, media_prefix
-from videoflix.videos.transcode import MAX_ATTEMPTS
+from videoflix.pipeline.transcode import MAX_ATTEMPTS
 
 log = logging.getLogger("videoflix.sweeper")
 

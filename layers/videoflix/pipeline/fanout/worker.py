@@ -16,12 +16,12 @@ from typing import Any
 from videoflix.services import Services
 from videoflix.sqs_batch import process_sqs_batch
 from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.chunk_output import read_output, segment_prefix
-from videoflix.videos.chunk_queue import parse_chunk_message
-from videoflix.videos.fanout_plan import VIDEO_JOB
-from videoflix.videos.fanout_playlists import IncompleteRun, job_output
-from videoflix.videos.fanout_publish import publish_run
-from videoflix.videos.fanout_state import FanoutState, Finish, JobContext
+from videoflix.pipeline.fanout.output import read_output, segment_prefix
+from videoflix.pipeline.fanout.queue import parse_chunk_message
+from videoflix.pipeline.fanout.plan import VIDEO_JOB
+from videoflix.pipeline.fanout.playlists import IncompleteRun, job_output
+from videoflix.pipeline.fanout.publish import publish_run
+from videoflix.pipeline.fanout.state import FanoutState, Finish, JobContext
 from videoflix.videos.storage import S3Storage, media_prefix
 
 log = logging.getLogger("videoflix.chunks")
@@ -53,7 +53,7 @@ class ChunkWorker:
 
     # -- one job --------------------------------------------------------------------------
     def _work(self, context: JobContext) -> bool:
-        from videoflix.media.completeness import OutputTooShort
+        from videoflix.pipeline.completeness import OutputTooShort
 
         started = time.monotonic()
         try:
@@ -80,8 +80,8 @@ class ChunkWorker:
         return True
 
     def _encode_and_upload(self, context: JobContext) -> dict[str, Any]:
-        from videoflix.media.chunk_commands import build_audio_command, build_chunk_command
-        from videoflix.media.ffmpeg import ffmpeg_executable, run_ffmpeg
+        from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
+        from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 
         plan = context.plan
         ladder = plan.ladder_settings
@@ -149,8 +149,8 @@ class ChunkWorker:
 
 def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[tuple[str, float, int]]]]) -> None:
     """Raise OutputTooShort when the job's output falls short of what the source announced."""
-    from videoflix.media.completeness import check_encoded_duration, chunk_expected_seconds
-    from videoflix.media.hls_writer import AUDIO_RENDITION
+    from videoflix.pipeline.completeness import check_encoded_duration, chunk_expected_seconds
+    from videoflix.pipeline.hls import AUDIO_RENDITION
 
     plan = context.plan
 

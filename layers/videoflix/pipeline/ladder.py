@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-from videoflix.media.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
+from videoflix.pipeline.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from videoflix.services import Services
 from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.fanout_playlists import assemble_playlists
-from videoflix.videos.fanout_state import FanoutState, JobContext
+from videoflix.pipeline.fanout.playlists import assemble_playlists
+from videoflix.pipeline.fanout.state import FanoutState, JobContext
 from videoflix.videos.storage import S3Storage, media_prefix
 
 log = logging.getLogger("videoflix.fanout")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from videoflix.media.hls_writer import (AUDIO_RENDITION, AudioRendition, Segment, VideoVariant, master_playlist,
+from videoflix.pipeline.hls import (AUDIO_RENDITION, AudioRendition, Segment, VideoVariant, master_playlist,
                                         media_playlist)
-from videoflix.media.ladder import MASTER_PLAYLIST, RUNG_PLAYLIST
-from videoflix.videos.fanout_plan import AUDIO_JOB, VIDEO_JOB, FanoutPlan
+from videoflix.pipeline.ladder import MASTER_PLAYLIST, RUNG_PLAYLIST
+from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB, FanoutPlan
 
 
 class IncompleteRun(ValueError):

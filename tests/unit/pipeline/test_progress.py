@@ -1,5 +1,5 @@
 """Reading FFmpeg's `-progress` blocks."""
-from videoflix.media.progress import ProgressReader
+from videoflix.pipeline.progress import ProgressReader
 
 BLOCK = """frame=75
 fps=34.30

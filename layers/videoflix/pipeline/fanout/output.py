@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videoflix.media.hls_writer import parse_media_playlist, variant_codecs
-from videoflix.media.ladder import MASTER_PLAYLIST, RUNG_PLAYLIST
+from videoflix.pipeline.hls import parse_media_playlist, variant_codecs
+from videoflix.pipeline.ladder import MASTER_PLAYLIST, RUNG_PLAYLIST
 
 
 class ChunkOutputError(RuntimeError):

@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.hls_writer import (AudioRendition, Segment, VideoVariant, bandwidth, master_playlist,
+from videoflix.pipeline.hls import (AudioRendition, Segment, VideoVariant, bandwidth, master_playlist,
                                         media_playlist, parse_media_playlist, variant_codecs)
 from videoflix.videos.playlist import master_variants, segment_names
 

@@ -20,12 +20,12 @@ from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.services import Services
 from videoflix.sqs_batch import process_sqs_batch
 from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.events import UploadedObject, parse_upload_notification
+from videoflix.pipeline.events import UploadedObject, parse_upload_notification
 from videoflix.videos.playlist import master_variants
 from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix, upload_prefix
 
 if TYPE_CHECKING:
-    from videoflix.media.probe import MediaProbe
+    from videoflix.pipeline.probe import MediaProbe
 
 log = logging.getLogger("videoflix.transcoder")
 
@@ -161,8 +161,8 @@ class TranscodeJob:
             log.exception("could not delete partial output %s", prefix)
 
     def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
-        from videoflix.media.ffmpeg import FFmpegFailed, TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
-        from videoflix.media.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
+        from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
+        from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
 
         started = time.monotonic()
         budget = self.settings.transcode_time_budget
@@ -174,7 +174,7 @@ class TranscodeJob:
                 raise TimeBudgetExceeded("the time budget was spent before FFmpeg could start")
             return left
 
-        from videoflix.videos.fanout import dispatch_fanout, should_fan_out
+        from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
 
         with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work_folder:
             work = Path(work_folder)
@@ -232,7 +232,7 @@ class TranscodeJob:
         log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
 
     def _probe_copy(self, source: Path) -> MediaProbe:
-        from videoflix.media.probe import MediaRejected, probe_media
+        from videoflix.pipeline.probe import MediaRejected, probe_media
 
         try:
             return probe_media(str(source), max_duration=self.settings.max_video_duration)
@@ -242,7 +242,7 @@ class TranscodeJob:
     def _probe_in_place(self, uploaded: UploadedObject) -> tuple[MediaProbe, str] | None:
         """(probe, presigned URL) of the upload, read by ranges where it lies; None when that
         cannot tell, and the downloaded copy is then judged (a rejection, a failed read)."""
-        from videoflix.media.probe import HEAD_BYTES, probe_media_url
+        from videoflix.pipeline.probe import HEAD_BYTES, probe_media_url
 
         try:
             head = self.storage.read_head(uploaded.bucket, uploaded.key, HEAD_BYTES)
@@ -266,8 +266,8 @@ class TranscodeJob:
 
 def _check_complete(output: Path, probe: MediaProbe) -> None:
     """Every rung must cover the picture the source announced: a file cut off in transit is not a film."""
-    from videoflix.media.completeness import OutputTooShort, check_encoded_duration, playlist_seconds
-    from videoflix.media.ladder import RUNG_PLAYLIST
+    from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration, playlist_seconds
+    from videoflix.pipeline.ladder import RUNG_PLAYLIST
 
     encoded = min((playlist_seconds(path.read_text()) for path in output.glob(f"*/{RUNG_PLAYLIST}")), default=0.0)
     try:

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from videoflix.media.ffmpeg import FFmpegFailed, TimeBudgetExceeded, run_ffmpeg
+from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, run_ffmpeg
 
 
 def stand_in(script: str) -> list[str]:

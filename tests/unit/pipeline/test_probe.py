@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.media.probe import MATROSKA, MOV, MediaProbe, MediaRejected, probe_media, sniff_container
+from videoflix.pipeline.probe import MATROSKA, MOV, MediaProbe, MediaRejected, probe_media, sniff_container
 
 HLS_PLAYLIST = b"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n"
 CONCAT_SCRIPT = b"ffconcat version 1.0\nfile '/etc/passwd'\nfile 'http://169.254.169.254/latest/meta-data/'\n"

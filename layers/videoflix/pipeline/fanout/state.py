@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, update
 
 from videoflix.db.models import FanoutJob, FanoutJobStatus, FanoutRun, Video, VideoStatus, utcnow
 from videoflix.db.session import Database
-from videoflix.videos.fanout_plan import FanoutPlan
+from videoflix.pipeline.fanout.plan import FanoutPlan
 
 LEASE_MARGIN_SECONDS = 120  # as the transcoder's own lease (videos/transcode.py)
 
