@@ -1,4 +1,5 @@
-"""The S3 adapter: multipart uploads, presigned URLs, media objects (the only S3 code)."""
+"""The S3 adapter of the storage port (videoflix.ports.Storage): multipart uploads, presigned URLs,
+media objects (the only S3 code)."""
 from __future__ import annotations
 
 import functools
@@ -88,12 +89,6 @@ class S3Storage:
         except _client_errors():
             pass  # already completed or aborted: nothing left to clean
 
-    def object_size(self, bucket: str, key: str) -> int | None:
-        try:
-            return self._s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
-        except _client_errors():
-            return None
-
     def size_of(self, bucket: str, key: str) -> int:
         """The object's size in bytes, from a HEAD request; ObjectMissing when it is not there."""
         try:
@@ -167,11 +162,6 @@ class S3Storage:
         paginator = self._s3.get_paginator("list_objects_v2")
         return [entry["Prefix"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
                 for entry in page.get("CommonPrefixes", [])]
-
-    def list_keys(self, bucket: str, prefix: str) -> list[str]:
-        paginator = self._s3.get_paginator("list_objects_v2")
-        return [item["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
-                for item in page.get("Contents", [])]
 
 
 def _is_missing(exc: BaseException) -> bool:
