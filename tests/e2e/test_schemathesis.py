@@ -31,7 +31,9 @@ pytestmark = pytest.mark.e2e
 schema = schemathesis.openapi.from_path(PROJECT_ROOT / "docs" / "openapi.yaml")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 25))
+# 40: with 25 the segment route's success path (known id, real rung and segment, token) was missed in
+# some full-suite runs, although it is reached alone; the summary test below needs it.
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 40))
 SEGMENTS = 3
 FRESH = "<fresh refresh token>"  # stands for a refresh cookie taken at call time
 ABSENT_VIDEO = 999_999
