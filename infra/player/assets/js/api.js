@@ -152,9 +152,22 @@ export async function login(email, password) {
   return data;
 }
 
-function readCookie(name) {
+export function readCookie(name) {
   const found = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+}
+
+/** The header a state-changing request carries, as the logout does (the API also checks Origin). */
+export function csrfHeaders() {
+  const csrf = readCookie("csrftoken");
+  return csrf ? { "X-CSRFToken": csrf } : {};
+}
+
+/** The signed-in user ({id, email, is_staff}), asked once per page. */
+let me = null;
+export function currentUser() {
+  me = me || authorized("/api/me/");
+  return me;
 }
 
 export async function logout() {
