@@ -342,3 +342,69 @@ def test_a_viewer_gets_the_staff_only_page(console_stack, page, artifacts):
     status = page.evaluate("""async (api) => (await fetch(`${api}/api/admin/users/`,
                               {credentials: 'include'})).status""", console_stack.api)
     assert status == 403
+
+
+def test_poster_from_an_uploaded_picture(console_stack, ready_film, page, tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "poster.png"
+    Image.new("RGB", (320, 180), (200, 30, 30)).save(picture)
+    log_in_to(page, console_stack, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(f"{console_stack.player}/admin/film.html?id={ready_film['id']}")
+    page.wait_for_selector("#poster-form")
+    page.wait_for_function("() => document.querySelector('#film-heading').textContent !== 'Loading…'")
+    page.set_input_files("#poster-file", str(picture))
+    page.click("#poster-form button[type=submit]")
+    page.wait_for_selector("#console-status[data-kind=success]")
+    assert page.inner_text("#console-status") == "The uploaded picture is now the poster."
+    page.wait_for_function("() => document.querySelector('#poster').naturalWidth === 320")
+    # The re-encoded JPEG is what the catalog shows (the transcoder's frame was 640x360).
+    staff = staff_session(console_stack)
+    video = staff.get(console_stack.url(f"/api/admin/videos/{ready_film['id']}/"), timeout=10).json()
+    assert requests.get(video["thumbnail_url"], timeout=10).content[:2] == b"\xff\xd8"
+
+    # A picture the API refuses: its words are shown.
+    text = tmp_path / "notes.png"
+    text.write_bytes(b"this is not a picture")
+    page.set_input_files("#poster-file", str(text))
+    page.click("#poster-form button[type=submit]")
+    page.wait_for_selector("#poster-form .form-error:not([hidden])")
+    assert "not a JPEG or PNG" in page.inner_text("#poster-form .form-error")
+
+
+def test_delete_asks_first_and_refused_uploads_are_explained(console_stack, page, tmp_path):
+    staff = staff_session(console_stack)
+    title = f"To Delete {uuid.uuid4().hex[:6]}"
+    created = staff.post(console_stack.url("/api/admin/videos/"), timeout=10, json={
+        "title": title, "category": "Console", "filename": "x.mp4", "size": 1000, "content_type": "video/mp4"})
+    assert created.status_code == 201, created.text
+    log_in_to(page, console_stack, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(console_stack.player + "/admin/")
+    row = film_row(page, title)
+    row.wait_for()
+
+    # Escape cancels, and the focus goes back to the button; then a confirmed delete.
+    row.locator("[data-action=delete]").focus()
+    page.keyboard.press("Enter")
+    page.locator("dialog.confirm").wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator("dialog.confirm").count() == 0
+    assert page.evaluate("document.activeElement.dataset.action") == "delete"
+    assert row.count() == 1
+    page.keyboard.press("Enter")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#console-status[data-kind=success]")
+    assert page.inner_text("#console-status") == f'"{title}" was deleted.'
+    assert row.count() == 0
+    assert staff.get(console_stack.url(f"/api/admin/videos/{created.json()['video']['id']}/"),
+                     timeout=10).status_code == 404
+
+    # A file the API does not take: the reason in words beside the file, nothing created.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a film")
+    page.set_input_files("#upload-file", str(notes))
+    page.fill("[name=category]", "Console")
+    page.click("#upload-start")
+    page.wait_for_selector("[data-error-for=content_type]:not(:empty)")
+    assert "Not a supported video type" in page.inner_text("[data-error-for=content_type]")
+    assert page.locator("#upload-progress").is_hidden()
