@@ -26,7 +26,23 @@ function clock(seconds) {
   return `${minutes}:${(seconds - minutes * 60).toFixed(1).padStart(4, "0")}`;
 }
 
-function showFilm(value) {
+/**
+ * A poster that just changed: a presigned URL signed in the same second as the one shown is the
+ * same URL, which the browser would answer from its cache with the old picture. Fetched afresh.
+ */
+async function showNewPoster(url) {
+  const poster = document.querySelector("#poster");
+  try {
+    const answer = await fetch(url, { cache: "reload" });
+    if (!answer.ok) throw new Error(String(answer.status));
+    if (poster.src.startsWith("blob:")) URL.revokeObjectURL(poster.src);
+    poster.src = URL.createObjectURL(await answer.blob());
+  } catch {
+    poster.src = url;
+  }
+}
+
+function showFilm(value, { newPoster = false } = {}) {
   film = value;
   document.title = `${film.title} · Staff console · Videoflix`;
   document.querySelector("#film-heading").textContent = film.title;
@@ -40,7 +56,8 @@ function showFilm(value) {
   const poster = document.querySelector("#poster");
   poster.hidden = !film.thumbnail_url;
   document.querySelector("#no-poster").hidden = Boolean(film.thumbnail_url);
-  if (film.thumbnail_url) poster.src = film.thumbnail_url;
+  if (film.thumbnail_url && newPoster) showNewPoster(film.thumbnail_url);
+  else if (film.thumbnail_url) poster.src = film.thumbnail_url;
 }
 
 function fillForm() {
@@ -129,7 +146,7 @@ async function waitForNewPoster(before) {
     // Presigned URLs change on every answer; the object's path (before the query) tells a new poster.
     const path = (url) => (url || "").split("?")[0];
     if (current.thumbnail_url && (path(current.thumbnail_url) !== path(before) || current.updated_at !== film.updated_at)) {
-      showFilm(current);
+      showFilm(current, { newPoster: true });
       return true;
     }
   }
@@ -168,7 +185,7 @@ bindForm(document.querySelector("#poster-form"), async () => {
   if (!stored.ok) throw new Error(`Storage refused the picture (it answered ${stored.status}).`);
   const completed = await staffApi(`/api/admin/videos/${encodeURIComponent(id)}/poster/complete/`,
     { method: "POST", body: {} });
-  showFilm(completed.video || completed);
+  showFilm(completed.video || completed, { newPoster: true });
   say("The uploaded picture is now the poster.", "success");
 });
 
