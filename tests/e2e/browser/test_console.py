@@ -178,23 +178,23 @@ def test_upload_by_drag_and_drop_shows_parallel_progress(console_stack, page, cl
     page.fill("[name=category]", "Console")
     page.uncheck("[name=published]")  # a draft
 
-    in_flight = {"now": 0, "most": 0}
-
-    def started(request):
-        if request.method == "PUT" and "partNumber=" in request.url:
-            in_flight["now"] += 1
-            in_flight["most"] = max(in_flight["most"], in_flight["now"])
-
-    def ended(request):
-        if request.method == "PUT" and "partNumber=" in request.url:
-            in_flight["now"] -= 1
-
-    page.on("request", started)
-    page.on("requestfinished", ended)
-    page.on("requestfailed", ended)
+    # Parts in flight, counted in the page as the uploader sends them (3 at a time, no more).
+    page.evaluate("""() => {
+        window.partsInFlight = {now: 0, most: 0};
+        const send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.send = function (body) {
+            if (body instanceof Blob) {
+                const counter = window.partsInFlight;
+                counter.now += 1;
+                counter.most = Math.max(counter.most, counter.now);
+                this.addEventListener('loadend', () => { counter.now -= 1; });
+            }
+            return send.call(this, body);
+        };
+    }""")
     page.click("#upload-start")
     page.wait_for_selector("#upload-progress[data-stage=ready]", timeout=READY_TIMEOUT_MS)
-    assert in_flight["most"] == 3  # three parts at a time
+    assert page.evaluate("window.partsInFlight.most") == 3  # three parts at a time
     assert "is a draft" in page.inner_text("#upload-words")
     row = film_row(page, "dropped clip")
     assert not row.locator("[data-action=publish]").is_checked()
@@ -240,8 +240,8 @@ def test_edited_title_reaches_viewers_and_unpublishing_hides_the_film(console_st
 
         # Gone for the viewer: the catalog and the playlist (404).
         viewer.reload()
-        viewer.wait_for_selector("#catalog-status")
-        viewer.wait_for_function("() => !document.querySelector('#catalog-status').textContent.startsWith('Loading')")
+        viewer.wait_for_function("""() => { const status = document.querySelector('#catalog-status');
+            return status && !status.textContent.startsWith('Loading'); }""")
         assert viewer.locator(f".video-card[data-video-id='{film_id}']").count() == 0
         status = viewer.evaluate("""async ([api, id]) => (await fetch(`${api}/api/video/${id}/master.m3u8`,
                                     {credentials: 'include'})).status""", [console_stack.api, film_id])

@@ -134,7 +134,8 @@ async function deleteFilm(video, button) {
   const sure = await confirmAction(`Delete "${video.title}"? The film and all its files are deleted; `
     + "this cannot be undone.", "Delete the film");
   if (!sure) {
-    button.focus();
+    // The table may have been rebuilt by a poll meanwhile: the button of this film now.
+    (tbody.querySelector(`tr[data-video-id="${video.id}"] [data-action="delete"]`) || button).focus();
     return;
   }
   button.disabled = true;
