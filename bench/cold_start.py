@@ -220,7 +220,7 @@ def _event(gateway, method: str, path: str, headers: list[tuple[str, str]], body
 
 def _serve(function: str, event: dict, settings_env: dict[str, str], pycache: Path,
            write_bytecode: bool = False) -> dict:
-    from videoflix.functions import HANDLERS
+    from videoflix_tools.functions import HANDLERS
 
     code = f"HEAVY = {HEAVY!r}\nHANDLER = {HANDLERS[function][1]!r}\n{REQUEST_CHILD}"
     env = _environment(pycache, write_bytecode, {**settings_env, "BENCH_EVENT": json.dumps(event)})

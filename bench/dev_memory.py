@@ -21,8 +21,8 @@ from pathlib import Path
 import requests
 
 from bench.harness import write_result
-from videoflix.dev.launcher import launch_dev_stack
-from videoflix.dev.stack import free_port
+from videoflix_tools.dev.launcher import launch_dev_stack
+from videoflix_tools.dev.stack import free_port
 
 ADMIN_EMAIL = "admin@videoflix.local"
 ADMIN_PASSWORD = "bench-admin-password"
@@ -42,7 +42,7 @@ def folder_mib(folder: Path) -> float:
 
 
 def cli(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    completed = subprocess.run([sys.executable, "-m", "videoflix.cli.main", *args], env=environ, text=True,
+    completed = subprocess.run([sys.executable, "-m", "videoflix_tools.cli.main", *args], env=environ, text=True,
                                capture_output=True, timeout=900, check=False)
     if completed.returncode != 0:
         raise RuntimeError(f"videoflix {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each film (1080p with a tone)")
     options = parser.parse_args(argv)
 
-    from videoflix.pipeline.ffmpeg import generate_test_clip
+    from videoflix_tools.clips import generate_test_clip
 
     with tempfile.TemporaryDirectory(prefix="videoflix-dev-memory-") as name:
         folder = Path(name)

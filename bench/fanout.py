@@ -39,13 +39,14 @@ from pathlib import Path
 
 from bench.harness import RESULTS_DIR, print_table, ratio, write_result
 from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
-from videoflix.pipeline.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
+from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
 from videoflix.pipeline.probe import MOV, MediaProbe, probe_media
 from videoflix.settings import Settings
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
 from videoflix.pipeline.fanout.plan import VIDEO_JOB, FanoutPlan, make_plan
 from videoflix.pipeline.fanout.playlists import assemble_playlists, job_output
+from videoflix_tools.clips import generate_test_clip
 
 GOAL_SHARE = 0.7  # projected speed-up >= 0.7 x the number of chunks
 CLIP_RATE = 25  # generate_test_clip's default

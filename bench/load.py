@@ -30,8 +30,9 @@ from pathlib import Path
 
 import requests
 
-from videoflix.dev.launcher import LaunchedStack, launch_dev_stack
-from videoflix.dev.stack import free_port
+from videoflix_tools.dev.launcher import LaunchedStack, launch_dev_stack
+from videoflix_tools.dev.stack import free_port
+from videoflix_tools.testing.databases import fresh_database, sibling_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # never anything but loopback
@@ -66,12 +67,6 @@ class LoadConfig:
             raise ValueError("max_requests must be positive")
 
 
-def sibling_database_url(url: str, suffix: str) -> str:
-    """The URL of another database on the same server: `<name><suffix>`."""
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name.split('?', 1)[0]}{suffix}"
-
-
 def default_database_url(environ=os.environ) -> str:
     """`<name>_load` on the server of LOAD_DATABASE_URL, TEST_DATABASE_URL or the local default."""
     base = environ.get("LOAD_DATABASE_URL") or environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE
@@ -86,26 +81,6 @@ def default_redis_url(environ=os.environ) -> str:
         base, _, number = test.rpartition("/")
         return f"{base}/{max(int(number or 0) - 2, 0)}"
     return DEFAULT_REDIS
-
-
-def fresh_database(url: str) -> str:
-    """Drop and create the PostgreSQL database of `url` (SQLite files start empty anyway)."""
-    if url.startswith("sqlite"):
-        path = Path(url.split(":///", 1)[1])
-        path.unlink(missing_ok=True)
-        return url
-    from sqlalchemy import create_engine, text
-
-    from videoflix.db.session import normalize_database_url
-
-    server, _, name = url.rpartition("/")
-    name = name.split("?", 1)[0]
-    admin = create_engine(normalize_database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url
 
 
 def flush_redis(url: str) -> None:
@@ -196,7 +171,7 @@ def create_users(settings, count: int) -> list[str]:
     from videoflix.db.session import Database
     from videoflix.services import Services
 
-    services = Services(settings=settings, db=Database.from_url(settings.database_url), redis=None, outbox=None)
+    services = Services(settings=settings, db=Database.from_url(settings.database_url))
     emails = [f"load-user-{number:03d}@videoflix.local" for number in range(count)]
     for email in emails:
         create_user(services, email, USER_PASSWORD)

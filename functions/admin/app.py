@@ -7,7 +7,8 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.auth.service import authenticate, require_staff
     from videoflix.console import staff_routes as console
     from videoflix.services import get_services, get_settings
-    from videoflix.videos.admin import VideoAdmin, parse_video_id
+    from videoflix.videos.admin import VideoAdmin
+    from videoflix.videos.ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import json_response
 

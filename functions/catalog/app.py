@@ -6,8 +6,8 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
 
     from videoflix.auth.service import authenticate
     from videoflix.services import get_services, get_settings
-    from videoflix.videos.admin import parse_video_id
     from videoflix.videos.catalog import Catalog
+    from videoflix.videos.ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 

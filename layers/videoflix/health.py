@@ -36,7 +36,7 @@ def check_health(services) -> dict[str, Any]:
     def aws() -> None:
         aws_client("sqs", settings).get_queue_url(QueueName=settings.mail_queue_name)
 
-    checks = {"database": _probe("database", database), "cache": _probe("cache", services.redis.ping),
+    checks = {"database": _probe("database", database), "cache": _probe("cache", services.cache.ping),
               "aws": _probe("aws", aws)}
     overall = "ok" if all(c["status"] == "ok" for c in checks.values()) else "degraded"
     return {"status": overall, "environment": settings.environment, **checks,

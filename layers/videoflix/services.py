@@ -1,27 +1,80 @@
-"""Dependencies built once per process (lazily), shared by handlers; tests swap them."""
+"""Dependencies built once per process (lazily), shared by handlers; tests swap them.
+
+`Services` holds the settings, the database and the ports (videoflix.ports). Each port's
+adapter is built on first use, not with `Services`: an API function's cold start pays only
+for what its request touches. Tests pass twins instead (videoflix_tools.testing.memory), or
+assign one to the attribute.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from typing import Any
 
 from videoflix.db.session import Database
+from videoflix.ports import Cache, ChunkQueue, MailOutbox, MailSender, Storage, TranscodeQueue
 from videoflix.settings import Settings, load_settings
 
 
-@dataclass
 class Services:
-    settings: Settings
-    db: Database
-    redis: Any
-    outbox: Any
+    def __init__(self, settings: Settings, db: Database, *, storage: Storage | None = None,
+                 transcode_queue: TranscodeQueue | None = None, chunk_queue: ChunkQueue | None = None,
+                 outbox: MailOutbox | None = None, mailer: MailSender | None = None,
+                 cache: Cache | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        given = dict(storage=storage, transcode_queue=transcode_queue, chunk_queue=chunk_queue,
+                     outbox=outbox, mailer=mailer, cache=cache)
+        # A given port shadows its lazy builder below (cached_property reads the instance first).
+        self.__dict__.update({name: port for name, port in given.items() if port is not None})
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Services":
-        from videoflix.cache import connect_redis
+        return cls(settings=settings, db=Database.from_url(settings.database_url))
+
+    @functools.cached_property
+    def storage(self) -> Storage:
+        from videoflix.videos.storage import S3Storage
+
+        return S3Storage(self.settings)
+
+    @functools.cached_property
+    def transcode_queue(self) -> TranscodeQueue:
+        from videoflix.queues import SqsTranscodeQueue
+
+        return SqsTranscodeQueue(self.settings)
+
+    @functools.cached_property
+    def chunk_queue(self) -> ChunkQueue:
+        from videoflix.queues import SqsChunkQueue
+
+        return SqsChunkQueue(self.settings)
+
+    @functools.cached_property
+    def outbox(self) -> MailOutbox:
         from videoflix.mail.outbox import SqsMailOutbox
 
-        return cls(settings=settings, db=Database.from_url(settings.database_url),
-                   redis=connect_redis(settings.redis_url), outbox=SqsMailOutbox(settings))
+        return SqsMailOutbox(self.settings)
+
+    @functools.cached_property
+    def mailer(self) -> MailSender:
+        from videoflix.mail.ses import SesMailSender
+
+        return SesMailSender(self.settings)
+
+    @functools.cached_property
+    def cache(self) -> Cache:
+        from videoflix.cache import connect_redis
+
+        return connect_redis(self.settings.redis_url)
+
+    # The cache's former name, kept for the many callers (and tests) that swap it: the same object.
+    @property
+    def redis(self) -> Any:
+        return self.cache
+
+    @redis.setter
+    def redis(self, value: Any) -> None:
+        self.__dict__["cache"] = value
 
 
 _current: Services | None = None

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from videoflix.dev.launcher import LaunchedStack, launch_dev_stack
-from videoflix.dev.stack import free_port
+from videoflix_tools.dev.launcher import LaunchedStack, launch_dev_stack
+from videoflix_tools.dev.stack import free_port
+from videoflix_tools.testing.databases import fresh_database, sibling_database_url
 
 ADMIN_EMAIL = "admin@videoflix.local"
 ADMIN_PASSWORD = "e2e-admin-password"
@@ -21,18 +22,8 @@ def _e2e_database_url(base_dir: Path) -> str:
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base:
         return f"sqlite:///{base_dir}/e2e.sqlite3"
-    from sqlalchemy import create_engine, text
-
-    from videoflix.db.session import normalize_database_url
-
     # Named after the test database, so parallel checkouts with their own databases never meet.
-    name = base.rsplit("/", 1)[1].split("?", 1)[0] + "_e2e"
-    admin = create_engine(normalize_database_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
+    return fresh_database(sibling_database_url(base, "_e2e"))
 
 
 def _e2e_redis_url() -> str:

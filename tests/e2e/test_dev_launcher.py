@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from videoflix.dev.launcher import launch_dev_stack
-from videoflix.dev.stack import free_port
+from videoflix_tools.dev.launcher import launch_dev_stack
+from videoflix_tools.dev.stack import free_port
 
 pytestmark = pytest.mark.e2e
 

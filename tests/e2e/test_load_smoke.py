@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from bench.load import LoadConfig, default_redis_url, load_test, sibling_database_url
+from bench.load import LoadConfig, default_redis_url, load_test
+from videoflix_tools.testing.databases import sibling_database_url
 
 pytestmark = pytest.mark.e2e
 

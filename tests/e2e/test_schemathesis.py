@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
                                  response_schema_conformance, status_code_conformance)
 
-from bench.load import fresh_database, seed_ready_video, seed_settings, sibling_database_url
+from bench.load import seed_ready_video, seed_settings
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_stack
-from videoflix.functions import PROJECT_ROOT
+from videoflix_tools.functions import PROJECT_ROOT
+from videoflix_tools.testing.databases import fresh_database, sibling_database_url
 
 pytestmark = pytest.mark.e2e
 

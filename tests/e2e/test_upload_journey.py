@@ -16,12 +16,12 @@ ORIGIN = "http://127.0.0.1:5500"
 
 def run_cli(dev_stack, config_dir, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     environ = {**os.environ, "VIDEOFLIX_CONFIG_DIR": str(config_dir), "VIDEOFLIX_PASSWORD": ADMIN_PASSWORD}
-    return subprocess.run([sys.executable, "-m", "videoflix.cli.main", *args], env=environ, text=True,
+    return subprocess.run([sys.executable, "-m", "videoflix_tools.cli.main", *args], env=environ, text=True,
                           capture_output=True, timeout=timeout, check=False)
 
 
 def test_upload_wait_then_stream_through_presigned_urls(dev_stack, tmp_path):
-    from videoflix.pipeline.ffmpeg import generate_test_clip
+    from videoflix_tools.clips import generate_test_clip
 
     clip = tmp_path / "e2e film.mp4"
     generate_test_clip(str(clip), seconds=4, width=854, height=480, audio=True)

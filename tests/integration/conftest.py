@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.support.api_client import ApiClient
-from videoflix.aws import aws_client, queue_url
-from videoflix.bootstrap import bootstrap_aws
+from videoflix.aws import aws_client
 from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import Base
-from videoflix.db.session import Database
-from videoflix.dev.emails import moto_sent_emails
-from videoflix.dev.gateway import LocalApiGateway
-from videoflix.dev.pump import QueueBinding, QueuePump
-from videoflix.functions import API_FUNCTIONS, load_handler
 from videoflix.services import Services, use_services
+from videoflix_tools.bootstrap import bootstrap_aws
+from videoflix_tools.dev.emails import moto_sent_emails
+from videoflix_tools.dev.pump import QueueBinding, QueuePump
+from videoflix_tools.functions import load_handler
+from videoflix_tools.testing import local_system
+from videoflix_tools.testing.api_client import ApiClient
+from videoflix_tools.testing.databases import fresh_database
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -29,24 +29,16 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """One moto server for the session; each test starts from a reset, bootstrapped state."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with local_system.moto_endpoint() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db')}/videoflix.sqlite3"
     if TEST_DATABASE_URL:
-        # Start from an empty schema so the migrations themselves are exercised.
-        engine = Database.from_url(url).engine
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        # Start from an empty database so the migrations themselves are exercised.
+        fresh_database(url)
     upgrade_database(url)
     return url
 
@@ -85,8 +77,7 @@ def services(settings, aws):
 
 @pytest.fixture
 def gateway(services):
-    return LocalApiGateway([load_handler(name) for name in API_FUNCTIONS],
-                           cors_origins=services.settings.cors_allowed_origins)
+    return local_system.api_gateway(services.settings)
 
 
 @pytest.fixture
@@ -102,10 +93,8 @@ def make_client(gateway):
 
 
 def _binding(settings, queue_name: str, handler) -> QueueBinding:
-    sqs = aws_client("sqs", settings)
-    url = queue_url(settings, queue_name)
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return QueueBinding(url, arn, handler, visibility_timeout=30, retry_delay=0)
+    # A short lease and redelivery at once: tests drain the queues, they never wait for them.
+    return local_system.queue_binding(settings, queue_name, handler, visibility_timeout=30, retry_delay=0)
 
 
 @dataclass

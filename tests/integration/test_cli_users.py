@@ -6,9 +6,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from videoflix.cli.main import main
 from videoflix.db.models import User
 from videoflix.settings import settings_to_environ
+from videoflix_tools.cli.main import main
 
 pytestmark = pytest.mark.integration
 

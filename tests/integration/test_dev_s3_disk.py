@@ -19,7 +19,7 @@ REGION = "eu-central-1"
 BUCKET = "videoflix-media"
 SERVER = """
 import sys
-from videoflix.dev.moto_server import start_moto_server
+from videoflix_tools.dev.moto_server import start_moto_server
 url, stop = start_moto_server("127.0.0.1", 0, [], s3_folder=sys.argv[1])
 print(url, flush=True)
 sys.stdin.read()

@@ -6,9 +6,9 @@ import pytest
 from tests.integration.conftest import _binding
 from videoflix.aws import aws_client
 from videoflix.db.models import Video
-from videoflix.dev.pump import QueuePump
-from videoflix.dev.seed import SAMPLE_FILM, seed_sample_film
-from videoflix.functions import load_handler
+from videoflix_tools.dev.pump import QueuePump
+from videoflix_tools.dev.seed import SAMPLE_FILM, seed_sample_film
+from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
 

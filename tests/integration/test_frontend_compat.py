@@ -8,7 +8,7 @@ on every request, segments included.
 
 moto 5 alone fails that last point: it never sends `Access-Control-Allow-Credentials`, which
 S3 and LocalStack send for an origin a bucket rule names, and its server echoes any origin
-(flask-cors). The dev stack's AWS endpoint answers as S3 does (videoflix.dev.moto_server), so
+(flask-cors). The dev stack's AWS endpoint answers as S3 does (videoflix_tools.dev.moto_server), so
 these tests run against that endpoint.
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from tests.support.api_client import FRONTEND_ORIGIN
 from videoflix.aws import aws_client
 from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.settings import Settings, read_dotenv
+from videoflix_tools.testing.api_client import FRONTEND_ORIGIN
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ FRONTEND_CALLS = [
 @pytest.fixture(scope="module")
 def moto_endpoint():
     """The embedded AWS endpoint exactly as `make dev` serves it."""
-    from videoflix.dev.moto_server import start_moto_server
+    from videoflix_tools.dev.moto_server import start_moto_server
 
     url, stop = start_moto_server("127.0.0.1", 0, Settings().cors_allowed_origins)
     yield url

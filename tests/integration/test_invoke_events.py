@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from videoflix.cli.main import main
-from videoflix.dev.emails import moto_sent_emails
-from videoflix.functions import HANDLERS, PROJECT_ROOT
+from videoflix_tools.cli.main import main
+from videoflix_tools.dev.emails import moto_sent_emails
+from videoflix_tools.functions import HANDLERS, PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from videoflix.dev.emails import moto_sent_emails
-from videoflix.functions import load_handler
+from videoflix_tools.dev.emails import moto_sent_emails
+from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
 LINK = "http://127.0.0.1:5500/pages/auth/activate.html?uid=MQ&token=1-abc"

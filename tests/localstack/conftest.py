@@ -23,10 +23,10 @@ from tests.integration.conftest import (  # noqa: F401 - fixtures reused as they
 )
 from tests.integration.videos.conftest import clip_factory, transcode_binding, upload_video  # noqa: F401
 from videoflix.aws import aws_client, clear_client_cache
-from videoflix.bootstrap import bootstrap_aws
-from videoflix.dev.emails import localstack_sent_emails
-from videoflix.dev.pump import QueuePump
 from videoflix.settings import Settings
+from videoflix_tools.bootstrap import bootstrap_aws
+from videoflix_tools.dev.emails import localstack_sent_emails
+from videoflix_tools.dev.pump import QueuePump
 
 LOCALSTACK_ENDPOINT = os.environ.get("LOCALSTACK_ENDPOINT", "http://127.0.0.1:4566").rstrip("/")
 RUN_ID = uuid.uuid4().hex[:8]

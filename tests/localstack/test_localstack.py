@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from videoflix.aws import aws_client
-from videoflix.bootstrap import bootstrap_aws
-from videoflix.dev.pump import QueuePump
-from videoflix.videos.playlist import segment_names
+from videoflix.pipeline.hls import segment_names
+from videoflix_tools.bootstrap import bootstrap_aws
+from videoflix_tools.dev.pump import QueuePump
 
 pytestmark = pytest.mark.localstack
 

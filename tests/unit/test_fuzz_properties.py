@@ -1,4 +1,4 @@
-"""The fuzz targets of `make fuzz` (bench/fuzz.py) with a small example budget, plus what they found.
+"""The fuzz targets of `make fuzz` (videoflix_tools.testing.fuzz_targets), few examples each, and what they found.
 
 Each target feeds a pure parser generated input: it must answer with a value of the
 documented shape or raise its documented domain error, and round-trips must hold.
@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.fuzz import SECRET, SEED_BODIES, TARGETS, json_body_is_an_object_or_a_domain_error
 from videoflix.auth.account_tokens import check_account_token, make_account_token
 from videoflix.errors import FieldErrors
 from videoflix.videos.admin import parse_new_video
 from videoflix.pipeline.events import MalformedEvent, UploadedObject, parse_upload_notification
+from videoflix_tools.testing.fuzz_targets import SECRET, SEED_BODIES, TARGETS, json_body_is_an_object_or_a_domain_error
 
 EXAMPLES = 60
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cfnlint.decode import cfn_yaml
 
-from videoflix.functions import FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT
+from videoflix_tools.functions import FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT
+from videoflix_tools.testing.build_files import dockerfile_instructions, make_dry_run, simple_commands
 
 # AWS SDK, FFmpeg/PyAV, migrations and test-only stand-ins: loaded on first use, if ever.
 NOT_AT_IMPORT = ("boto3", "botocore", "s3transfer", "av", "imageio_ffmpeg", "alembic", "mako", "moto",
@@ -49,27 +50,39 @@ def test_the_check_sees_a_library_that_is_imported():
     assert heavy_modules_after(code) == ["imageio_ffmpeg"]
 
 
-def test_the_layer_is_compiled_for_the_python_of_the_functions():
+def template_runtimes() -> set[str]:
+    """The Python versions of the zip functions in template.yaml, e.g. {"3.12"}."""
+    resources = cfn_yaml.load(str(PROJECT_ROOT / "template.yaml"))["Resources"].values()
+    return {r["Properties"]["Runtime"].removeprefix("python") for r in resources
+            if r["Type"] == "AWS::Serverless::Function" and "Runtime" in r["Properties"]}
+
+
+def test_the_layer_is_compiled_for_the_python_of_the_functions(tmp_path):
     # Lambda's /opt is read-only: .pyc of another Python version are ignored, and every cold
     # start would compile each module it imports again (bench/cold_start.py: 3.5-5x the import).
-    makefile = (PROJECT_ROOT / "layers" / "Makefile").read_text()
-    template = (PROJECT_ROOT / "template.yaml").read_text()
-    assert "compileall" in makefile and "--invalidation-mode unchecked-hash" in makefile
-    [compiled_for] = re.findall(r"sys\.version_info\[:2\] != \((\d+), (\d+)\)", makefile)
-    runtimes = set(re.findall(r"Runtime: python(\d+)\.(\d+)", template))
-    assert runtimes == {compiled_for}
+    commands = make_dry_run(PROJECT_ROOT / "layers", "build-VideoflixLayer", ARTIFACTS_DIR=str(tmp_path))
+    [compiling] = [c for c in commands if "compileall" in c]
+    guard, compile_all, *_ = simple_commands(compiling)
+    # Compiled only by an interpreter of the runtime's version: `test "$(python -c ...)" = 3.12`.
+    assert guard[0] == "test" and guard[2] == "=" and {guard[3]} == template_runtimes()
+    assert compile_all[1:3] == ["-m", "compileall"]
+    assert compile_all[compile_all.index("--invalidation-mode") + 1] == "unchecked-hash"
+    assert str(tmp_path / "python") in compile_all
+    wheels_for = {c[c.index("--python-version") + 1] for c in commands if "--python-version" in c}
+    assert wheels_for == template_runtimes()
 
 
 def test_the_transcoder_image_ships_bytecode_of_the_shared_package():
     # A container image's file system is read-only too; its pip-installed libraries come
     # compiled, the copied source does not.
-    dockerfile = (FUNCTIONS_DIR / "transcoder" / "Dockerfile").read_text()
-    [image_python] = re.findall(r"^FROM public\.ecr\.aws/lambda/python:(\d+)\.(\d+)$", dockerfile, re.MULTILINE)
-    template = (PROJECT_ROOT / "template.yaml").read_text()
-    assert {image_python} == set(re.findall(r"Runtime: python(\d+)\.(\d+)", template))
-    copied = dockerfile.index("COPY layers/videoflix")
-    compiled = dockerfile.index("compileall")
-    assert copied < compiled and '"${LAMBDA_TASK_ROOT}/videoflix"' in dockerfile[compiled:]
+    instructions = dockerfile_instructions(FUNCTIONS_DIR / "transcoder" / "Dockerfile")
+    [base] = [i.words()[0] for i in instructions if i.keyword == "FROM"]
+    image, _, tag = base.partition(":")
+    assert image == "public.ecr.aws/lambda/python" and {tag} == template_runtimes()
+    keywords = [(i.keyword, i.words()) for i in instructions]
+    copied = keywords.index(("COPY", ["layers/videoflix", "${LAMBDA_TASK_ROOT}/videoflix"]))
+    [compiled] = [n for n, (keyword, words) in enumerate(keywords) if keyword == "RUN" and "compileall" in words]
+    assert copied < compiled and "${LAMBDA_TASK_ROOT}/videoflix" in keywords[compiled][1]
 
 
 @pytest.mark.parametrize("function", sorted({relative.split("/")[0] for relative, _ in HANDLERS.values()}))

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from videoflix.functions import PROJECT_ROOT
+from videoflix_tools.functions import PROJECT_ROOT
 
 COMPOSE_PATH = PROJECT_ROOT / "localstack-compose.yml"
 SCRIPT = PROJECT_ROOT / "infra" / "localstack" / "localstack.sh"
@@ -41,8 +41,8 @@ def test_localstack_takes_its_auth_token_and_runs_the_bootstrap_hook(compose):
     hooks = PROJECT_ROOT / mounts["/etc/localstack/init/ready.d"]
     [hook] = hooks.glob("*.sh")
     assert os.access(hook, os.X_OK)
-    assert "-m videoflix.cli.main bootstrap" in hook.read_text()
-    assert (PROJECT_ROOT / mounts["/opt/videoflix/layers"] / "videoflix" / "bootstrap.py").is_file()
+    assert "-m videoflix_tools.cli.main bootstrap" in hook.read_text()
+    assert (PROJECT_ROOT / mounts["/opt/videoflix/layers"] / "videoflix_tools" / "bootstrap.py").is_file()
 
 
 def test_compose_file_is_valid_for_docker_compose():

@@ -11,8 +11,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from videoflix import errors
-from videoflix.functions import API_FUNCTIONS, PROJECT_ROOT, load_handler
 from videoflix.web.responses import ERROR_STATUS, error_response
+from videoflix_tools.functions import API_FUNCTIONS, PROJECT_ROOT, load_handler
 
 SPEC_PATH = PROJECT_ROOT / "docs" / "openapi.yaml"
 SPEC_URI = "urn:videoflix:openapi"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 
-from videoflix.functions import PROJECT_ROOT
+from videoflix_tools.functions import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "layers" / "videoflix"
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from videoflix.bootstrap import CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
-from videoflix.functions import API_FUNCTIONS, FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT, load_handler
 from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
+from videoflix_tools.bootstrap import CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
+from videoflix_tools.functions import API_FUNCTIONS, FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT, load_handler
+from videoflix_tools.testing.build_files import dockerfile_instructions, make_dry_run
 
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
 RESOURCE_OF = {"auth": "AuthFunction", "catalog": "CatalogFunction", "admin": "AdminFunction",
@@ -135,13 +136,14 @@ def test_every_handler_has_its_function_in_the_template(template):
     assert functions == set(RESOURCE_OF.values())
 
 
-def test_layer_is_built_from_layers_by_its_makefile(template):
+def test_layer_is_built_from_layers_by_its_makefile(template, tmp_path):
     layer = resource(template, "VideoflixLayer")
     content = PROJECT_ROOT / layer["Properties"]["ContentUri"]
     assert (content / "videoflix" / "__init__.py").is_file()
     assert layer["Metadata"]["BuildMethod"] == "makefile"
-    makefile = (content / "Makefile").read_text()
-    assert re.search(r"^build-VideoflixLayer:", makefile, re.MULTILINE)
+    # make itself answers: the target exists and copies the package into the layer's python/.
+    commands = make_dry_run(content, "build-VideoflixLayer", ARTIFACTS_DIR=str(tmp_path))
+    assert ["cp", "-R", "videoflix", str(tmp_path / "python" / "videoflix")] in commands
 
 
 def test_transcoder_image_is_built_from_its_dockerfile(template):
@@ -149,10 +151,10 @@ def test_transcoder_image_is_built_from_its_dockerfile(template):
     properties, metadata = transcoder["Properties"], transcoder["Metadata"]
     assert properties["PackageType"] == "Image"
     dockerfile = PROJECT_ROOT / metadata["DockerContext"] / metadata["Dockerfile"]
-    text = dockerfile.read_text()
+    instructions = [(i.keyword, i.words()) for i in dockerfile_instructions(dockerfile)]
     relative, attribute = HANDLERS["transcoder"]
-    assert f"COPY functions/{relative} " in text
-    assert f'CMD ["app.{attribute}"]' in text
+    assert ("COPY", [f"functions/{relative}", "${LAMBDA_TASK_ROOT}/app.py"]) in instructions
+    assert instructions[-1] == ("CMD", [f"app.{attribute}"])
     assert "ImageConfig" not in properties  # the image's own CMD
     assert properties["Timeout"] == 900
     assert properties["EphemeralStorage"]["Size"] == 10240

@@ -34,11 +34,11 @@ class LoginResult:
 
 
 def _registry(services: Services) -> RefreshTokenRegistry:
-    return RefreshTokenRegistry(services.redis, redis_errors)
+    return RefreshTokenRegistry(services.cache, redis_errors)
 
 
 def _throttle(services: Services) -> Throttle:
-    return Throttle(services.redis, redis_errors)
+    return Throttle(services.cache, redis_errors)
 
 
 def _link(services: Services, page: str, user: User, purpose: str) -> str:
@@ -105,17 +105,21 @@ def register(services: Services, email: str, password: str, confirmed_password: 
     return email
 
 
-def _user_for_link(session, uidb64: str) -> User | None:
+def _user_for_link(session, settings, uidb64: str, token: str, purpose: str) -> User:
+    """The account an emailed link names, if its token is valid for `purpose`; else InvalidInput."""
     user_id = decode_uid(uidb64)
-    return session.get(User, user_id) if user_id is not None else None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not check_account_token(user, token, purpose, settings.secret_key,
+                                                settings.account_token_max_age):
+        raise InvalidInput(INVALID_LINK)
+    return user
 
 
 def activate(services: Services, uidb64: str, token: str) -> None:
     settings = services.settings
     with services.db.session() as session:
-        user = _user_for_link(session, uidb64)
-        if user is None or disabled_by_staff(user) or not check_account_token(
-                user, token, ACTIVATION, settings.secret_key, settings.account_token_max_age):
+        user = _user_for_link(session, settings, uidb64, token, ACTIVATION)
+        if disabled_by_staff(user):
             raise InvalidInput(INVALID_LINK)
         user.is_active = True
 
@@ -267,10 +271,7 @@ def confirm_password_reset(services: Services, uidb64: str, token: str, new_pass
                            confirm_password: str) -> None:
     settings = services.settings
     with services.db.session() as session:
-        user = _user_for_link(session, uidb64)
-        if user is None or not check_account_token(user, token, PASSWORD_RESET, settings.secret_key,
-                                                    settings.account_token_max_age):
-            raise InvalidInput(INVALID_LINK)
+        user = _user_for_link(session, settings, uidb64, token, PASSWORD_RESET)
         _check_new_password(new_password, confirm_password, user.email, "new_password", "confirm_password")
         # The new hash changes the token fingerprint: every earlier refresh token stops working.
         user.password_hash = hash_password(new_password, settings.bcrypt_rounds)

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from videoflix.console.history import record
-from videoflix.db.models import Video, VideoStatus
+from videoflix.db.models import Video
 from videoflix.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from videoflix.services import Services
 from videoflix.videos.admin import VideoAdmin
+from videoflix.pipeline.poster import POSTER_FILE, poster_key
 from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.storage import ObjectMissing, media_prefix, upload_prefix
+from videoflix.videos.lifecycle import VideoState
+from videoflix.videos.storage import ObjectMissing, upload_prefix
 
 MAX_POSTER_BYTES = 5 * 1024 * 1024
 MAX_POSTER_SIDE = 4096
@@ -49,24 +51,19 @@ def request_poster(services: Services, actor: str, video_id: int, body: dict[str
 
 
 def frame_poster(services: Services, actor: str, video_id: int, at_seconds: Any) -> dict[str, Any]:
-    from videoflix.aws import aws_client, queue_url
-    from videoflix.pipeline.poster import poster_message
-
     if isinstance(at_seconds, bool) or not isinstance(at_seconds, (int, float)) or not math.isfinite(at_seconds) \
             or at_seconds < 0:
         raise FieldErrors.single("at_seconds", "Must be a number of seconds, 0 or more.")
-    settings = services.settings
     with services.db.session() as session:
         video = _video(session, video_id)
-        if video.status != VideoStatus.READY or not video.duration:
+        if video.status != VideoState.READY or not video.duration:
             raise Conflict(f"A frame can be chosen once the film is ready (status {video.status}).")
         if at_seconds >= video.duration:
             raise FieldErrors.single("at_seconds", f"Must be below the film's length ({video.duration:.3f} s).")
         record(session, actor, "video.poster", "video", video_id, {"poster": [None, f"frame at {at_seconds} s"]})
         session.flush()
         # Sent inside the transaction: if SQS refuses, the history row is rolled back with it.
-        aws_client("sqs", settings).send_message(QueueUrl=queue_url(settings, settings.transcode_queue_name),
-                                                 MessageBody=poster_message(video_id, float(at_seconds)))
+        services.transcode_queue.request_poster(video_id, float(at_seconds))
         answer = VideoAdmin(services)._json(video)
     return {"detail": "The poster is being made from that frame; the thumbnail changes in a few seconds.",
             "video": answer}
@@ -84,12 +81,7 @@ def poster_upload(services: Services, video_id: int, content_type: Any, size: An
         raise FieldErrors(problems)
     with services.db.session() as session:
         _video(session, video_id)
-    settings = services.settings
-    from videoflix.aws import public_s3_client
-
-    key = poster_upload_key(video_id)
-    url = public_s3_client(settings).generate_presigned_url("put_object", Params={
-        "Bucket": settings.upload_bucket, "Key": key, "ContentType": content_type}, ExpiresIn=POSTER_URL_TTL)
+    url = services.storage.presign_upload_put(poster_upload_key(video_id), content_type, POSTER_URL_TTL)
     return {"upload": {"url": url, "method": "PUT", "headers": {"Content-Type": content_type},
                        "expires_in": POSTER_URL_TTL},
             "complete": f"/api/admin/videos/{video_id}/poster/complete/"}
@@ -111,9 +103,9 @@ def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, 
         jpeg = reencode_poster(data)
     finally:
         admin.storage.delete_prefix(settings.upload_bucket, key)
-    thumbnail_key = f"{media_prefix(video_id)}thumbnail.jpg"
+    thumbnail_key = poster_key(video_id)
     with tempfile.TemporaryDirectory(prefix="videoflix-poster-") as folder:
-        path = Path(folder) / "thumbnail.jpg"
+        path = Path(folder) / POSTER_FILE
         path.write_bytes(jpeg)
         admin.storage.upload_media_file(path, thumbnail_key)
     with services.db.session() as session:
@@ -123,7 +115,7 @@ def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, 
         record(session, actor, "video.poster", "video", video_id, {"poster": [before, "uploaded image"]})
         session.flush()
         answer = admin._json(video)
-    invalidate_catalog(services.redis)
+    invalidate_catalog(services.cache)
     return {"video": answer}
 
 

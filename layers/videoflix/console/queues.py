@@ -1,7 +1,7 @@
 """The state of the work queues and their dead-letter queues, and moving dead letters back.
 
 Each queue's dead-letter queue is found through its RedrivePolicy, so the names work alike on
-AWS (where CloudFormation names the queues) and locally (`<name>-dlq`, videoflix.bootstrap).
+AWS (where CloudFormation names the queues) and locally (`<name>-dlq`, videoflix_tools.bootstrap).
 """
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from videoflix.db.models import Video, VideoStatus, utcnow
+from videoflix.db.models import Video, utcnow
 from videoflix.errors import NotFound
+from videoflix.queues import SqsQueueAdmin
 from videoflix.services import Services
 from videoflix.settings import Settings
+from videoflix.videos.lifecycle import VideoState, lease_duration
 from videoflix.videos.serialize import iso
 
 DLQ_SUFFIX = "-dlq"
@@ -36,20 +38,18 @@ def known_queues(settings: Settings) -> list[KnownQueue]:
 
 
 class Queues:
-    """SQS through one client; the AWS SDK is loaded on first use."""
+    """The queues through one SQS adapter (videoflix.queues.SqsQueueAdmin; the AWS SDK is loaded on first use)."""
 
-    def __init__(self, services: Services, sqs: Any = None) -> None:
-        from videoflix.aws import aws_client
-
+    def __init__(self, services: Services, sqs: SqsQueueAdmin | None = None) -> None:
         self.services = services
         self.settings = services.settings
-        self.sqs = sqs or aws_client("sqs", services.settings)
+        self.sqs = sqs or SqsQueueAdmin(services.settings)
 
     def _url(self, queue_name: str) -> str:
-        return self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        return self.sqs.url(queue_name)
 
     def _attributes(self, url: str, *names: str) -> dict[str, str]:
-        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names))["Attributes"]
+        return self.sqs.attributes(url, *names)
 
     def _dead_letter_url(self, source_url: str) -> str | None:
         policy = self._attributes(source_url, "RedrivePolicy").get("RedrivePolicy")
@@ -93,15 +93,11 @@ class Queues:
         moved, started = 0, time.monotonic()
         while moved < REDRIVE_LIMIT and time.monotonic() - started < REDRIVE_SECONDS:
             batch = min(10, REDRIVE_LIMIT - moved)
-            messages = self.sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=batch, WaitTimeSeconds=0,
-                                                VisibilityTimeout=60, MessageAttributeNames=["All"]
-                                                ).get("Messages", [])
+            messages = self.sqs.receive(dlq_url, batch, visibility_timeout=60)
             if not messages:
                 break
             for message in messages:
-                extra = {"MessageAttributes": message["MessageAttributes"]} if message.get("MessageAttributes") else {}
-                self.sqs.send_message(QueueUrl=source_url, MessageBody=message["Body"], **extra)
-                self.sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+                self.sqs.move(message, dlq_url, source_url)
                 moved += 1
         left = self._counts(dlq_url)["visible"]
         return {"name": known.name + DLQ_SUFFIX, "source": known.name, "moved": moved, "left": left}
@@ -109,12 +105,10 @@ class Queues:
 
 def processing_videos(services: Services) -> list[dict[str, Any]]:
     """Videos uploaded or being transcoded, with progress and how long their lease has run."""
-    from videoflix.pipeline.transcode import LEASE_MARGIN_SECONDS
-
-    lease_seconds = services.settings.transcode_time_budget + LEASE_MARGIN_SECONDS
+    lease_seconds = lease_duration(services.settings.transcode_time_budget).total_seconds()
     now = utcnow()
     with services.db.session() as session:
-        videos = session.scalars(select(Video).where(Video.status.in_([VideoStatus.UPLOADED, VideoStatus.PROCESSING]))
+        videos = session.scalars(select(Video).where(Video.status.in_([VideoState.UPLOADED, VideoState.PROCESSING]))
                                  .order_by(Video.id)).all()
         found = []
         for video in videos:
@@ -122,7 +116,7 @@ def processing_videos(services: Services) -> list[dict[str, Any]]:
             if expires is not None and expires.tzinfo is None:
                 expires = expires.replace(tzinfo=now.tzinfo)
             age = None
-            if expires is not None and video.status == VideoStatus.PROCESSING:
+            if expires is not None and video.status == VideoState.PROCESSING:
                 age = max(0, int((now - (expires - timedelta(seconds=lease_seconds))).total_seconds()))
             found.append({"id": video.id, "title": video.title, "status": video.status,
                           "progress": video.progress, "attempts": video.attempts,

@@ -49,5 +49,5 @@ def edit_video(services: Services, actor: str, video_id: int, body: dict[str, An
             record(session, actor, action, "video", video_id, changed)
         session.flush()
         answer = admin._json(video)
-    invalidate_catalog(services.redis)
+    invalidate_catalog(services.cache)
     return answer

@@ -7,6 +7,8 @@ from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, 
                         UniqueConstraint, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from videoflix.videos.lifecycle import VideoState
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -33,13 +35,8 @@ class User(Base):
     tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class VideoStatus:
-    AWAITING_UPLOAD = "awaiting_upload"
-    UPLOADED = "uploaded"
-    PROCESSING = "processing"
-    READY = "ready"
-    FAILED = "failed"
-    ALL = (AWAITING_UPLOAD, UPLOADED, PROCESSING, READY, FAILED)
+# The states and their transitions live in videoflix.videos.lifecycle, the only writer of them.
+VideoStatus = VideoState
 
 
 class Video(Base):
@@ -49,7 +46,7 @@ class Video(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20), default=VideoStatus.AWAITING_UPLOAD, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=VideoState.AWAITING_UPLOAD.value, index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     filename: Mapped[str] = mapped_column(String(255))

@@ -15,7 +15,7 @@ import json
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from videoflix.db.models import OutboxMail, utcnow
 from videoflix.db.session import Database
 from videoflix.mail.worker import BUSY, DONE, SEND, UNKNOWN
 from videoflix.settings import Settings
+
+if TYPE_CHECKING:
+    from videoflix.ports import MessageQueue
 
 log = logging.getLogger("videoflix.outbox")
 
@@ -34,18 +37,16 @@ RESEND_BATCH = 100
 _PENDING = "videoflix.mail.outbox.pending"
 
 
-class MailOutbox(Protocol):
-    def enqueue(self, session: Session, template: str, context: dict[str, Any]) -> str: ...
-
-
 def mail_message(key: str, template: str, context: dict[str, Any]) -> str:
     """The mail queue's message body: the job the mailer renders, and its idempotency key."""
     return json.dumps({"template": template, "context": context, "key": key})
 
 
-class SqsMailOutbox:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+class TransactionalOutbox:
+    """The outbox rows, relayed to `queue` (the mail queue port) after each commit."""
+
+    def __init__(self, queue: MessageQueue) -> None:
+        self.queue = queue
 
     def enqueue(self, session: Session, template: str, context: dict[str, Any]) -> str:
         """Add a mail job to `session`'s transaction; it is sent after the commit. Returns its key."""
@@ -90,10 +91,7 @@ class SqsMailOutbox:
                                                                 OutboxMail.delivered_at < cutoff))).rowcount
 
     def send(self, body: str) -> None:
-        from videoflix.aws import aws_client, queue_url
-
-        aws_client("sqs", self._settings).send_message(
-            QueueUrl=queue_url(self._settings, self._settings.mail_queue_name), MessageBody=body)
+        self.queue.send(body)
 
     def _send_rows(self, db: Database, rows) -> int:
         sent = 0
@@ -118,6 +116,15 @@ def _unsent():
 def _mark(db: Database, row_id: int, **values: Any) -> None:
     with db.session() as session:
         session.execute(update(OutboxMail).where(OutboxMail.id == row_id).values(**values))
+
+
+class SqsMailOutbox(TransactionalOutbox):
+    """The outbox relaying to the SQS mail queue named in `settings` (what Lambda runs)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from videoflix.queues import SqsQueue
+
+        super().__init__(SqsQueue(settings, settings.mail_queue_name))
 
 
 class SqlMailLedger:
@@ -156,18 +163,3 @@ class SqlMailLedger:
         with self._db.session() as session:
             session.execute(update(OutboxMail).where(OutboxMail.idempotency_key == key)
                             .values(delivered_at=utcnow(), claimed_until=None))
-
-
-class SesMailSender:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    def send(self, email) -> str:
-        from videoflix.aws import aws_client
-        from videoflix.mail.render import to_mime
-
-        answer = aws_client("ses", self._settings).send_raw_email(
-            Source=self._settings.mail_sender, Destinations=list(email.to),
-            RawMessage={"Data": to_mime(email, self._settings.mail_sender)},
-        )
-        return answer["MessageId"]

@@ -13,6 +13,7 @@ import logging
 from typing import Any, Callable, Optional, Protocol
 
 from videoflix.mail.render import Email, render_mail_job
+from videoflix.ports import MailSender
 from videoflix.sqs_batch import process_sqs_batch
 
 log = logging.getLogger("videoflix.mailer")
@@ -22,10 +23,6 @@ SEND = "send"        # claimed by this delivery: send now
 DONE = "done"        # already delivered: acknowledge, send nothing
 BUSY = "busy"        # another delivery holds the claim: retry later
 UNKNOWN = "unknown"  # no such key: its outbox row was pruned a week after it was sent
-
-
-class MailSender(Protocol):
-    def send(self, email: Email) -> str: ...
 
 
 class DeliveryLedger(Protocol):

@@ -18,7 +18,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 from videoflix.pipeline.fanout.chunking import Chunk
-from videoflix.pipeline.hls import parse_media_playlist
 
 MIN_TOLERANCE_SECONDS = 1.0
 TOLERANCE_SHARE = 0.02
@@ -42,11 +41,6 @@ def check_encoded_duration(expected: float, encoded: float, what: str) -> None:
         raise OutputTooShort(
             f"Only {encoded:.1f} s of {what} could be encoded, but the file announces {expected:.1f} s: "
             "the upload is incomplete (cut off before its end). Upload the complete file again.")
-
-
-def playlist_seconds(text: str) -> float:
-    """The length of a media playlist: the sum of its segments' durations."""
-    return sum(seconds for _, seconds in parse_media_playlist(text))
 
 
 def chunk_expected_seconds(chunk: Chunk, rate: Fraction, total_frames: int, picture_end: float) -> float:

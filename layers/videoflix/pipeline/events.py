@@ -1,9 +1,9 @@
-"""Pure parsing of S3 ObjectCreated notifications as they arrive through SQS."""
+"""S3 ObjectCreated notifications as they arrive through SQS: parsed, and built for a transcode asked again."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,14 @@ class UploadedObject:
 
 class MalformedEvent(ValueError):
     pass
+
+
+def transcode_request(bucket: str, key: str, size: int | None, cause: str) -> str:
+    """A transcode queue message shaped like S3's notification (`ObjectCreated:<cause>`), so the
+    transcoder has one code path for uploads, the admin's retry and the sweeper's requeue."""
+    return json.dumps({"Records": [{"eventSource": "aws:s3", "eventName": f"ObjectCreated:{cause}",
+                                    "s3": {"bucket": {"name": bucket},
+                                           "object": {"key": quote_plus(key), "size": size}}}]})
 
 
 def parse_upload_notification(body: str) -> list[UploadedObject]:

@@ -1,21 +1,35 @@
-"""Writing HLS playlists from recorded segments (the fan-out's finish): pure, no I/O.
+"""HLS playlists, read, written and rewritten: pure, no I/O, and light to import (the catalog does).
 
-Chunk workers each see a piece of a rendition, so the rendition playlists and the master
-playlist are written once at the end from what the chunks recorded: every segment's
-name, duration (as FFmpeg measured it) and size.
+The names of everything a transcode leaves under `videos/<id>/` live here: the master
+playlist, one folder per rendition with its playlist and segments. FFmpeg writes them for a
+film encoded in one process; a fanned-out film's playlists are written here at the end, from
+what its chunks recorded (every segment's name, duration as FFmpeg measured it, and size);
+the catalog rewrites them to point at presigned segment URLs.
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+# The rungs of the ladder, smallest first (their bitrates live in pipeline/ladder.py).
+RUNG_NAMES = ("480p", "720p", "1080p")
 AUDIO_RENDITION = "audio"  # the folder and the catalog's rendition name of the separate audio
+# What the catalog serves: the rungs, and the separate audio of a fanned-out film.
+RENDITION_NAMES = (*RUNG_NAMES, AUDIO_RENDITION)
 AUDIO_GROUP = "audio"
+MASTER_PLAYLIST = "master.m3u8"
+RUNG_PLAYLIST = "index.m3u8"  # in each rendition's folder
+SEGMENT_PATTERN = "segment_%05d.ts"  # FFmpeg's; its names match SEGMENT_NAME
+SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_-]+\.ts$")
+SEGMENT_SECONDS = 6  # the target length of a segment
 PLAYLIST_VERSION = 6  # EXT-X-INDEPENDENT-SEGMENTS, as FFmpeg writes it
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+_MEDIA_URI = re.compile(r'(URI=")([^"]*)(")')
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class AudioRendition:
     channels: int = 2
 
 
+# -- reading ------------------------------------------------------------------------------------
 def parse_media_playlist(text: str) -> list[tuple[str, float]]:
     """(URI, EXTINF duration) of each segment of a media playlist, in order."""
     segments, duration = [], None
@@ -68,6 +83,33 @@ def variant_codecs(master: str) -> dict[str, str]:
     return codecs
 
 
+def playlist_seconds(text: str) -> float:
+    """The length of a media playlist: the sum of its segments' durations."""
+    return sum(seconds for _, seconds in parse_media_playlist(text))
+
+
+def is_valid_segment_name(name: str) -> bool:
+    return bool(SEGMENT_NAME.fullmatch(name))
+
+
+def segment_names(playlist: str) -> list[str]:
+    """The media segment URIs of a rendition playlist, in order."""
+    return [line.strip() for line in playlist.splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def master_variants(master: str) -> list[str]:
+    """The renditions a master playlist lists as variants (`480p/index.m3u8` -> "480p"), in order."""
+    return [uri.split("/", 1)[0] for uri in segment_names(master)]
+
+
+def upload_order(relative: str) -> tuple[bool, bool, str]:
+    """Sort key of a transcode's files: segments first, then rendition playlists, the master last,
+    so a reader never finds a playlist naming what is not uploaded yet."""
+    return relative.endswith(".m3u8"), relative == MASTER_PLAYLIST, relative
+
+
+# -- writing ------------------------------------------------------------------------------------
 def media_playlist(segments: Sequence[Segment]) -> str:
     if not segments:
         raise ValueError("a rendition needs at least one segment")
@@ -98,7 +140,7 @@ def master_playlist(variants: Sequence[VideoVariant], audio: AudioRendition | No
     if audio is not None:
         audio_peak, audio_average = bandwidth(audio.segments)
         lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,'
-                     f'AUTOSELECT=YES,CHANNELS="{audio.channels}",URI="{AUDIO_RENDITION}/index.m3u8"')
+                     f'AUTOSELECT=YES,CHANNELS="{audio.channels}",URI="{AUDIO_RENDITION}/{RUNG_PLAYLIST}"')
     for variant in variants:
         peak, average = bandwidth(variant.segments)
         codecs = ",".join(c for c in (variant.codecs, audio.codecs if audio else "") if c)
@@ -109,5 +151,29 @@ def master_playlist(variants: Sequence[VideoVariant], audio: AudioRendition | No
         attributes.append(f"FRAME-RATE={float(variant.frame_rate):.3f}")
         if audio is not None:
             attributes.append(f'AUDIO="{AUDIO_GROUP}"')
-        lines += ["", "#EXT-X-STREAM-INF:" + ",".join(attributes), f"{variant.name}/index.m3u8"]
+        lines += ["", "#EXT-X-STREAM-INF:" + ",".join(attributes), f"{variant.name}/{RUNG_PLAYLIST}"]
     return "\n".join(lines) + "\n"
+
+
+# -- rewriting ----------------------------------------------------------------------------------
+def rewrite_playlist(playlist: str, segment_url: Callable[[str], str]) -> str:
+    """Replace every segment URI by `segment_url(uri)`; tags and comments are kept as they are."""
+    out = []
+    for line in playlist.splitlines():
+        stripped = line.strip()
+        out.append(segment_url(stripped) if stripped and not stripped.startswith("#") else line)
+    return "\n".join(out) + "\n"
+
+
+def rewrite_master(master: str, rendition_url: Callable[[str], str]) -> str:
+    """Point each variant (`480p/index.m3u8`) at `rendition_url("480p")`, and each alternative
+    rendition (`#EXT-X-MEDIA:...,URI="audio/index.m3u8"`) at `rendition_url("audio")`."""
+    def replace(uri: str) -> str:
+        return rendition_url(uri.split("/", 1)[0])
+
+    def media_uri(match: re.Match) -> str:
+        return match.group(1) + replace(match.group(2)) + match.group(3)
+
+    lines = [_MEDIA_URI.sub(media_uri, line) if line.startswith("#EXT-X-MEDIA:") else line
+             for line in master.splitlines()]
+    return rewrite_playlist("\n".join(lines), replace)

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
+from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_NAMES, RUNG_PLAYLIST, SEGMENT_PATTERN, SEGMENT_SECONDS
 from videoflix.pipeline.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
 
 
@@ -22,28 +23,32 @@ from videoflix.pipeline.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
 class Rung:
     name: str
     lines: int  # the shorter side of the rung's 16:9 box
-    video_kbps: int  # target bitrate
+    video_kbps: int  # target bitrate of the "fixed" rate control (the ladder before per-title rates)
     max_video_kbps: int  # VBV cap: the peak a player has to sustain
     buffer_kbits: int
     audio_kbps: int
+    crf: int  # x264 quality of the "capped_crf" rate control, the same for every chunk of a film
 
     @property
     def box(self) -> tuple[int, int]:
         return round(self.lines * 16 / 9 / 2) * 2, self.lines
 
 
-# The ladder: the only place bitrates live.
+_480P, _720P, _1080P = RUNG_NAMES  # named once, in pipeline/hls.py (the catalog serves them)
+# The ladder: the only place bitrates and qualities live. The CRFs were tuned with
+# bench/encoding.py against the fixed bitrates (docs/encoding.md).
 RUNGS = (
-    Rung("480p", 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96),
-    Rung("720p", 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128),
-    Rung("1080p", 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160),
+    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=18),
+    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=21),
+    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=24),
 )
+# "capped_crf": constant quality per rung, never above the rung's VBV cap (content-adaptive:
+# easy films cost less, hard ones what they cost before). "fixed": a target bitrate per
+# rung whatever the content, kept to measure the other against (bench/encoding.py).
+RATE_CONTROLS = ("capped_crf", "fixed")
 # Frame rates encoders and players know; a source's measured rate snaps to the nearest.
 COMMON_FRAME_RATES = tuple(Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "50",
                                                  "60000/1001", "60"))
-SEGMENT_PATTERN = "segment_%05d.ts"  # names must match playlist.SEGMENT_NAME
-RUNG_PLAYLIST = "index.m3u8"
-MASTER_PLAYLIST = "master.m3u8"
 THUMBNAIL_BOX = (1280, 720)
 THUMBNAIL_POSITION = 0.10  # share of the duration where the poster frame is taken
 
@@ -51,11 +56,16 @@ THUMBNAIL_POSITION = 0.10  # share of the duration where the poster frame is tak
 @dataclass(frozen=True)
 class LadderSettings:
     preset: str = "veryfast"
-    segment_seconds: int = 6  # a multiple of keyframe_seconds, so segments start on keyframes
+    segment_seconds: int = SEGMENT_SECONDS  # a multiple of keyframe_seconds, so segments start on keyframes
     keyframe_seconds: int = 2
     max_frame_rate: int = 60
     default_frame_rate: Fraction = Fraction(30)  # when the source does not say
     audio_sample_rate: int = 48000
+    rate_control: str = "capped_crf"  # one of RATE_CONTROLS
+
+    def __post_init__(self) -> None:
+        if self.rate_control not in RATE_CONTROLS:
+            raise ValueError(f"rate_control must be one of {RATE_CONTROLS}, not {self.rate_control!r}")
 
 
 MIN_BITRATE_SHARE = Fraction(1, 4)
@@ -142,13 +152,20 @@ def build_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir
 
 
 def video_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSettings) -> list[str]:
-    """x264 with a fixed GOP and each rung's bitrates: shared by the ladder and the fan-out chunks."""
+    """x264 with a fixed GOP and each rung's rate control: shared by the ladder and the fan-out chunks.
+
+    Capped CRF depends on nothing but the rung, so every chunk of a fanned-out film is
+    encoded at the same quality and the joins between chunks do not pulse.
+    """
     args = ["-c:v", "libx264", "-preset", settings.preset, "-profile:v", "high",
             "-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
     for index, planned in enumerate(rungs):
         rung = planned.rung
-        args += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k",
-                 f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
+        if settings.rate_control == "fixed":
+            args += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k"]
+        else:
+            args += [f"-crf:v:{index}", str(rung.crf)]
+        args += [f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
                  f"-bufsize:v:{index}", f"{planned.kbps(rung.buffer_kbits)}k"]
     return args
 

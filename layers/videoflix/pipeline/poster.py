@@ -1,7 +1,9 @@
-"""The poster job of the transcoder: one frame of the upload, at the second staff chose, as thumbnail.jpg.
+"""The poster of a film: one frame, made by the transcoder whether it encodes the film or fans it out,
+and again at the second staff chose (a poster job) as thumbnail.jpg.
 
 The admin API queues `{"kind": "poster", "video_id", "at_seconds"}` on the transcode queue (the API
-functions carry no FFmpeg); the transcoder recognises it before reading S3 notifications.
+functions carry no FFmpeg; services.transcode_queue.request_poster); the transcoder recognises it
+before reading S3 notifications.
 """
 from __future__ import annotations
 
@@ -11,21 +13,61 @@ import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import update
+from videoflix.videos.storage import ObjectMissing, media_prefix
 
-from videoflix.db.models import Video
-from videoflix.services import Services
-from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix
+if TYPE_CHECKING:
+    from videoflix.pipeline.probe import MediaProbe
+    from videoflix.ports import Storage
+    from videoflix.services import Services
 
-log = logging.getLogger("videoflix.poster")
+log = logging.getLogger("videoflix.transcoder")
 
+POSTER_FILE = "thumbnail.jpg"  # beside master.m3u8 under videos/<id>/
 POSTER_KIND = "poster"
 POSTER_TIME_BUDGET = 120  # seconds for probing and one frame, well inside the transcoder's timeout
 
 
+def poster_key(video_id: int) -> str:
+    return f"{media_prefix(video_id)}{POSTER_FILE}"
+
+
+def build_poster_command(ffmpeg: str, source: str, probe: MediaProbe, at_seconds: float,
+                         poster_path: str) -> list[str]:
+    """The thumbnail command of the ladder (same size, flags and safe input), seeking to `at_seconds`."""
+    from videoflix.pipeline.ladder import build_thumbnail_command
+
+    command = build_thumbnail_command(ffmpeg, source, probe, poster_path)
+    command[command.index("-ss") + 1] = f"{at_seconds:.3f}"
+    return command
+
+
+def make_poster(source: str, probe: MediaProbe, path: Path, video_id: int,
+                time_left: Callable[[], float], at_seconds: float | None = None) -> bool:
+    """Write the poster to `path` from `source` (a local file or a presigned URL); False when there is none.
+
+    The frame is the ladder's default one, or the one at `at_seconds` when given. Raises
+    TimeBudgetExceeded when the budget is spent: that ends the whole transcode.
+    """
+    from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
+    from videoflix.pipeline.ladder import build_thumbnail_command
+
+    if at_seconds is None:
+        command = build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path))
+    else:
+        command = build_poster_command(ffmpeg_executable(), str(source), probe, at_seconds, str(path))
+    try:
+        run_ffmpeg(command, duration=1.0, on_progress=None, time_budget=time_left())
+    except FFmpegFailed:
+        # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
+        log.warning("video %s: no thumbnail", video_id, exc_info=True)
+        path.unlink(missing_ok=True)
+        return False
+    return True
+
+
+# -- the poster job: a frame staff chose ---------------------------------------------------------
 @dataclass(frozen=True)
 class PosterJob:
     video_id: int
@@ -55,25 +97,19 @@ def parse_poster_job(body: str) -> PosterJob | None:
     return PosterJob(video_id, float(at))
 
 
-def build_poster_command(ffmpeg: str, source: str, probe, at_seconds: float, poster_path: str) -> list[str]:
-    """The thumbnail command of the ladder (same size, flags and safe input), seeking to `at_seconds`."""
-    from videoflix.pipeline.ladder import build_thumbnail_command
-
-    command = build_thumbnail_command(ffmpeg, source, probe, poster_path)
-    command[command.index("-ss") + 1] = f"{at_seconds:.3f}"
-    return command
-
-
-def make_poster(services: Services, job: PosterJob, storage: S3Storage | None = None) -> bool:
+def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | None = None) -> bool:
     """Replace the video's thumbnail.jpg with the frame at `job.at_seconds`; False when it cannot be made.
 
     A video gone, a file gone or no frame there is logged and dropped (retrying cannot help);
     S3 or database failures raise, so SQS delivers the job again.
     """
-    from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
+    from sqlalchemy import update
 
-    settings = services.settings
-    storage = storage or S3Storage(settings)
+    from videoflix.db.models import Video
+    from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
+    from videoflix.videos.cache_keys import invalidate_catalog
+
+    storage = storage or services.storage
     with services.db.session() as session:
         video = session.get(Video, job.video_id)
         source_key = video.source_key if video is not None else None
@@ -86,26 +122,25 @@ def make_poster(services: Services, job: PosterJob, storage: S3Storage | None = 
         if found is None:
             return False
         probe, source = found
-        poster = work / "thumbnail.jpg"
+        poster = work / POSTER_FILE
         try:
-            run_ffmpeg(build_poster_command(ffmpeg_executable(), source, probe, job.at_seconds, str(poster)),
-                       duration=1.0, on_progress=None, time_budget=POSTER_TIME_BUDGET)
-        except (FFmpegFailed, TimeBudgetExceeded) as exc:
+            made = make_poster(source, probe, poster, job.video_id, lambda: POSTER_TIME_BUDGET, job.at_seconds)
+        except TimeBudgetExceeded as exc:
             log.error("poster for video %s at %.3f s: no frame (%s); dropped", job.video_id, job.at_seconds, exc)
             return False
-        if not poster.is_file() or poster.stat().st_size == 0:
+        if not made or not poster.is_file() or poster.stat().st_size == 0:
             log.error("poster for video %s at %.3f s: no frame there; dropped", job.video_id, job.at_seconds)
             return False
-        key = f"{media_prefix(job.video_id)}thumbnail.jpg"
+        key = poster_key(job.video_id)
         storage.upload_media_file(poster, key)
     with services.db.session() as session:
         found_row = session.execute(update(Video).where(Video.id == job.video_id).values(thumbnail_key=key)).rowcount
-    invalidate_catalog(services.redis)
+    invalidate_catalog(services.cache)
     log.info("video %s: poster taken at %.3f s", job.video_id, job.at_seconds)
     return bool(found_row)
 
 
-def _probe(services: Services, storage: S3Storage, key: str, work: Path) -> tuple[Any, str] | None:
+def _probe(services: Services, storage: Storage, key: str, work: Path) -> tuple[Any, str] | None:
     """(probe, source) read where the upload lies if that tells, else from a downloaded copy."""
     from videoflix.pipeline.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
 

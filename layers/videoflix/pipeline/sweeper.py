@@ -24,26 +24,30 @@ queue was unreachable then) and deletes rows sent a week ago (videoflix.mail.out
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
-from urllib.parse import quote_plus
+from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
-from videoflix.db.models import Video, VideoStatus, utcnow
+from videoflix.db.models import Video, utcnow
+from videoflix.pipeline.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.ports import Storage
 from videoflix.services import Services
+from videoflix.videos import lifecycle
 from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.storage import S3Storage, media_prefix
-from videoflix.pipeline.transcode import MAX_ATTEMPTS
+from videoflix.videos.lifecycle import VideoState
+from videoflix.videos.storage import media_prefix
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("videoflix.sweeper")
 
 ORPHAN_GRACE = timedelta(minutes=5)
 MEDIA_ROOT = "videos/"
-KEEP_OUTPUT = (VideoStatus.READY, VideoStatus.PROCESSING)
+KEEP_OUTPUT = (VideoState.READY, VideoState.PROCESSING)
 
 
 @dataclass
@@ -59,31 +63,11 @@ class SweepReport:
                 "mail": {"resent": self.mail_resent, "pruned": self.mail_pruned}}
 
 
-def transcode_request(bucket: str, key: str, size: int | None) -> str:
-    """A transcode queue message shaped like S3's notification: the transcoder has one code path."""
-    return json.dumps({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Requeue",
-                                    "s3": {"bucket": {"name": bucket},
-                                           "object": {"key": quote_plus(key), "size": size}}}]})
-
-
-class SqsTranscodeQueue:
-    def __init__(self, settings) -> None:
-        self._settings = settings
-
-    def send(self, body: str) -> None:
-        from videoflix.aws import aws_client, queue_url
-
-        aws_client("sqs", self._settings).send_message(
-            QueueUrl=queue_url(self._settings, self._settings.transcode_queue_name), MessageBody=body)
-
-
 class Sweeper:
-    def __init__(self, services: Services, storage: S3Storage | None = None,
-                 queue: SqsTranscodeQueue | None = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.settings = services.settings
-        self.storage = storage or S3Storage(services.settings)
-        self.queue = queue or SqsTranscodeQueue(services.settings)
+        self.storage: Storage = services.storage
 
     def run(self, now: datetime | None = None) -> SweepReport:
         now = now or utcnow()
@@ -98,37 +82,34 @@ class Sweeper:
 
     # -- stale leases ----------------------------------------------------------------------
     def sweep_leases(self, now: datetime, report: SweepReport) -> None:
-        stale = or_(Video.lease_expires_at.is_(None), Video.lease_expires_at < now)
         with self.services.db.session() as session:
             candidates = session.execute(select(Video.id, Video.attempts).where(
-                Video.status == VideoStatus.PROCESSING, stale).order_by(Video.id)).all()
+                Video.status == VideoState.PROCESSING, lifecycle.lease_expired(now)).order_by(Video.id)).all()
         for video_id, attempts in candidates:
-            if attempts >= MAX_ATTEMPTS:
+            if attempts >= TRANSCODE_MAX_ATTEMPTS:
                 reason = (f"The transcoder stopped without finishing (a timeout or a crash) on attempt "
-                          f"{attempts} of {MAX_ATTEMPTS}. Check the file and use retry.")
-                if self._take_over(video_id, now, status=VideoStatus.FAILED, error=reason):
+                          f"{attempts} of {TRANSCODE_MAX_ATTEMPTS}. Check the file and use retry.")
+                if self._take_over(video_id, VideoState.FAILED,
+                                   lambda session: lifecycle.fail_expired(session, video_id, now, reason)):
                     report.failed.append(video_id)
-            elif self._take_over(video_id, now, then=self._requeue, status=VideoStatus.UPLOADED,
-                                 error=f"Requeued after attempt {attempts}: the transcoder stopped "
-                                       "without finishing."):
+            elif self._take_over(video_id, VideoState.UPLOADED, lambda session: lifecycle.requeue_expired(
+                    session, video_id, now, f"Requeued after attempt {attempts}: the transcoder stopped "
+                                            "without finishing."), then=self._requeue):
                 report.requeued.append(video_id)
 
-    def _take_over(self, video_id: int, now: datetime, then: Callable[[Video], None] | None = None,
-                   **values: Any) -> bool:
+    def _take_over(self, video_id: int, state: VideoState, move: Callable[[Session], bool],
+                   then: Callable[[Video], None] | None = None) -> bool:
         """Move a still-stale video on; `then` runs inside the transaction (a failure rolls back)."""
-        stale = or_(Video.lease_expires_at.is_(None), Video.lease_expires_at < now)
         with self.services.db.session() as session:
-            won = session.execute(update(Video).where(Video.id == video_id, Video.status == VideoStatus.PROCESSING,
-                                                      stale)
-                                  .values(lease_expires_at=None, progress=0, **values)).rowcount
+            won = move(session)
             if won and then is not None:
                 then(session.get(Video, video_id))
         if won:
-            log.warning("video %s: lease expired; now %s", video_id, values["status"])
-        return bool(won)
+            log.warning("video %s: lease expired; now %s", video_id, state)
+        return won
 
     def _requeue(self, video: Video) -> None:
-        self.queue.send(transcode_request(self.settings.upload_bucket, video.source_key, video.size))
+        self.services.transcode_queue.request(video.source_key, video.size, "Requeue")
 
     # -- orphaned output -------------------------------------------------------------------
     def sweep_orphans(self, now: datetime, report: SweepReport) -> None:

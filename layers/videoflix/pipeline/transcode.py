@@ -10,27 +10,27 @@ import logging
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
-from videoflix.db.models import Video, VideoStatus, utcnow
+from videoflix.db.models import Video, utcnow
+from videoflix.ports import Storage
 from videoflix.services import Services
 from videoflix.sqs_batch import process_sqs_batch
+from videoflix.pipeline.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.videos import lifecycle
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.pipeline.events import UploadedObject, parse_upload_notification
-from videoflix.videos.playlist import master_variants
-from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix, upload_prefix
+from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
+from videoflix.videos.storage import ObjectMissing, media_prefix, upload_prefix
 
 if TYPE_CHECKING:
     from videoflix.pipeline.probe import MediaProbe
 
 log = logging.getLogger("videoflix.transcoder")
 
-MAX_ATTEMPTS = 3  # equals the transcode queue's maxReceiveCount
-LEASE_MARGIN_SECONDS = 120
 TRANSCODE_SHARE = 90  # percent of progress spent in FFmpeg; the rest is uploading
 GONE = "The uploaded file is gone from the upload bucket; upload the film again."
 
@@ -51,21 +51,26 @@ class UploadRefused(PermanentFailure):
 
 
 class TranscodeJob:
-    def __init__(self, services: Services, storage: S3Storage | None = None) -> None:
+    def __init__(self, services: Services, storage: Storage | None = None) -> None:
         self.services = services
         self.settings = services.settings
-        self.storage = storage or S3Storage(services.settings)
+        self._storage = storage
+
+    @property
+    def storage(self) -> Storage:
+        """The given storage, else the services' (looked up when used: a batch of test events needs none)."""
+        return self._storage or self.services.storage
 
     # -- entry --------------------------------------------------------------------------
     def handle_batch(self, event: dict[str, Any]) -> dict:
         return process_sqs_batch(event, self.handle_record)
 
     def handle_record(self, record: dict[str, Any]) -> None:
-        from videoflix.pipeline.poster import make_poster, parse_poster_job
+        from videoflix.pipeline.poster import make_chosen_poster, parse_poster_job
 
         poster = parse_poster_job(record.get("body", ""))
         if poster is not None:  # staff chose a frame as the poster (videoflix.console.poster)
-            make_poster(self.services, poster, self.storage)
+            make_chosen_poster(self.services, poster, self.storage)
             return
         for uploaded in parse_upload_notification(record.get("body", "")):
             if uploaded.bucket != self.settings.upload_bucket:
@@ -76,18 +81,12 @@ class TranscodeJob:
     # -- the state machine in the database ------------------------------------------------
     def claim(self, key: str) -> Claim | None:
         now = utcnow()
-        lease_until = now + timedelta(seconds=self.settings.transcode_time_budget + LEASE_MARGIN_SECONDS)
         with self.services.db.session() as session:
             video_id = session.scalars(select(Video.id).where(Video.source_key == key)).first()
             if video_id is None:
                 log.warning("no video for uploaded key %r; dropping the event", key)
                 return None
-            claimable = or_(Video.status.in_([VideoStatus.AWAITING_UPLOAD, VideoStatus.UPLOADED]),
-                            and_(Video.status == VideoStatus.PROCESSING, Video.lease_expires_at < now))
-            won = session.execute(update(Video).where(Video.id == video_id, claimable).values(
-                status=VideoStatus.PROCESSING, lease_expires_at=lease_until, attempts=Video.attempts + 1,
-                progress=0, error=None, upload_id=None)).rowcount
-            if not won:
+            if not lifecycle.claim(session, video_id, now, self.settings.transcode_time_budget):
                 log.info("video %s is already being processed or done; duplicate event ignored", video_id)
                 return None
             attempts, declared_size = session.execute(select(Video.attempts, Video.size)
@@ -95,24 +94,19 @@ class TranscodeJob:
         invalidate_catalog(self.services.redis)
         return Claim(video_id, attempts, declared_size)
 
-    def _set(self, video_id: int, only_if_processing: bool = True, **values: Any) -> bool:
-        with self.services.db.session() as session:
-            condition = [Video.id == video_id]
-            if only_if_processing:
-                condition.append(Video.status == VideoStatus.PROCESSING)
-            return bool(session.execute(update(Video).where(*condition).values(**values)).rowcount)
-
     def report_progress(self, video_id: int, percent: int) -> None:
-        self._set(video_id, progress=max(0, min(99, int(percent))))
+        with self.services.db.session() as session:
+            lifecycle.report_progress(session, video_id, percent)
 
     def fail(self, video_id: int, reason: str) -> None:
-        self._set(video_id, status=VideoStatus.FAILED, error=reason, lease_expires_at=None, progress=0)
+        with self.services.db.session() as session:
+            lifecycle.fail(session, video_id, reason)
         invalidate_catalog(self.services.redis)
         log.error("video %s failed: %s", video_id, reason)
 
     def release_for_retry(self, video_id: int, reason: str) -> None:
-        self._set(video_id, status=VideoStatus.UPLOADED, error=f"Retrying after: {reason}",
-                  lease_expires_at=None, progress=0)
+        with self.services.db.session() as session:
+            lifecycle.release_for_retry(session, video_id, reason)
 
     # -- the work -------------------------------------------------------------------------
     def transcode(self, uploaded: UploadedObject) -> None:
@@ -134,7 +128,7 @@ class TranscodeJob:
         except Exception as exc:
             self._clean_output(prefix)
             reason = f"{type(exc).__name__}: {exc}"[:500]
-            if claim.attempts >= MAX_ATTEMPTS:
+            if claim.attempts >= TRANSCODE_MAX_ATTEMPTS:
                 self.fail(claim.video_id, f"Transcoding failed {claim.attempts} times; last error: {reason}. "
                                           "Check the file and use retry.")
             else:
@@ -167,8 +161,9 @@ class TranscodeJob:
             log.exception("could not delete partial output %s", prefix)
 
     def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
-        from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
-        from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
+        from videoflix.pipeline.ffmpeg import TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
+        from videoflix.pipeline.ladder import LadderSettings, build_ladder_command
+        from videoflix.pipeline.poster import POSTER_FILE, make_poster, poster_key
 
         started = time.monotonic()
         budget = self.settings.transcode_time_budget
@@ -188,54 +183,51 @@ class TranscodeJob:
             output = work / "out"
             output.mkdir()
             in_place = self._probe_in_place(uploaded)
-            if in_place is not None and should_fan_out(self.settings, in_place[0].duration):
-                # A long film: the chunk workers read their ranges through URLs too, so nobody
-                # downloads the whole upload (up to MAX_UPLOAD_BYTES) before the encoding starts.
-                probe, url = in_place
-                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, url, work, time_left)
-                return
-            try:
-                self.storage.download(uploaded.bucket, uploaded.key, source)
-            except ObjectMissing:
-                raise PermanentFailure(GONE) from None
-            # These are the bytes already probed through the URL, if that told; else the copy is judged.
-            probe = in_place[0] if in_place is not None else self._probe_copy(source)
+            if in_place is None:  # the downloaded copy is judged, and read from
+                self._download(uploaded, source)
+                probe, readable = self._probe_copy(source), str(source)
+            else:
+                probe, readable = in_place
             if should_fan_out(self.settings, probe.duration):
-                # A long film the probe through a URL could not judge: fanned out from this copy.
-                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, str(source), work,
-                                time_left)
+                # A long film: the chunk workers read their ranges through URLs too, so nobody
+                # downloads the whole upload (up to MAX_UPLOAD_BYTES) before the encoding starts
+                # (unless the probe through a URL could not judge it: then the copy is read).
+                dispatch_fanout(self.services, self.storage, video_id, uploaded, probe, readable, work, time_left)
                 return
-            ffmpeg = ffmpeg_executable()
-            ladder = build_ladder_command(ffmpeg, str(source), probe, str(output),
+            if in_place is not None:  # the bytes already probed through the URL, encoded from a copy
+                self._download(uploaded, source)
+            ladder = build_ladder_command(ffmpeg_executable(), str(source), probe, str(output),
                                           LadderSettings(preset=self.settings.ffmpeg_preset))
-            thumbnail = output / "thumbnail.jpg"
+            thumbnail = output / POSTER_FILE
             try:
                 run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
                            on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
-                try:
-                    run_ffmpeg(build_thumbnail_command(ffmpeg, str(source), probe, str(thumbnail)),
-                               duration=1.0, on_progress=None, time_budget=time_left())
-                except FFmpegFailed:
-                    # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
-                    log.warning("video %s: no thumbnail", video_id, exc_info=True)
-                    thumbnail.unlink(missing_ok=True)
+                make_poster(str(source), probe, thumbnail, video_id, time_left)
             except TimeBudgetExceeded:
                 raise PermanentFailure(
                     f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
                     "file, or raise TRANSCODE_TIME_BUDGET.") from None
             _check_complete(output, probe)
-            renditions = master_variants((output / "master.m3u8").read_text())
-            thumbnail_key = f"{media_prefix(video_id)}thumbnail.jpg" if thumbnail.is_file() else None
+            renditions = master_variants((output / MASTER_PLAYLIST).read_text())
+            thumbnail_key = poster_key(video_id) if thumbnail.is_file() else None
             self._publish(video_id, output, media_prefix(video_id))
-        if not self._set(video_id, status=VideoStatus.READY, progress=100, error=None, lease_expires_at=None,
-                         duration=probe.duration, width=probe.display_width, height=probe.display_height,
-                         renditions=renditions, thumbnail_key=thumbnail_key, ready_at=utcnow()):
+        with self.services.db.session() as session:
+            published = lifecycle.publish(session, video_id, duration=probe.duration, width=probe.display_width,
+                                          height=probe.display_height, renditions=renditions,
+                                          thumbnail_key=thumbnail_key)
+        if not published:
             # Deleted (or taken over) while we worked: our output belongs to nobody.
             self._clean_output(media_prefix(video_id))
             log.warning("video %s vanished or changed state during transcoding; output removed", video_id)
             return
         invalidate_catalog(self.services.redis)
         log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
+
+    def _download(self, uploaded: UploadedObject, source: Path) -> None:
+        try:
+            self.storage.download(uploaded.bucket, uploaded.key, source)
+        except ObjectMissing:
+            raise PermanentFailure(GONE) from None
 
     def _probe_copy(self, source: Path) -> MediaProbe:
         from videoflix.pipeline.probe import MediaRejected, probe_media
@@ -263,7 +255,7 @@ class TranscodeJob:
     def _publish(self, video_id: int, output: Path, prefix: str) -> None:
         """Upload segments first and playlists last, so a reader never sees a playlist early."""
         files = sorted((p for p in output.rglob("*") if p.is_file()),
-                       key=lambda p: (p.suffix == ".m3u8", p.name == "master.m3u8", str(p)))
+                       key=lambda p: upload_order(p.relative_to(output).as_posix()))
         for index, path in enumerate(files, start=1):
             self.storage.upload_media_file(path, prefix + path.relative_to(output).as_posix())
             if index % 10 == 0 or index == len(files):
@@ -272,8 +264,7 @@ class TranscodeJob:
 
 def _check_complete(output: Path, probe: MediaProbe) -> None:
     """Every rung must cover the picture the source announced: a file cut off in transit is not a film."""
-    from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration, playlist_seconds
-    from videoflix.pipeline.ladder import RUNG_PLAYLIST
+    from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
 
     encoded = min((playlist_seconds(path.read_text()) for path in output.glob(f"*/{RUNG_PLAYLIST}")), default=0.0)
     try:

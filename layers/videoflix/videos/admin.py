@@ -1,24 +1,25 @@
 """Admin use cases: create an upload, resume and complete it, list, retry, delete videos."""
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from videoflix.db.models import Video, VideoStatus
+from videoflix.db.ids import reserve_video_id
+from videoflix.db.models import Video
 from videoflix.errors import Conflict, FieldErrors, NotFound
+from videoflix.ports import Storage
 from videoflix.services import Services
+from videoflix.videos import lifecycle
 from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.lifecycle import VideoState, new_video
 from videoflix.videos.serialize import admin_video
-from videoflix.videos.storage import ObjectMissing, S3Storage, media_prefix, upload_prefix
+from videoflix.videos.storage import ObjectMissing, media_prefix, upload_prefix
 from videoflix.videos.upload_size import upload_size_refusal
 
 ACCEPTED_CONTENT_TYPES = {
@@ -98,10 +99,10 @@ def part_size_for(size: int, configured: int) -> int:
 
 
 class VideoAdmin:
-    def __init__(self, services: Services, storage: S3Storage | None = None, actor: str | None = None) -> None:
+    def __init__(self, services: Services, storage: Storage | None = None, actor: str | None = None) -> None:
         self.services = services
         self.settings = services.settings
-        self.storage = storage or S3Storage(services.settings)
+        self.storage = storage or services.storage
         self.actor = actor  # the staff email the history records changes under (videoflix.console.history)
 
     def _record(self, session, action: str, video_id: int, changes: dict[str, Any] | None = None) -> None:
@@ -125,13 +126,14 @@ class VideoAdmin:
         if not isinstance(published, bool):
             raise FieldErrors.single("published", "Must be true or false.")
         with self.services.db.session() as session:
-            video = Video(title=new.title, description=new.description, category=new.category,
-                          filename=new.filename, size=new.size, content_type=new.content_type,
-                          status=VideoStatus.AWAITING_UPLOAD, progress=0, renditions=[], attempts=0,
-                          source_key=f"pending/{uuid.uuid4().hex}", published=published)
+            # The upload key holds the id: taking the id first inserts the row with its real key.
+            video_id = reserve_video_id(session)
+            video = new_video(id=video_id, title=new.title, description=new.description, category=new.category,
+                              filename=new.filename, size=new.size, content_type=new.content_type,
+                              source_key=f"{upload_prefix(video_id)}{safe_filename(new.filename, new.content_type)}",
+                              published=published)
             session.add(video)
             session.flush()
-            video.source_key = f"{upload_prefix(video.id)}{safe_filename(new.filename, new.content_type)}"
             # If S3 refuses, the transaction rolls back: no row without an upload.
             video.upload_id = self.storage.start_multipart_upload(video.source_key, new.content_type)
             session.flush()
@@ -156,7 +158,7 @@ class VideoAdmin:
         """The plan to resume an interrupted upload: fresh URLs for the parts S3 lacks."""
         with self.services.db.session() as session:
             video = self._get(session, video_id)
-            if video.status != VideoStatus.AWAITING_UPLOAD or not video.upload_id:
+            if video.status != VideoState.AWAITING_UPLOAD or not video.upload_id:
                 raise Conflict(f"The upload of this video is finished (status {video.status}).")
             return self._upload_plan(video, self.storage.uploaded_parts(video.source_key, video.upload_id))
 
@@ -164,7 +166,7 @@ class VideoAdmin:
         parts = _parse_parts(body)
         with self.services.db.session() as session:
             video = self._get(session, video_id)
-            if video.status != VideoStatus.AWAITING_UPLOAD or not video.upload_id:
+            if video.status != VideoState.AWAITING_UPLOAD or not video.upload_id:
                 raise Conflict(f"The upload of this video is already complete (status {video.status}).")
             key, upload_id, declared = video.source_key, video.upload_id, video.size
         listed = self._listed_size(key, upload_id, parts)
@@ -182,9 +184,7 @@ class VideoAdmin:
         self._refuse_wrong_size(video_id, self.storage.size_of(self.settings.upload_bucket, key), declared, None)
         with self.services.db.session() as session:
             # Conditional: the transcoder may already have claimed the video from the S3 event.
-            session.execute(update(Video).where(Video.id == video_id, Video.status == VideoStatus.AWAITING_UPLOAD)
-                            .values(status=VideoStatus.UPLOADED))
-            session.execute(update(Video).where(Video.id == video_id).values(upload_id=None))
+            lifecycle.complete_upload(session, video_id)
             return {"video": self._json(self._get(session, video_id))}
 
     def _listed_size(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> int | None:
@@ -210,9 +210,7 @@ class VideoAdmin:
         with self.services.db.session() as session:
             # Whatever state the upload reached (the transcoder may have claimed it from S3's event),
             # it ends failed with the reason: nothing looks as if it were still coming.
-            session.execute(update(Video).where(Video.id == video_id, Video.status.in_(
-                [VideoStatus.AWAITING_UPLOAD, VideoStatus.UPLOADED, VideoStatus.PROCESSING])).values(
-                status=VideoStatus.FAILED, error=reason, upload_id=None, progress=0, lease_expires_at=None))
+            lifecycle.refuse_upload(session, video_id, reason)
             video = self._get(session, video_id)
             key = video.source_key
         if upload_id:
@@ -234,27 +232,17 @@ class VideoAdmin:
             return self._json(self._get(session, video_id))
 
     def retry(self, video_id: int) -> dict[str, Any]:
-        from videoflix.aws import aws_client, queue_url
-
         self._check_file_kept(video_id)
         with self.services.db.session() as session:
-            changed = session.execute(
-                update(Video).where(Video.id == video_id, Video.status == VideoStatus.FAILED)
-                .values(status=VideoStatus.UPLOADED, error=None, progress=0, attempts=0,
-                        lease_expires_at=None)).rowcount
+            changed = lifecycle.retry_by_admin(session, video_id)
             video = self._get(session, video_id)
             if not changed:
                 raise Conflict(f"Only failed videos can be retried (status {video.status}).")
-            self._record(session, "video.retry", video_id, {"status": [VideoStatus.FAILED, VideoStatus.UPLOADED]})
-            # Same message shape as S3's notification, so the transcoder has one code path.
-            event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Retry",
-                                  "s3": {"bucket": {"name": self.settings.upload_bucket},
-                                         "object": {"key": quote_plus(video.source_key), "size": video.size}}}]}
-            aws_client("sqs", self.settings).send_message(
-                QueueUrl=queue_url(self.settings, self.settings.transcode_queue_name),
-                MessageBody=json.dumps(event))
+            self._record(session, "video.retry", video_id, {"status": [VideoState.FAILED, VideoState.UPLOADED]})
+            # Inside the transaction: if the queue cannot be reached, the video stays failed.
+            self.services.transcode_queue.request(video.source_key, video.size, "Retry")
             result = {"video": self._json(video)}
-        invalidate_catalog(self.services.redis)
+        invalidate_catalog(self.services.cache)
         return result
 
     def _check_file_kept(self, video_id: int) -> None:
@@ -262,7 +250,7 @@ class VideoAdmin:
         with self.services.db.session() as session:
             video = self._get(session, video_id)
             status, key = video.status, video.source_key
-        if status != VideoStatus.FAILED:
+        if status != VideoState.FAILED:
             return  # answered below, as before
         try:
             self.storage.size_of(self.settings.upload_bucket, key)
@@ -287,7 +275,7 @@ class VideoAdmin:
             if video is not None:
                 self._record(session, "video.delete", video_id, {"title": [video.title, None]})
                 session.delete(video)
-        invalidate_catalog(self.services.redis)
+        invalidate_catalog(self.services.cache)
 
 
 def _parse_parts(body: dict[str, Any]) -> list[tuple[int, str]]:
@@ -311,12 +299,3 @@ def _parse_parts(body: dict[str, Any]) -> list[tuple[int, str]]:
 def _s3_error_code(exc: BaseException) -> str:
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
 
-
-MAX_VIDEO_ID = 2**31 - 1  # videos.id is a 32-bit INTEGER column
-
-
-def parse_video_id(raw: str) -> int:
-    """A path's video id; anything but a positive number that fits the id column is simply not found."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 0 < int(raw) <= MAX_VIDEO_ID:
-        raise NotFound("Video not found.")
-    return int(raw)

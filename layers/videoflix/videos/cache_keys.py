@@ -15,6 +15,11 @@ def playlist_key(video_id: int, rung: str, version: str) -> str:
     return f"catalog:playlist:{video_id}:{rung}:{version}"
 
 
+def segment_names_key(video_id: int, rung: str, version: str) -> str:
+    """The segment names a rendition's playlist lists (the segment route checks a name against them)."""
+    return f"{playlist_key(video_id, rung, version)}:names"
+
+
 def invalidate_catalog(redis: Any) -> None:
     """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
     try:

@@ -9,14 +9,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from videoflix.db.models import Video, VideoStatus
+from videoflix.db.models import Video
 from videoflix.errors import NotFound
+from videoflix.ports import Storage
 from videoflix.services import Services
-from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key
-from videoflix.videos.playlist import (RENDITION_NAMES, is_valid_segment_name, rewrite_master,
-                                       rewrite_playlist, segment_names)
+from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
+from videoflix.pipeline.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
+                                    rewrite_master, rewrite_playlist, segment_names)
+from videoflix.videos.lifecycle import VideoState
 from videoflix.videos.serialize import catalog_video
-from videoflix.videos.storage import S3Storage, media_prefix
+from videoflix.videos.storage import media_prefix
 
 log = logging.getLogger("videoflix.catalog")
 THUMBNAIL_URL_TTL = 6 * 3600
@@ -34,23 +36,23 @@ class ReadyVideo:
 
 
 class Catalog:
-    def __init__(self, services: Services, storage: S3Storage | None = None, preview: bool = False) -> None:
+    def __init__(self, services: Services, preview: bool = False) -> None:
         self.services = services
         self.preview = preview  # staff: unpublished films play too
         self.settings = services.settings
-        self.storage = storage or S3Storage(services.settings)
+        self.storage: Storage = services.storage
 
     # -- cache helpers: Redis down means "no cache", never an error for viewers ----------
     def _cache_get(self, key: str) -> str | None:
         try:
-            return self.services.redis.get(key)
+            return self.services.cache.get(key)
         except Exception:
             log.warning("cache read failed for %s; serving uncached", key)
             return None
 
     def _cache_set(self, key: str, value: str, ttl: int) -> None:
         try:
-            self.services.redis.set(key, value, ex=ttl)
+            self.services.cache.set(key, value, ex=ttl)
         except Exception:
             log.warning("cache write failed for %s", key)
 
@@ -61,7 +63,7 @@ class Catalog:
             if cached is not None:
                 return json.loads(cached)
         with self.services.db.session() as session:
-            videos = session.scalars(select(Video).where(Video.status == VideoStatus.READY, Video.published.is_(True))
+            videos = session.scalars(select(Video).where(Video.status == VideoState.READY, Video.published.is_(True))
                                      .order_by(Video.created_at.desc(), Video.id.desc())).all()
             listing = [catalog_video(v, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
                        for v in videos]
@@ -86,7 +88,7 @@ class Catalog:
             return cached
         with self.services.db.session() as session:
             video = session.get(Video, video_id)
-            if video is None or video.status != VideoStatus.READY:
+            if video is None or video.status != VideoState.READY:
                 raise NotFound("Video not found.")
             ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0,
                                video.published is not False)
@@ -95,7 +97,7 @@ class Catalog:
 
     def _cached_ready_video(self, video_id: int) -> ReadyVideo | None:
         try:
-            raw = self.services.redis.hget(READY_VIDEOS, str(video_id))
+            raw = self.services.cache.hget(READY_VIDEOS, str(video_id))
         except Exception:
             log.warning("cache read failed for video %s; reading the database", video_id)
             return None
@@ -116,7 +118,7 @@ class Catalog:
                             "duration": video.duration, "published": video.published,
                             "expires": time.time() + ttl})
         try:
-            pipe = self.services.redis.pipeline(transaction=False)
+            pipe = self.services.cache.pipeline(transaction=False)
             pipe.hset(READY_VIDEOS, str(video.id), entry)
             pipe.expire(READY_VIDEOS, ttl)
             pipe.execute()
@@ -139,7 +141,7 @@ class Catalog:
         cached = self._cache_get(key)
         if cached is not None:
             return cached
-        source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/index.m3u8")
+        source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
         if source is None:
             raise NotFound("This resolution is not available for the video.")
         ttl = self._url_ttl(video)
@@ -152,7 +154,7 @@ class Catalog:
 
     def master_playlist(self, video_id: int, api_base: str) -> str:
         video = self._ready_video(video_id)
-        source = self.storage.read_media_text(f"{media_prefix(video.id)}master.m3u8")
+        source = self.storage.read_media_text(f"{media_prefix(video.id)}{MASTER_PLAYLIST}")
         if source is None:
             raise NotFound("Video not found.")
         base = api_base.rstrip("/")
@@ -163,12 +165,12 @@ class Catalog:
             raise NotFound("Segment not found.")
         video = self._ready_video(video_id)
         rung = self._rung(video, resolution)
-        names_key = playlist_key(video.id, rung, video.version) + ":names"
+        names_key = segment_names_key(video.id, rung, video.version)
         cached = self._cache_get(names_key)
         if cached is not None:
             names = set(json.loads(cached))
         else:
-            source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/index.m3u8") or ""
+            source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}") or ""
             names = set(segment_names(source))
             self._cache_set(names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl)
         if segment not in names:

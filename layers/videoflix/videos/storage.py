@@ -1,4 +1,5 @@
-"""The S3 adapter: multipart uploads, presigned URLs, media objects (the only S3 code)."""
+"""The S3 adapter of the storage port (videoflix.ports.Storage): multipart uploads, presigned URLs,
+media objects (the only S3 code)."""
 from __future__ import annotations
 
 import functools
@@ -66,6 +67,11 @@ class S3Storage:
             "Bucket": self.settings.upload_bucket, "Key": key, "UploadId": upload_id,
             "PartNumber": part_number}, ExpiresIn=expires_in)
 
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
+        """A URL to PUT one small file (a poster image) into the upload bucket, with that content type."""
+        return self._signer.generate_presigned_url("put_object", Params={
+            "Bucket": self.settings.upload_bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires_in)
+
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         parts: list[UploadedPart] = []
         marker = 0
@@ -87,12 +93,6 @@ class S3Storage:
             self._s3.abort_multipart_upload(Bucket=self.settings.upload_bucket, Key=key, UploadId=upload_id)
         except _client_errors():
             pass  # already completed or aborted: nothing left to clean
-
-    def object_size(self, bucket: str, key: str) -> int | None:
-        try:
-            return self._s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
-        except _client_errors():
-            return None
 
     def size_of(self, bucket: str, key: str) -> int:
         """The object's size in bytes, from a HEAD request; ObjectMissing when it is not there."""
@@ -167,11 +167,6 @@ class S3Storage:
         paginator = self._s3.get_paginator("list_objects_v2")
         return [entry["Prefix"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
                 for entry in page.get("CommonPrefixes", [])]
-
-    def list_keys(self, bucket: str, prefix: str) -> list[str]:
-        paginator = self._s3.get_paginator("list_objects_v2")
-        return [item["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
-                for item in page.get("Contents", [])]
 
 
 def _is_missing(exc: BaseException) -> bool:

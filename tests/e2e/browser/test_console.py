@@ -84,7 +84,7 @@ def ready_film(console_stack, clip) -> dict:
     """A published film uploaded over HTTP (as `videoflix upload` does), transcoded and ready."""
     import time
 
-    from videoflix.dev.seed import upload_parts
+    from videoflix_tools.testing.multipart import put_parts
 
     staff = staff_session(console_stack)
     created = staff.post(console_stack.url("/api/admin/videos/"), timeout=10, json={
@@ -92,7 +92,7 @@ def ready_film(console_stack, clip) -> dict:
         "category": "Console", "filename": clip.name, "size": clip.stat().st_size, "content_type": "video/mp4"})
     assert created.status_code == 201, created.text
     video_id = created.json()["video"]["id"]
-    parts = upload_parts(created.json()["upload"], clip)
+    parts = put_parts(created.json()["upload"], clip)
     answer = staff.post(console_stack.url(f"/api/admin/videos/{video_id}/upload/complete/"),
                         json={"parts": parts}, timeout=30)
     assert answer.status_code == 200, answer.text

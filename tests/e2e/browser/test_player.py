@@ -202,8 +202,8 @@ def test_the_player_says_when_the_api_is_unreachable(page):
 
     from werkzeug.serving import make_server
 
-    from videoflix.dev.player import PLAYER_DIR, config_script, player_app
-    from videoflix.dev.stack import free_port
+    from videoflix_tools.dev.player import PLAYER_DIR, config_script, player_app
+    from videoflix_tools.dev.stack import free_port
 
     nowhere = f"http://127.0.0.1:{free_port()}"
     server = make_server("127.0.0.1", 0, player_app(PLAYER_DIR, config_script(nowhere, True)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api_client import FRONTEND_ORIGIN
+from videoflix_tools.testing.api_client import FRONTEND_ORIGIN
 
 pytestmark = pytest.mark.integration
 AUTH_ROUTES = [("POST", "/api/register/"), ("GET", "/api/activate/MQ/1-abc/"), ("POST", "/api/login/"),

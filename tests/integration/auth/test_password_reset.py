@@ -133,7 +133,7 @@ def test_invalid_email_on_reset_is_a_field_error(client):
 
 
 def test_a_malformed_reset_request_job_fails_instead_of_vanishing(services, mailbox):
-    from videoflix.functions import load_handler
+    from videoflix_tools.functions import load_handler
 
     handler = load_handler("mailer")
     broken = {"Records": [{"messageId": "m1", "body": '{"template": "password_reset_requested", "context": {}}'}]}

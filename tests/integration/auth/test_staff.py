@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from videoflix.errors import NotFound
-from videoflix.functions import load_handler
+from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from videoflix.auth.service import create_user
-from videoflix.cli.main import main
-from videoflix.dev.gateway import wsgi_app
+from videoflix_tools.cli.main import main
+from videoflix_tools.dev.gateway import wsgi_app
 
 STAFF_EMAIL = "admin@example.com"
 STAFF_PASSWORD = "admin-password-1"
@@ -44,7 +44,7 @@ def config_dir(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_retry_waits(monkeypatch):
-    monkeypatch.setattr("videoflix.cli.uploader.RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr("videoflix_tools.cli.uploader.RETRY_DELAYS", (0.0, 0.0))
 
 
 @dataclass
@@ -107,7 +107,7 @@ def part_puts(monkeypatch):
     """The part numbers PUT to S3, in order; `fail_parts` makes those parts fail once-and-for-all."""
     from urllib.parse import parse_qs, urlsplit
 
-    import videoflix.cli.uploader as uploader
+    import videoflix_tools.cli.uploader as uploader
 
     real_put = uploader.put_part
     recorder = PartRecorder()

@@ -12,7 +12,7 @@ import pytest
 from tests.integration.cli.conftest import STAFF_EMAIL, STAFF_PASSWORD, one_line_error
 from videoflix.auth.jwt_tokens import issue_token_pair
 from videoflix.auth.service import create_user
-from videoflix.dev.stack import free_port
+from videoflix_tools.dev.stack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -113,7 +113,7 @@ def test_logout_revokes_the_refresh_token_and_forgets_it(logged_in, videoflix, c
     result = videoflix("logout")
     assert result.code == 0 and f"Logged out of {api_url}" in result.out
     assert not (config_dir / "credentials.json").exists()
-    from videoflix.cli.api import call
+    from videoflix_tools.cli.api import call
 
     answer = call(api_url, "POST", "/api/token/refresh/", None, {"Cookie": f"refresh_token={refresh}"})
     assert answer.status == 401

@@ -9,7 +9,7 @@ from tests.integration.cli.conftest import PART_SIZE, one_line_error
 from tests.support.videos import set_video, video_row
 from videoflix.aws import aws_client
 from videoflix.db.models import Video
-from videoflix.dev.stack import free_port
+from videoflix_tools.dev.stack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -135,7 +135,7 @@ def test_wait_follows_the_transcode_until_ready(logged_in, small_parts, film, vi
     script = iter([dict(status="processing", progress=0), dict(status="processing", progress=40),
                    dict(status="processing", progress=80),
                    dict(status="ready", progress=100, duration=754.2, renditions=["480p", "720p"])])
-    monkeypatch.setattr("videoflix.cli.watch.pause", lambda seconds: set_video(services, 1, **next(script)))
+    monkeypatch.setattr("videoflix_tools.cli.watch.pause", lambda seconds: set_video(services, 1, **next(script)))
 
     result = videoflix("upload", str(film), *UPLOAD, "--wait")
     assert result.code == 0, result.err
@@ -147,7 +147,7 @@ def test_wait_follows_the_transcode_until_ready(logged_in, small_parts, film, vi
 
 
 def test_wait_ends_with_the_reason_of_a_failure(logged_in, small_parts, film, videoflix, services, monkeypatch):
-    monkeypatch.setattr("videoflix.cli.watch.pause", lambda seconds: set_video(
+    monkeypatch.setattr("videoflix_tools.cli.watch.pause", lambda seconds: set_video(
         services, 1, status="failed", error="The file has no video stream."))
     result = videoflix("upload", str(film), *UPLOAD, "--wait")
     assert result.code == 1
@@ -155,9 +155,9 @@ def test_wait_ends_with_the_reason_of_a_failure(logged_in, small_parts, film, vi
 
 
 def test_wait_gives_up_after_the_timeout(logged_in, small_parts, film, videoflix, monkeypatch):
-    monkeypatch.setattr("videoflix.cli.watch.pause", lambda seconds: None)
+    monkeypatch.setattr("videoflix_tools.cli.watch.pause", lambda seconds: None)
     clock = iter(range(0, 1000, 10))
-    monkeypatch.setattr("videoflix.cli.watch.now", lambda: next(clock))
+    monkeypatch.setattr("videoflix_tools.cli.watch.now", lambda: next(clock))
     result = videoflix("upload", str(film), *UPLOAD, "--wait", "--timeout", "25")
     assert result.code == 1
     assert "video 1 is still uploaded after 25 s" in result.err

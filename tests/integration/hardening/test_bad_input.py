@@ -20,9 +20,9 @@ import pytest
 
 from tests.conftest import TEST_SECRET
 from tests.integration.hardening.conftest import SEGMENT, VIEWER, VIEWER_PASSWORD, json_error, user_row
-from tests.integration.videos.conftest import put_parts
 from videoflix.auth.account_tokens import encode_uid, make_account_token
 from videoflix.auth.jwt_tokens import issue_token_pair, password_fingerprint
+from videoflix_tools.testing.multipart import put_parts
 
 pytestmark = pytest.mark.integration
 GOOD = "correct-horse-9"

@@ -18,7 +18,8 @@ from tests.integration.hardening.conftest import (VIEWER, VIEWER_PASSWORD, json_
                                                   put_media, queue_bodies, user_row, video_row)
 from tests.integration.videos.conftest import completed_upload_message
 from videoflix.aws import aws_client, queue_url
-from videoflix.bootstrap import MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
+from videoflix_tools.bootstrap import MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
+from videoflix_tools.testing.memory import FailingPort
 
 pytestmark = pytest.mark.integration
 NEW_PASSWORD = "brand-new-pass-2"
@@ -33,15 +34,9 @@ def register(client, email="new@example.com"):
 # ---------------------------------------------------------------- SES
 def test_ses_failing_registration_is_201_and_the_mail_job_ends_in_the_dead_letter_queue(services, client, mailbox,
                                                                                      monkeypatch):
-    from videoflix.mail.outbox import SesMailSender
-
-    tries = []
-
-    def ses_down(self, email):
-        tries.append(email.to)
-        raise ConnectionError("SES endpoint unreachable")
-
-    monkeypatch.setattr(SesMailSender, "send", ses_down)
+    ses_down = FailingPort(services.mailer, "send", ConnectionError("SES endpoint unreachable"))
+    tries = ses_down.refused
+    monkeypatch.setattr(services, "mailer", ses_down)
     json_error(register(client), 201)
     for _ in range(MAIL_MAX_RECEIVES + 1):
         mailbox.pump.poll_once(mailbox.binding)
@@ -167,21 +162,12 @@ def kill_ffmpeg_mid_run(monkeypatch, times: int | None) -> list:
     return killed
 
 
-def fail_playlist_uploads(monkeypatch) -> list:
+def fail_playlist_uploads(monkeypatch, services) -> list:
     """S3 refuses every playlist: the segments before them are already uploaded (partial output)."""
-    from videoflix.videos.storage import S3Storage
-
-    refused = []
-    real_upload = S3Storage.upload_media_file
-
-    def upload(self, path, key):
-        if key.endswith("index.m3u8"):
-            refused.append(key)
-            raise ConnectionError("S3 connection reset while uploading")
-        return real_upload(self, path, key)
-
-    monkeypatch.setattr(S3Storage, "upload_media_file", upload)
-    return refused
+    storage = FailingPort(services.storage, "upload_media_file", ConnectionError("S3 connection reset while uploading"),
+                          when=lambda path, key: key.endswith("index.m3u8"))
+    monkeypatch.setattr(services, "storage", storage)
+    return storage.refused
 
 
 @pytest.mark.parametrize("fault", ["ffmpeg killed mid-run", "S3 failing while uploading the output"])
@@ -193,7 +179,7 @@ def test_a_fault_on_every_attempt_ends_in_one_failed_video_and_the_message_in_th
         injected = kill_ffmpeg_mid_run(monkeypatch, times=None)
         expected_error = "FFmpeg exited with status -9"
     else:
-        injected = fail_playlist_uploads(monkeypatch)
+        injected = fail_playlist_uploads(monkeypatch, services)
         expected_error = "S3 connection reset"
     transcoder()  # delivers until SQS moves the message to the dead-letter queue
     assert len(injected) == TRANSCODE_MAX_RECEIVES

@@ -11,6 +11,7 @@ from tests.integration.hardening.conftest import media_keys, put_media, queue_bo
 from tests.integration.videos.conftest import completed_upload_message
 from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import Video, utcnow
+from videoflix_tools.testing.factories import insert_video as add_video
 
 pytestmark = pytest.mark.integration
 
@@ -76,19 +77,6 @@ def test_sweeper_requeues_an_expired_lease_and_the_transcoder_finishes_the_film(
     assert staff_client.get(f"/api/admin/videos/{video_id}/").json["status"] == "ready"
 
 
-def add_video(services, status: str, **values) -> int:
-    columns = dict(title=status, description="", category="Drama", status=status, progress=0, filename="f.mp4",
-                   content_type="video/mp4", size=10, source_key="pending", renditions=[], attempts=0)
-    if status == "processing":
-        columns["lease_expires_at"] = utcnow() + timedelta(hours=1)
-    with services.db.session() as session:
-        video = Video(**{**columns, **values})
-        session.add(video)
-        session.flush()
-        video.source_key = f"uploads/{video.id}/f.mp4"
-        return video.id
-
-
 def test_sweeper_fails_a_spent_lease_requeues_a_lost_one_and_leaves_running_ones(services):
     now = utcnow()
     spent = add_video(services, "processing", attempts=3, lease_expires_at=now - timedelta(minutes=1))
@@ -107,14 +95,11 @@ def test_sweeper_fails_a_spent_lease_requeues_a_lost_one_and_leaves_running_ones
 
 
 def test_a_requeue_that_cannot_be_sent_changes_nothing(services, monkeypatch):
-    from videoflix.pipeline.sweeper import SqsTranscodeQueue
+    from videoflix_tools.testing.memory import FailingPort
 
     lost = add_video(services, "processing", attempts=1, lease_expires_at=utcnow() - timedelta(minutes=1))
-
-    def queue_down(self, body):
-        raise ConnectionError("SQS unreachable")
-
-    monkeypatch.setattr(SqsTranscodeQueue, "send", queue_down)
+    monkeypatch.setattr(services, "transcode_queue",
+                        FailingPort(services.transcode_queue, "request", ConnectionError("SQS unreachable")))
     with pytest.raises(ConnectionError):
         run_sweeper(services)
     assert video_row(services, lost).status == "processing"  # rolled back: the next sweep tries again
@@ -143,7 +128,7 @@ def test_sweeper_deletes_orphaned_output_only(services, staff_client):
 
 
 def test_sweeper_function_reports_what_it_did(services):
-    from videoflix.functions import load_handler
+    from videoflix_tools.functions import load_handler
 
     spent = add_video(services, "processing", attempts=3, lease_expires_at=utcnow() - timedelta(minutes=1))
     result = load_handler("sweeper")({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
@@ -151,8 +136,8 @@ def test_sweeper_function_reports_what_it_did(services):
 
 
 def test_the_dev_stack_sweeps_on_its_schedule(services):
-    from videoflix.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
-    from videoflix.dev.stack import build_sweeper_schedule
+    from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
+    from videoflix_tools.dev.stack import build_sweeper_schedule
 
     spent = add_video(services, "processing", attempts=3, lease_expires_at=utcnow() - timedelta(minutes=1))
     production = build_sweeper_schedule()

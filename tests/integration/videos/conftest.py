@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.integration.conftest import _binding
 from videoflix.aws import aws_client, queue_url
-from videoflix.dev.pump import QueuePump
-from videoflix.functions import load_handler
+from videoflix_tools.dev.pump import QueuePump
+from videoflix_tools.functions import load_handler
+from videoflix_tools.testing.multipart import put_parts
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def settings(settings):
 @pytest.fixture(scope="session")
 def clip_factory(tmp_path_factory):
     """Generated clips, cached per shape for the session (FFmpeg test sources with audio)."""
-    from videoflix.pipeline.ffmpeg import generate_test_clip
+    from videoflix_tools.clips import generate_test_clip
 
     folder = tmp_path_factory.mktemp("clips")
     made: dict[tuple, Path] = {}
@@ -73,21 +74,6 @@ def transcoder(services, transcode_binding):
     return lambda: pump.drain(transcode_binding)
 
 
-def put_parts(upload: dict, data: bytes, only: set[int] | None = None) -> list[dict]:
-    """PUT each part's bytes to its presigned URL; returns [{part_number, etag}]."""
-    size = upload["part_size"]
-    done = []
-    for part in upload["parts"]:
-        number = part["part_number"]
-        if only is not None and number not in only:
-            continue
-        chunk = data[(number - 1) * size: number * size]
-        answer = requests.put(part["url"], data=chunk, timeout=30)
-        assert answer.status_code == 200, answer.text
-        done.append({"part_number": number, "etag": answer.headers["ETag"]})
-    return done
-
-
 @pytest.fixture
 def upload_video(staff_client):
     """Create a video through the admin API, upload the file through presigned URLs, complete it."""
@@ -127,3 +113,40 @@ def transcode_queue_messages(services):
         answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
         return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
     return read
+
+
+BANDWIDTH_TOLERANCE = 0.02  # AVERAGE-BANDWIDTH against the segments: rounding and EXTINF precision
+
+
+def assert_truthful_bandwidth(folder: Path) -> None:
+    """Each variant's BANDWIDTH covers its every segment and AVERAGE-BANDWIDTH is what they carry.
+
+    A rung's rate is what its segments measure (with capped CRF nothing else knows it); a
+    variant with a separate audio rendition counts the audio segment of the same index too.
+    """
+    from videoflix.pipeline.hls import parse_media_playlist
+
+    def rates(rendition: str) -> list[tuple[float, int]]:
+        return [(seconds, (folder / rendition / name).stat().st_size * 8)
+                for name, seconds in parse_media_playlist((folder / rendition / "index.m3u8").read_text())]
+
+    variants, attributes = {}, None
+    for line in (folder / "master.m3u8").read_text().splitlines():
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            attributes = dict(re.findall(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)', line.split(":", 1)[1]))
+        elif line.strip() and not line.startswith("#") and attributes is not None:
+            variants[line.split("/", 1)[0]], attributes = attributes, None
+    assert variants
+    for rendition, attributes in variants.items():
+        video = rates(rendition)
+        audio = rates(attributes["AUDIO"].strip('"')) if "AUDIO" in attributes else [(0.0, 0)] * len(video)
+        assert len(audio) == len(video), rendition
+        peak = int(attributes["BANDWIDTH"])
+        for index, ((seconds, bits), (audio_seconds, audio_bits)) in enumerate(zip(video, audio)):
+            segment_rate = bits / seconds + (audio_bits / audio_seconds if audio_seconds else 0)
+            # + 1: FFmpeg truncates its measured rate to whole bits per second.
+            assert peak + 1 > segment_rate, f"{rendition} segment {index}: {segment_rate:.0f} b/s > BANDWIDTH {peak}"
+        measured = sum(b for _, b in video) / sum(s for s, _ in video)
+        if any(bits for _, bits in audio):
+            measured += sum(b for _, b in audio) / sum(s for s, _ in audio)
+        assert int(attributes["AVERAGE-BANDWIDTH"]) == pytest.approx(measured, rel=BANDWIDTH_TOLERANCE), rendition

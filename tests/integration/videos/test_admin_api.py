@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.videos.conftest import put_parts
 from videoflix.aws import aws_client
+from videoflix_tools.testing.multipart import put_parts
 
 pytestmark = pytest.mark.integration
 

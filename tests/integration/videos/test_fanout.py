@@ -16,13 +16,14 @@ import requests
 from sqlalchemy import func, select
 
 from tests.integration.conftest import _binding
+from tests.integration.videos.conftest import assert_truthful_bandwidth
 from tests.integration.videos.test_pipeline import media_keys, video_row
 from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import FanoutJob, FanoutRun, Video, VideoStatus, utcnow
-from videoflix.dev.pump import QueuePump
-from videoflix.functions import load_handler
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.videos.playlist import master_variants, segment_names
+from videoflix.pipeline.hls import master_variants, segment_names
+from videoflix_tools.dev.pump import QueuePump
+from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
 
@@ -112,6 +113,9 @@ def test_fanout_matches_the_single_process_ladder(clip_factory, upload_video, pi
         assert session.scalar(select(func.count()).select_from(FanoutRun)) == 0  # the finished run is dropped
     single_dir = download(services, single_id, tmp_path / "single")
     fanned_dir = download(services, fanned_id, tmp_path / "fanned")
+    # Capped CRF: a rung's rate is known only from its segments, in both masters.
+    assert_truthful_bandwidth(single_dir)
+    assert_truthful_bandwidth(fanned_dir)
 
     master = (fanned_dir / "master.m3u8").read_text()
     assert master_variants(master) == master_variants((single_dir / "master.m3u8").read_text())
@@ -160,9 +164,10 @@ def test_a_failed_chunk_is_retried_alone_and_progress_counts_jobs(tmp_path, uplo
                                                                  ffmpeg_runs, monkeypatch):
     import videoflix.pipeline.ffmpeg as ffmpeg
     from videoflix.pipeline.fanout.state import FanoutState
+    from videoflix_tools.clips import generate_test_clip
 
     clip = tmp_path / "hd.mp4"
-    ffmpeg.generate_test_clip(str(clip), seconds=12, width=1920, height=1080, rate=10)  # 1080p, made cheap
+    generate_test_clip(str(clip), seconds=12, width=1920, height=1080, rate=10)  # 1080p, made cheap
     recording_run = ffmpeg.run_ffmpeg
     failures = []
 

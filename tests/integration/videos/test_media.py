@@ -7,11 +7,12 @@ from pathlib import Path
 import av
 import pytest
 
-from tests.integration.videos.conftest import remux
-from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, generate_test_clip, run_ffmpeg
+from tests.integration.videos.conftest import assert_truthful_bandwidth, remux
+from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
 from videoflix.pipeline.probe import MATROSKA, MOV, MediaRejected, probe_media
-from videoflix.videos.playlist import is_valid_segment_name, master_variants, segment_names
+from videoflix.pipeline.hls import is_valid_segment_name, master_variants, segment_names
+from videoflix_tools.clips import generate_test_clip
 
 pytestmark = pytest.mark.integration
 
@@ -119,6 +120,34 @@ def test_1080p_ladder_decodes_each_rung_with_aligned_keyframes(tmp_path):
         keyframes.append(keyframe_times(segment))
     start = keyframes[0][0]
     assert [[round(t - start, 2) for t in times] for times in keyframes] == [[0.0, 2.0]] * 3
+
+
+def test_capped_crf_ladder_master_bandwidth_is_measured_from_the_segments(tmp_path):
+    # Six still seconds, then six of heavy noise: one cheap and one expensive segment per rung.
+    source = tmp_path / "still_then_noise.mp4"
+    run_ffmpeg([ffmpeg_executable(), "-hide_banner", "-loglevel", "error", "-nostdin", "-filter_complex",
+                "color=c=gray:size=1280x720:rate=10:duration=6[still];"
+                "color=c=gray:size=1280x720:rate=10:duration=6,noise=alls=40:allf=t+u[noise];"
+                "[still][noise]concat=n=2:v=1:a=0[v];sine=duration=12[a]",
+                "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10",
+                "-c:a", "aac", "-y", str(source)], duration=12, time_budget=120, on_progress=None)
+    probe = probe_media(str(source), max_duration=60)
+    output = tmp_path / "out"
+    output.mkdir()
+    run_ffmpeg(build_ladder_command(ffmpeg_executable(), str(source), probe, str(output), FAST),
+               duration=probe.duration, time_budget=120, on_progress=None)
+
+    for rung, crf, maxrate in (("480p", 18, 1500), ("720p", 21, 3000)):
+        first = sorted((output / rung).glob("*.ts"))[0].read_bytes()
+        assert b"rc=crf" in first and f"crf={crf}.0".encode() in first  # x264's own record of its settings
+        assert f"vbv_maxrate={maxrate} ".encode() in first
+    assert_truthful_bandwidth(output)
+    master = (output / "master.m3u8").read_text()
+    # Measured, not the cap: the still segment pulls the average far below the peak.
+    for line in (l for l in master.splitlines() if l.startswith("#EXT-X-STREAM-INF:")):
+        peak = int(line.split("BANDWIDTH=", 1)[1].split(",", 1)[0])
+        average = int(line.split("AVERAGE-BANDWIDTH=", 1)[1].split(",", 1)[0])
+        assert average < peak * 0.75, line
 
 
 def test_thumbnail_is_a_jpeg_of_the_upright_picture(clip_factory, tmp_path):

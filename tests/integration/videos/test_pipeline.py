@@ -11,7 +11,7 @@ import requests
 from tests.integration.videos.conftest import completed_upload_message, remux
 from tests.support.videos import video_row
 from videoflix.aws import aws_client
-from videoflix.videos.playlist import segment_names
+from videoflix.pipeline.hls import segment_names
 
 pytestmark = pytest.mark.integration
 
@@ -179,14 +179,26 @@ def test_crash_while_uploading_output_leaves_no_ready_and_no_objects(clip_factor
     assert video_row(services, video.id).status == "ready"
 
 
-def test_unknown_key_and_test_event_are_dropped(services):
+def test_unknown_key_and_test_event_are_dropped(services, caplog):
+    from sqlalchemy import select
+
+    from videoflix.db.models import Video
     from videoflix.pipeline.transcode import TranscodeJob
 
-    job = TranscodeJob(services)
-    job.handle_record({"messageId": "1", "body": json.dumps({"Event": "s3:TestEvent"})})
+    def videos():
+        with services.db.session() as session:
+            return session.execute(select(Video.id, Video.status, Video.attempts).order_by(Video.id)).all()
+
+    before = videos()
     unknown = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": services.settings.upload_bucket},
                                                                     "object": {"key": "uploads/77/nothing.mp4"}}}]}
-    job.handle_record({"messageId": "2", "body": json.dumps(unknown)})  # logged and dropped, no error
+    answer = TranscodeJob(services).handle_batch({"Records": [
+        {"messageId": "1", "body": json.dumps({"Event": "s3:TestEvent"})},
+        {"messageId": "2", "body": json.dumps(unknown)}]})
+    assert answer == {"batchItemFailures": []}  # both acknowledged: SQS does not bring them back
+    assert videos() == before  # nothing claimed, created or changed
+    assert media_keys(services, 77) == []
+    assert "'uploads/77/nothing.mp4'" in caplog.text  # the unknown key is logged
 
 
 def test_phone_video_without_audio_is_turned_upright_and_never_enlarged(clip_factory, tmp_path, upload_video,

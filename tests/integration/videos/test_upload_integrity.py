@@ -13,12 +13,12 @@ import av
 import pytest
 
 from tests.integration.conftest import _binding
-from tests.integration.videos.conftest import put_parts
 from tests.integration.videos.test_pipeline import media_keys
 from tests.support.videos import video_row
 from videoflix.aws import aws_client, queue_url
-from videoflix.dev.pump import QueuePump
-from videoflix.functions import load_handler
+from videoflix_tools.dev.pump import QueuePump
+from videoflix_tools.functions import load_handler
+from videoflix_tools.testing.multipart import put_parts
 
 pytestmark = pytest.mark.integration
 
@@ -171,8 +171,9 @@ def test_a_fanned_out_mp4_cut_in_half_fails_at_its_short_chunk_and_publishes_not
 
 
 def test_the_probe_reads_each_tracks_announced_length_in_mp4_and_matroska(tmp_path):
-    from videoflix.pipeline.ffmpeg import ffmpeg_executable, generate_test_clip, run_ffmpeg
+    from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
     from videoflix.pipeline.probe import probe_media
+    from videoflix_tools.clips import generate_test_clip
 
     webm = tmp_path / "clip.webm"  # Matroska states track lengths only in DURATION tags
     generate_test_clip(str(webm), seconds=2, width=320, height=240)

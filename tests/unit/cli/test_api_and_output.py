@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from videoflix.cli.admin import video_table
-from videoflix.cli.api import HttpAnswer, describe_refusal, normalize_api_url
-from videoflix.cli.ops import CommandFailed
-from videoflix.cli.watch import WaitTimedOut, wait_until_settled
+from videoflix_tools.cli.admin import video_table
+from videoflix_tools.cli.api import HttpAnswer, describe_refusal, normalize_api_url
+from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.watch import WaitTimedOut, wait_until_settled
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from videoflix.cli.config import config_dir, read_password
-from videoflix.cli.credentials import Credentials, CredentialStore, write_private_json
-from videoflix.cli.ops import CommandFailed
-from videoflix.cli.upload_state import FileIdentity, UploadStates
-from videoflix.cli.video_files import video_content_type
+from videoflix_tools.cli.config import config_dir, read_password
+from videoflix_tools.cli.credentials import Credentials, CredentialStore, write_private_json
+from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.upload_state import FileIdentity, UploadStates
+from videoflix_tools.cli.video_files import video_content_type
 
 API = "http://127.0.0.1:8000"
 

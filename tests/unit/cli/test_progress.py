@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from videoflix.cli.progress import (MIB, ProgressLine, TransferProgress, bar, format_duration, format_size,
+from videoflix_tools.cli.progress import (MIB, ProgressLine, TransferProgress, bar, format_duration, format_size,
                                     format_transcode, format_transfer)
 
 

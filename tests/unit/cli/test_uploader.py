@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-import videoflix.cli.uploader as uploader
-from videoflix.cli.uploader import (Part, PartBody, PartFailed, UploadCancelled, bytes_in_parts, plan_parts,
+import videoflix_tools.cli.uploader as uploader
+from videoflix_tools.cli.uploader import (Part, PartBody, PartFailed, UploadCancelled, bytes_in_parts, plan_parts,
                                     storage_reason, upload_part, upload_parts)
 
 MIB = 1024 * 1024

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from videoflix.dev.stack import DevDataError, reset_dev_data
+from videoflix_tools.dev.stack import DevDataError, reset_dev_data
 
 
 def _fill(folder: Path) -> None:

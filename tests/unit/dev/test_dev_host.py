@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
-from videoflix.cli.main import main
-from videoflix.dev.stack import DevHostRefused, check_dev_host
+from videoflix_tools.cli.main import main
+from videoflix_tools.dev.stack import DevHostRefused, check_dev_host
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "LOCALHOST", "::1", "[::1]"])

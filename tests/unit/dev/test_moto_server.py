@@ -1,7 +1,7 @@
 """The dev stack's S3 CORS answer: credentials for the provisioned origins, nothing for others."""
 from __future__ import annotations
 
-from videoflix.dev.moto_server import S3CorsCredentials
+from videoflix_tools.dev.moto_server import S3CorsCredentials
 
 ALLOWED = ("http://127.0.0.1:5500", "http://localhost:5500")
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from werkzeug.test import Client
 
-from videoflix.dev.player import PLAYER_DIR, config_script, player_app
+from videoflix_tools.dev.player import PLAYER_DIR, config_script, player_app
 
 PAGES = ["pages/auth/register.html", "pages/auth/check_email.html", "pages/auth/activate.html",
          "pages/auth/login.html", "pages/auth/forgot_password.html", "pages/auth/confirm_password.html",

@@ -5,8 +5,8 @@ import re
 import threading
 import time
 
-from videoflix.dev.schedule import SWEEP_INTERVAL_SECONDS, Schedule
-from videoflix.functions import PROJECT_ROOT
+from videoflix_tools.dev.schedule import SWEEP_INTERVAL_SECONDS, Schedule
+from videoflix_tools.functions import PROJECT_ROOT
 
 
 def wait_until(condition, seconds: float = 10.0) -> bool:

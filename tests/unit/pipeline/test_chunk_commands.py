@@ -35,9 +35,10 @@ def test_second_chunk_of_a_1080p_film():
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", "50", "-keyint_min", "50",
         "-sc_threshold", "0",
-        "-b:v:0", "1400k", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",
-        "-b:v:1", "2800k", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",
-        "-b:v:2", "5000k", "-maxrate:v:2", "5350k", "-bufsize:v:2", "7500k",
+        # One CRF per rung, the same for every chunk of the film: no quality step at chunk joins.
+        "-crf:v:0", "18", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",
+        "-crf:v:1", "21", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",
+        "-crf:v:2", "24", "-maxrate:v:2", "5350k", "-bufsize:v:2", "7500k",
         "-force_key_frames", "expr:eq(mod(n,50),0)",
         "-frames:v", "750",
         "-output_ts_offset", "40.000000",  # 10 s above zero, then the chunk's place on the timeline
@@ -52,10 +53,20 @@ def test_chunk_uses_the_rungs_and_encoder_settings_of_the_single_process_ladder(
     source = probe(1280, 720)
     chunk = build_chunk_command("ffmpeg", "/src.mp4", source, Chunk(0, 0, 750, 0, 5), "/out", SETTINGS)
     ladder = build_ladder_command("ffmpeg", "/src.mp4", source, "/out", SETTINGS)
-    for name in ("-c:v", "-preset", "-profile:v", "-g", "-keyint_min", "-sc_threshold", "-b:v:0", "-b:v:1",
-                 "-maxrate:v:1", "-bufsize:v:1", "-hls_segment_type", "-hls_flags"):
+    for name in ("-c:v", "-preset", "-profile:v", "-g", "-keyint_min", "-sc_threshold", "-crf:v:0", "-crf:v:1",
+                 "-maxrate:v:0", "-maxrate:v:1", "-bufsize:v:0", "-bufsize:v:1", "-hls_segment_type", "-hls_flags"):
         assert option(chunk, name) == option(ladder, name), name
     assert "-map" in chunk and "0:1" not in chunk and "-c:a" not in chunk  # video only
+
+
+def test_every_chunk_of_a_film_gets_the_same_rate_control():
+    def rate_control(chunk):
+        command = build_chunk_command("ffmpeg", URL, probe(), chunk, "/out", SETTINGS)
+        return [(arg, command[i + 1]) for i, arg in enumerate(command) if arg.startswith(("-crf", "-maxrate",
+                                                                                           "-bufsize", "-b:v"))]
+    chunks = [Chunk(0, 0, 750, 0, 5), Chunk(1, 750, 750, 5, 5), Chunk(3, 2250, None, 15, 5)]
+    first, *others = [rate_control(chunk) for chunk in chunks]
+    assert len(first) == 9 and all(other == first for other in others)
 
 
 def test_first_chunk_does_not_seek_and_the_last_runs_to_the_end():

@@ -4,8 +4,8 @@ from fractions import Fraction
 import pytest
 
 from videoflix.pipeline.hls import (AudioRendition, Segment, VideoVariant, bandwidth, master_playlist,
-                                        media_playlist, parse_media_playlist, variant_codecs)
-from videoflix.videos.playlist import master_variants, segment_names
+                                    master_variants, media_playlist, parse_media_playlist, segment_names,
+                                    variant_codecs)
 
 FFMPEG_RENDITION = """#EXTM3U
 #EXT-X-VERSION:6

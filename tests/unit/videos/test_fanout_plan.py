@@ -33,6 +33,13 @@ def test_plan_survives_json():
     import json
 
     assert FanoutPlan.from_json(json.loads(json.dumps(plan.to_json()))) == plan
+    assert plan.ladder_settings.rate_control == "capped_crf"
+
+
+def test_a_plan_stored_before_per_title_rates_keeps_its_fixed_bitrates():
+    stored = make_plan(Settings(), "b", "uploads/1/a.mkv", PROBE, None).to_json()
+    del stored["rate_control"]  # as runs queued before the change have it
+    assert FanoutPlan.from_json(stored).ladder_settings.rate_control == "fixed"
 
 
 def test_silent_film_has_no_audio_job():

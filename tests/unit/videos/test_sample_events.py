@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from videoflix.functions import PROJECT_ROOT
 from videoflix.pipeline.events import UploadedObject, parse_upload_notification
 from videoflix.pipeline.transcode import TranscodeJob
+from videoflix_tools.functions import PROJECT_ROOT
 
 
 def load_event(name: str) -> dict:

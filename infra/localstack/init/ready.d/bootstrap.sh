@@ -13,7 +13,7 @@ for python in python3 /opt/code/localstack/.venv/bin/python; do
   if command -v "$python" >/dev/null 2>&1 && "$python" -c "import boto3" 2>/dev/null; then
     cd /tmp  # no stray .env is read from the working directory
     echo "videoflix: provisioning LocalStack (videoflix bootstrap)"
-    exec "$python" -m videoflix.cli.main bootstrap
+    exec "$python" -m videoflix_tools.cli.main bootstrap
   fi
 done
 echo "videoflix: no Python with boto3 in this container; cannot bootstrap" >&2

@@ -1,7 +1,7 @@
 """FFmpeg argument lists of the fan-out jobs: one chunk of every video rung, or the audio once.
 
 Pure functions of the probe result and the chunk, built from the ladder's rung table and
-encoder settings (media/ladder.py), so a fanned-out film gets the same rungs, bitrates and
+encoder settings (pipeline/ladder.py), so a fanned-out film gets the same rungs, bitrates and
 GOPs as one transcoded in a single process.
 
 Timing: the chunk's frames come from a frame-accurate seek (`-ss` before `-i`, decoded and
@@ -19,15 +19,14 @@ import re
 from fractions import Fraction
 
 from videoflix.pipeline.fanout.chunking import Chunk, segment_duration
-from videoflix.pipeline.hls import AUDIO_RENDITION
-from videoflix.pipeline.ladder import (MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN, LadderSettings, keyframe_interval,
-                                    ladder_filter, output_frame_rate, plan_ladder, quiet_flags, source_input,
-                                    stream_map, video_codec_args)
+from videoflix.pipeline.hls import AUDIO_RENDITION, MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN
+from videoflix.pipeline.ladder import (LadderSettings, keyframe_interval, ladder_filter, output_frame_rate, plan_ladder,
+                                       quiet_flags, source_input, stream_map, video_codec_args)
 from videoflix.pipeline.probe import MediaProbe
 
 TIMELINE_OFFSET = 10  # seconds; above any encoder delay
 AAC_FRAME_SAMPLES = 1024
-SEGMENT_PREFIX = re.compile(r"[A-Za-z0-9_-]*")  # keeps names within playlist.SEGMENT_NAME
+SEGMENT_PREFIX = re.compile(r"[A-Za-z0-9_-]*")  # keeps names within hls.SEGMENT_NAME
 
 
 def build_chunk_command(ffmpeg: str, source: str, probe: MediaProbe, chunk: Chunk, output_dir: str,

@@ -1,7 +1,7 @@
 """The transcoder as the coordinator of a long film: make the poster, plan the chunks, queue the jobs.
 
-Called by the transcoder (videos/transcode.py) after the probe, with the video claimed; the
-chunk workers (videos/chunk_worker.py) then encode and publish it. The video stays
+Called by the transcoder (pipeline/transcode.py) after the probe, with the video claimed; the
+chunk workers (pipeline/fanout/worker.py) then encode and publish it. The video stays
 `processing`, its lease kept alive by every job that starts or finishes.
 """
 from __future__ import annotations
@@ -12,19 +12,19 @@ from typing import Callable
 
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.services import Services
-from videoflix.pipeline.fanout.queue import ChunkMessage, SqsChunkQueue
+from videoflix.pipeline.fanout.queue import ChunkMessage
 from videoflix.pipeline.events import UploadedObject
 from videoflix.pipeline.fanout.plan import make_plan, should_fan_out
 from videoflix.pipeline.fanout.state import FanoutState
-from videoflix.videos.storage import S3Storage, media_prefix
+from videoflix.pipeline.poster import POSTER_FILE, make_poster, poster_key
+from videoflix.ports import Storage
 
 __all__ = ["dispatch_fanout", "should_fan_out"]
 log = logging.getLogger("videoflix.fanout")
 
 
-def dispatch_fanout(services: Services, storage: S3Storage, video_id: int, uploaded: UploadedObject,
-                    probe: MediaProbe, source: str, work: Path, time_left: Callable[[], float],
-                    queue: SqsChunkQueue | None = None) -> None:
+def dispatch_fanout(services: Services, storage: Storage, video_id: int, uploaded: UploadedObject,
+                    probe: MediaProbe, source: str, work: Path, time_left: Callable[[], float]) -> None:
     """Queue one job per chunk and one for the audio; raising lets SQS bring the upload event back.
 
     `source` is the upload as a presigned URL (normally: the coordinator never downloads it)
@@ -37,25 +37,17 @@ def dispatch_fanout(services: Services, storage: S3Storage, video_id: int, uploa
         log.warning("video %s changed state before its chunks were queued; nothing queued", video_id)
         return
     run_id, job_ids = started
-    (queue or SqsChunkQueue(settings)).send([ChunkMessage(run_id, job_id, video_id) for job_id in job_ids])
+    services.chunk_queue.send([ChunkMessage(run_id, job_id, video_id) for job_id in job_ids])
     log.info("video %s: %.1f s fanned out as run %s, %d chunks%s", video_id, probe.duration, run_id,
              len(plan.chunks), " and the audio" if probe.has_audio else "")
 
 
-def publish_thumbnail(storage: S3Storage, source: str, work: Path, probe: MediaProbe, video_id: int,
+def publish_thumbnail(storage: Storage, source: str, work: Path, probe: MediaProbe, video_id: int,
                       time_left: Callable[[], float]) -> str | None:
     """The poster, made here (one seek into the source): the chunk workers see only their ranges."""
-    from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
-    from videoflix.pipeline.ladder import build_thumbnail_command
-
-    path = work / "thumbnail.jpg"
-    try:
-        run_ffmpeg(build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path)),
-                   duration=1.0, on_progress=None, time_budget=time_left())
-    except FFmpegFailed:
-        # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
-        log.warning("video %s: no thumbnail", video_id, exc_info=True)
+    path = work / POSTER_FILE
+    if not make_poster(source, probe, path, video_id, time_left):
         return None
-    key = f"{media_prefix(video_id)}thumbnail.jpg"
+    key = poster_key(video_id)
     storage.upload_media_file(path, key)
     return key

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videoflix.pipeline.hls import parse_media_playlist, variant_codecs
-from videoflix.pipeline.ladder import MASTER_PLAYLIST, RUNG_PLAYLIST
+from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, parse_media_playlist, variant_codecs
 
 
 class ChunkOutputError(RuntimeError):

@@ -32,10 +32,12 @@ class FanoutPlan:
     preset: str
     chunks: tuple[Chunk, ...]
     thumbnail_key: str | None = None
+    # Stored with the run, so every chunk of one film is encoded alike even across a deploy.
+    rate_control: str = LadderSettings.rate_control
 
     @property
     def ladder_settings(self) -> LadderSettings:
-        return LadderSettings(preset=self.preset)
+        return LadderSettings(preset=self.preset, rate_control=self.rate_control)
 
     @property
     def rate(self) -> Fraction:
@@ -67,7 +69,7 @@ class FanoutPlan:
             probe[name] = None if probe[name] is None else str(probe[name])
         return {"source_bucket": self.source_bucket, "source_key": self.source_key, "probe": probe,
                 "preset": self.preset, "chunks": [asdict(c) for c in self.chunks],
-                "thumbnail_key": self.thumbnail_key}
+                "thumbnail_key": self.thumbnail_key, "rate_control": self.rate_control}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FanoutPlan":
@@ -76,11 +78,14 @@ class FanoutPlan:
             probe[name] = None if probe[name] is None else Fraction(probe[name])
         return cls(source_bucket=data["source_bucket"], source_key=data["source_key"], probe=MediaProbe(**probe),
                    preset=data["preset"], chunks=tuple(Chunk(**c) for c in data["chunks"]),
-                   thumbnail_key=data.get("thumbnail_key"))
+                   thumbnail_key=data.get("thumbnail_key"),
+                   # A plan stored before per-title rates had none: its chunks began at fixed bitrates.
+                   rate_control=data.get("rate_control", "fixed"))
 
 
 def make_plan(settings: Settings, bucket: str, key: str, probe: MediaProbe,
               thumbnail_key: str | None) -> FanoutPlan:
     ladder = LadderSettings(preset=settings.ffmpeg_preset)
     chunks = plan_chunks(probe.duration, output_frame_rate(probe, ladder), settings.fanout_chunk_seconds, ladder)
-    return FanoutPlan(bucket, key, probe, settings.ffmpeg_preset, tuple(chunks), thumbnail_key)
+    return FanoutPlan(bucket, key, probe, settings.ffmpeg_preset, tuple(chunks), thumbnail_key,
+                      rate_control=ladder.rate_control)

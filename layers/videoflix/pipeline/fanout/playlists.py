@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from videoflix.pipeline.hls import (AUDIO_RENDITION, AudioRendition, Segment, VideoVariant, master_playlist,
-                                        media_playlist)
-from videoflix.pipeline.ladder import MASTER_PLAYLIST, RUNG_PLAYLIST
+from videoflix.pipeline.hls import (AUDIO_RENDITION, MASTER_PLAYLIST, RUNG_PLAYLIST, AudioRendition, Segment,
+                                    VideoVariant, master_playlist, media_playlist)
 from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB, FanoutPlan
 
 

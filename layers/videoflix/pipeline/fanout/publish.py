@@ -9,12 +9,13 @@ from videoflix.services import Services
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.pipeline.fanout.playlists import assemble_playlists
 from videoflix.pipeline.fanout.state import FanoutState, JobContext
-from videoflix.videos.storage import S3Storage, media_prefix
+from videoflix.ports import Storage
+from videoflix.videos.storage import media_prefix
 
 log = logging.getLogger("videoflix.fanout")
 
 
-def publish_run(services: Services, storage: S3Storage, state: FanoutState, context: JobContext) -> bool:
+def publish_run(services: Services, storage: Storage, state: FanoutState, context: JobContext) -> bool:
     """Upload the playlists (master last) and mark the video ready; False if the run was no longer its own.
 
     Raises IncompleteRun when the recorded output cannot make a film.

@@ -1,13 +1,8 @@
-"""The chunk queue: fan-out job messages out (SQS adapter) and in (pure parsing)."""
+"""The chunk queue's messages: built and parsed (pure; the SQS adapter is videoflix.queues.SqsChunkQueue)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-from videoflix.settings import Settings
-
-SQS_BATCH_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -33,21 +28,3 @@ def parse_chunk_message(body: str) -> ChunkMessage:
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
         raise MalformedChunkMessage("chunk job ids must be positive integers")
     return ChunkMessage(*values)
-
-
-class SqsChunkQueue:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def send(self, messages: list[ChunkMessage]) -> None:
-        from videoflix.aws import aws_client, queue_url
-
-        sqs = aws_client("sqs", self.settings)
-        url = queue_url(self.settings, self.settings.chunk_queue_name)
-        for start in range(0, len(messages), SQS_BATCH_LIMIT):
-            batch = messages[start:start + SQS_BATCH_LIMIT]
-            answer: dict[str, Any] = sqs.send_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(index), "MessageBody": m.to_body()} for index, m in enumerate(batch)])
-            if answer.get("Failed"):
-                # Raising makes the coordinator's message come back: the next attempt replaces this run.
-                raise RuntimeError(f"SQS refused {len(answer['Failed'])} chunk job(s): {answer['Failed'][0]}")

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from videoflix.db.models import FanoutJob, FanoutJobStatus, FanoutRun, Video, VideoStatus, utcnow
+from videoflix.db.models import FanoutJob, FanoutJobStatus, FanoutRun, Video, utcnow
 from videoflix.db.session import Database
 from videoflix.pipeline.fanout.plan import FanoutPlan
-
-LEASE_MARGIN_SECONDS = 120  # as the transcoder's own lease (videos/transcode.py)
+from videoflix.videos import lifecycle
+from videoflix.videos.lifecycle import VideoState
 
 
 @dataclass(frozen=True)
@@ -52,14 +51,12 @@ class _Gone(Exception):
 class FanoutState:
     def __init__(self, db: Database, time_budget: int) -> None:
         self.db = db
-        self.lease = timedelta(seconds=time_budget + LEASE_MARGIN_SECONDS)
+        self.lease = lifecycle.lease_duration(time_budget)  # a finalizer's claim lasts as long as a lease
         self.time_budget = time_budget
 
-    def _heartbeat(self, session, video_id: int, **values: Any) -> bool:
+    def _heartbeat(self, session, video_id: int, progress: int | None = None) -> bool:
         """Keep the video's lease while jobs progress, so nobody takes the film over meanwhile."""
-        return bool(session.execute(update(Video).where(
-            Video.id == video_id, Video.status == VideoStatus.PROCESSING).values(
-            lease_expires_at=utcnow() + self.lease, **values)).rowcount)
+        return lifecycle.renew_lease(session, video_id, self.time_budget, progress)
 
     def start_run(self, video_id: int, plan: FanoutPlan) -> tuple[int, list[int]] | None:
         """Replace any earlier run of the video with a new one; None if the video is no longer ours."""
@@ -92,7 +89,7 @@ class FanoutState:
                     return None
                 session.execute(update(FanoutJob).where(FanoutJob.id == job_id)
                                 .values(attempts=FanoutJob.attempts + 1))
-            elif session.scalar(select(Video.status).where(Video.id == run.video_id)) != VideoStatus.PROCESSING:
+            elif session.scalar(select(Video.status).where(Video.id == run.video_id)) != VideoState.PROCESSING:
                 return None
             # A crash may skip the count in the database, never SQS's receive count.
             attempts = max(earlier_attempts + (0 if done else 1), receive_count)
@@ -154,19 +151,14 @@ class FanoutState:
         with self.db.session() as session:
             if not self._drop_run(session, run_id):
                 return False
-            return bool(session.execute(update(Video).where(
-                Video.id == video_id, Video.status == VideoStatus.PROCESSING).values(
-                status=VideoStatus.READY, progress=100, error=None, lease_expires_at=None, ready_at=utcnow(),
-                **values)).rowcount)
+            return lifecycle.publish(session, video_id, **values)
 
     def fail(self, run_id: int, video_id: int, reason: str) -> bool:
         """Fail the video and drop the run: its other jobs then find nothing and discard their work."""
         with self.db.session() as session:
             if not self._drop_run(session, run_id):
                 return False
-            return bool(session.execute(update(Video).where(
-                Video.id == video_id, Video.status == VideoStatus.PROCESSING).values(
-                status=VideoStatus.FAILED, error=reason, lease_expires_at=None, progress=0)).rowcount)
+            return lifecycle.fail(session, video_id, reason)
 
     @staticmethod
     def _drop_run(session, run_id: int) -> bool:

@@ -13,28 +13,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+from videoflix.ports import Storage
 from videoflix.services import Services
 from videoflix.sqs_batch import process_sqs_batch
 from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.pipeline.attempts import CHUNK_MAX_ATTEMPTS
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
 from videoflix.pipeline.fanout.queue import parse_chunk_message
 from videoflix.pipeline.fanout.plan import VIDEO_JOB
 from videoflix.pipeline.fanout.playlists import IncompleteRun, job_output
 from videoflix.pipeline.fanout.publish import publish_run
 from videoflix.pipeline.fanout.state import FanoutState, Finish, JobContext
-from videoflix.videos.storage import S3Storage, media_prefix
+from videoflix.videos.storage import media_prefix
 
 log = logging.getLogger("videoflix.chunks")
 
-CHUNK_MAX_ATTEMPTS = 3  # equals the chunk queue's maxReceiveCount
 SOURCE_URL_MARGIN_SECONDS = 300
 
 
 class ChunkWorker:
-    def __init__(self, services: Services, storage: S3Storage | None = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.settings = services.settings
-        self.storage = storage or S3Storage(services.settings)
+        self.storage: Storage = services.storage
         self.state = FanoutState(services.db, self.settings.transcode_time_budget)
 
     def handle_batch(self, event: dict[str, Any]) -> dict:

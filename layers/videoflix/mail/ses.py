@@ -1,0 +1,19 @@
+"""The SES adapter of the mailer port (videoflix.ports.MailSender): the only code that sends email."""
+from __future__ import annotations
+
+from videoflix.settings import Settings
+
+
+class SesMailSender:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def send(self, email) -> str:
+        from videoflix.aws import aws_client
+        from videoflix.mail.render import to_mime
+
+        answer = aws_client("ses", self._settings).send_raw_email(
+            Source=self._settings.mail_sender, Destinations=list(email.to),
+            RawMessage={"Data": to_mime(email, self._settings.mail_sender)},
+        )
+        return answer["MessageId"]

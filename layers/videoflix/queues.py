@@ -1,0 +1,104 @@
+"""The SQS adapters of the queue ports (videoflix.ports): the only code that sends to SQS.
+
+boto3 is imported on the first send, never at import: the API functions build these at cold
+start without paying for the SDK.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from videoflix.settings import Settings
+
+SQS_BATCH_LIMIT = 10
+
+
+class SqsQueue:
+    """One queue, by name; its URL is looked up (and cached) on the first send."""
+
+    def __init__(self, settings: Settings, queue_name: str) -> None:
+        self._settings = settings
+        self.queue_name = queue_name
+
+    def send(self, body: str) -> None:
+        from videoflix.aws import aws_client, queue_url
+
+        aws_client("sqs", self._settings).send_message(
+            QueueUrl=queue_url(self._settings, self.queue_name), MessageBody=body)
+
+    def send_batch(self, bodies: Sequence[str]) -> None:
+        """Send in batches of ten; raises if SQS refuses any entry (the caller's message then comes back)."""
+        from videoflix.aws import aws_client, queue_url
+
+        sqs = aws_client("sqs", self._settings)
+        url = queue_url(self._settings, self.queue_name)
+        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
+            batch = bodies[start:start + SQS_BATCH_LIMIT]
+            answer: dict[str, Any] = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(index), "MessageBody": body} for index, body in enumerate(batch)])
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS refused {len(answer['Failed'])} message(s) on {self.queue_name}: "
+                                   f"{answer['Failed'][0]}")
+
+
+class SqsTranscodeQueue:
+    """The transcode queue: one message per request, shaped like S3's own notification."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._queue = SqsQueue(settings, settings.transcode_queue_name)
+
+    def request(self, source_key: str, size: int | None, cause: str) -> None:
+        from videoflix.pipeline.events import transcode_request
+
+        self._queue.send(transcode_request(self._settings.upload_bucket, source_key, size, cause))
+
+    def request_poster(self, video_id: int, at_seconds: float) -> None:
+        from videoflix.pipeline.poster import poster_message
+
+        self._queue.send(poster_message(video_id, at_seconds))
+
+
+class SqsChunkQueue:
+    """The fan-out's chunk queue."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._queue = SqsQueue(settings, settings.chunk_queue_name)
+
+    def send(self, messages) -> None:
+        # Raising makes the coordinator's message come back: the next attempt replaces this run.
+        self._queue.send_batch([message.to_body() for message in messages])
+
+
+class SqsQueueAdmin:
+    """What the staff console does with the queues (videoflix.console.queues): counts, dead-letter
+    lookups, moving messages back. boto3 is loaded on the first call."""
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self._settings = settings
+        self._client = client
+
+    @property
+    def _sqs(self) -> Any:
+        if self._client is None:
+            from videoflix.aws import aws_client
+
+            self._client = aws_client("sqs", self._settings)
+        return self._client
+
+    def url(self, queue_name: str) -> str:
+        return self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+
+    def attributes(self, url: str, *names: str) -> dict[str, str]:
+        return self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names))["Attributes"]
+
+    def receive(self, url: str, count: int, visibility_timeout: int) -> list[dict[str, Any]]:
+        return self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count, WaitTimeSeconds=0,
+                                         VisibilityTimeout=visibility_timeout,
+                                         MessageAttributeNames=["All"]).get("Messages", [])
+
+    def move(self, message: dict[str, Any], from_url: str, to_url: str) -> None:
+        """Send the received `message` to `to_url`, then delete it from `from_url`: a failure in
+        between duplicates it, never loses it."""
+        extra = {"MessageAttributes": message["MessageAttributes"]} if message.get("MessageAttributes") else {}
+        self._sqs.send_message(QueueUrl=to_url, MessageBody=message["Body"], **extra)
+        self._sqs.delete_message(QueueUrl=from_url, ReceiptHandle=message["ReceiptHandle"])

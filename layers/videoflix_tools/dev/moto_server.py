@@ -1,0 +1,62 @@
+"""The embedded AWS endpoint of `make dev`: moto's server, answering CORS the way S3 does.
+
+Our buckets' CORS rules name the allowed origins, and for such a rule S3 (and LocalStack)
+answer with the origin and `Access-Control-Allow-Credentials: true`, and say nothing to
+other origins. moto 5 differs twice: it never sends the credentials header (so hls.js with
+`withCredentials`, as the shared Videoflix frontend uses it, cannot load segments), and its
+server wraps every service in flask-cors, which echoes any origin at all. The middleware
+below restores S3's answer for the origins the stack provisions its buckets with.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterable
+
+ORIGIN_HEADERS = ("access-control-allow-origin", "access-control-allow-credentials")
+
+
+class S3CorsCredentials:
+    """WSGI middleware: CORS with credentials for `allowed_origins`, no CORS for anyone else."""
+
+    def __init__(self, app: Callable, allowed_origins: Iterable[str]) -> None:
+        self.app = app
+        self.allowed_origins = frozenset(origin.rstrip("/") for origin in allowed_origins)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        origin = environ.get("HTTP_ORIGIN", "").rstrip("/")
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            if origin:
+                allowed = origin in self.allowed_origins
+                answered = any(name.lower() == "access-control-allow-origin" for name, _ in headers)
+                headers = [(name, value) for name, value in headers if name.lower() not in ORIGIN_HEADERS]
+                if allowed and answered:
+                    headers += [("Access-Control-Allow-Origin", origin),
+                                ("Access-Control-Allow-Credentials", "true")]
+                    if not any(name.lower() == "vary" for name, _ in headers):
+                        headers.append(("Vary", "Origin"))
+            return start_response(status, headers, exc_info)
+        return self.app(environ, start)
+
+
+def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
+                      s3_folder: str | os.PathLike | None = None) -> tuple[str, Callable[[], None]]:
+    """moto's server app (as ThreadedMotoServer builds it) behind the middleware; returns (url, stop).
+
+    With `s3_folder`, S3 objects live in files there and what an earlier run left is loaded
+    first (videoflix_tools.dev.s3_disk); without it, moto keeps them in memory, as it does alone.
+    """
+    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                               create_backend_app)
+    from werkzeug.serving import make_server
+
+    from videoflix_tools.dev.serving import serve_in_background
+
+    app: Callable = DomainDispatcherApplication(create_backend_app)
+    if s3_folder is not None:
+        from videoflix_tools.dev.s3_disk import PersistRequests, attach_disk_store
+
+        app = PersistRequests(app, attach_disk_store(s3_folder))
+    app = S3CorsCredentials(app, allowed_origins)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    return f"http://{host}:{server.server_port}", serve_in_background(server, "embedded-aws")

@@ -1,0 +1,58 @@
+"""Assembling a whole Videoflix on one machine: the pieces `make dev`, the integration tests and the benches share.
+
+An AWS endpoint (moto over real HTTP), the database migrated and the AWS resources
+provisioned, the API functions behind the local API Gateway, and queues bound to handlers
+for the pump. Each user takes what it needs: the dev stack serves them, the tests reset
+them between tests, the benches time requests through them.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from videoflix.services import Services, use_services
+from videoflix.settings import Settings
+from videoflix_tools.dev.gateway import LocalApiGateway
+from videoflix_tools.dev.pump import QueueBinding
+from videoflix_tools.functions import API_FUNCTIONS, load_handler
+
+
+@contextmanager
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on a free loopback port, as the URL to give AWS_ENDPOINT_URL; stopped afterwards."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def provision(settings: Settings) -> Services:
+    """Migrate the database, create the queues and buckets, and make the services the functions' own."""
+    from videoflix.db.migrate import upgrade_database
+    from videoflix_tools.bootstrap import bootstrap_aws
+
+    upgrade_database(settings.database_url)
+    bootstrap_aws(settings)
+    services = Services.from_settings(settings)
+    use_services(services)
+    return services
+
+
+def api_gateway(settings: Settings) -> LocalApiGateway:
+    """The auth, catalog and admin functions behind one local API Gateway."""
+    return LocalApiGateway([load_handler(name) for name in API_FUNCTIONS], cors_origins=settings.cors_allowed_origins)
+
+
+def queue_binding(settings: Settings, queue_name: str, handler: Callable[[dict, Any], Any],
+                  **options: Any) -> QueueBinding:
+    """The pump's binding of a queue to a handler; the event names the queue by ARN, as Lambda's does."""
+    from videoflix.aws import aws_client, queue_url
+
+    url = queue_url(settings, queue_name)
+    attributes = aws_client("sqs", settings).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return QueueBinding(url, attributes["Attributes"]["QueueArn"], handler, **options)

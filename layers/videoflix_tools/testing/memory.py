@@ -1,0 +1,288 @@
+"""In-memory twins of the ports (videoflix.ports) and a whole `Services` built from them.
+
+The use cases run against these exactly as against S3, SQS, SES and Redis, so their
+orchestration (the fan-out, the sweeper, the admin's retry and delete) is tested in
+milliseconds, without moto, FFmpeg or a network. `FailingPort` turns any port, twin or real
+adapter, into one that refuses some calls: an outage without patching a class.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from videoflix.db.models import utcnow
+from videoflix.db.session import Database
+from videoflix.pipeline.events import transcode_request
+from videoflix.pipeline.fanout.queue import ChunkMessage
+from videoflix.services import Services
+from videoflix.settings import Settings
+from videoflix.videos.storage import ObjectMissing, UploadedPart
+
+MEMORY_SECRET = "memory-twin-secret-key-long-enough-for-every-hmac-0123456789abcdef"
+# Every URL the storage twin presigns starts so: recognisable, shaped as FFmpeg accepts a source
+# (https), and never fetchable (.invalid is reserved, RFC 2606).
+URL_BASE = "https://storage.memory.invalid/"
+
+
+# ---------------------------------------------------------------- storage
+@dataclass
+class StoredObject:
+    data: bytes
+    written_at: datetime
+    content_type: str = "application/octet-stream"
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+class StorageRefused(Exception):
+    """What the storage twin raises where S3 answers an error code (`response` as botocore's)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}}
+
+
+@dataclass
+class _MultipartUpload:
+    key: str
+    content_type: str
+    parts: dict[int, bytes] = field(default_factory=dict)
+
+
+class MemoryStorage:
+    """The storage port over dicts: bucket -> key -> object; multipart uploads by id."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.buckets: dict[str, dict[str, StoredObject]] = {settings.upload_bucket: {}, settings.media_bucket: {}}
+        self.uploads: dict[str, _MultipartUpload] = {}
+        self._ids = itertools.count(1)
+
+    # -- what tests use to set the scene and look at it -----------------------------------
+    def put(self, bucket: str, key: str, data: bytes = b"", written_at: datetime | None = None) -> None:
+        self.buckets.setdefault(bucket, {})[key] = StoredObject(data, written_at or utcnow())
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        return sorted(key for key in self.buckets.get(bucket, {}) if key.startswith(prefix))
+
+    def put_part(self, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        """A part as the browser uploads it through its presigned URL; returns its ETag."""
+        self.uploads[upload_id].parts[part_number] = data
+        return _etag(data)
+
+    # -- uploads --------------------------------------------------------------------------
+    def start_multipart_upload(self, key: str, content_type: str) -> str:
+        upload_id = f"upload-{next(self._ids)}"
+        self.uploads[upload_id] = _MultipartUpload(key, content_type)
+        return upload_id
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
+        return (f"{URL_BASE}{self.settings.upload_bucket}/{key}?uploadId={upload_id}"
+                f"&partNumber={part_number}&expires={expires_in}")
+
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
+        return f"{URL_BASE}{self.settings.upload_bucket}/{key}?put&expires={expires_in}"
+
+    def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        upload = self._upload(key, upload_id)
+        return [UploadedPart(n, _etag(data), len(data)) for n, data in sorted(upload.parts.items())]
+
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        upload = self._upload(key, upload_id)
+        if any(upload.parts.get(n) is None or _etag(upload.parts[n]) != etag.strip('"') for n, etag in parts):
+            raise StorageRefused("InvalidPart")
+        data = b"".join(upload.parts[n] for n, _ in sorted(parts))
+        self.buckets[self.settings.upload_bucket][key] = StoredObject(data, utcnow(), upload.content_type)
+        del self.uploads[upload_id]
+
+    def abort_multipart_upload(self, key: str, upload_id: str) -> None:
+        self.uploads.pop(upload_id, None)
+
+    def _upload(self, key: str, upload_id: str) -> _MultipartUpload:
+        upload = self.uploads.get(upload_id)
+        if upload is None or upload.key != key:
+            raise StorageRefused("NoSuchUpload")
+        return upload
+
+    # -- objects --------------------------------------------------------------------------
+    def _object(self, bucket: str, key: str) -> StoredObject:
+        try:
+            return self.buckets[bucket][key]
+        except KeyError:
+            raise ObjectMissing(f"s3://{bucket}/{key}") from None
+
+    def size_of(self, bucket: str, key: str) -> int:
+        return self._object(bucket, key).size
+
+    def download(self, bucket: str, key: str, destination: Path) -> None:
+        Path(destination).write_bytes(self._object(bucket, key).data)
+
+    def read_head(self, bucket: str, key: str, size: int) -> bytes:
+        return self._object(bucket, key).data[:size]
+
+    def upload_media_file(self, path: Path, key: str) -> None:
+        self.put(self.settings.media_bucket, key, Path(path).read_bytes())
+
+    def read_media_text(self, key: str) -> str | None:
+        stored = self.buckets[self.settings.media_bucket].get(key)
+        return None if stored is None else stored.data.decode("utf-8")
+
+    def presign_media(self, key: str, expires_in: int) -> str:
+        return f"{URL_BASE}{self.settings.media_bucket}/{key}?expires={expires_in}"
+
+    def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
+        return f"{URL_BASE}{bucket}/{key}?internal=1&expires={expires_in}"
+
+    def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None) -> int:
+        objects = self.buckets.get(bucket, {})
+        doomed = [key for key, stored in objects.items() if key.startswith(prefix)
+                  and (older_than is None or stored.written_at < older_than)]
+        for key in doomed:
+            del objects[key]
+        return len(doomed)
+
+    def child_prefixes(self, bucket: str, prefix: str) -> list[str]:
+        children = {prefix + key[len(prefix):].split("/", 1)[0] + "/"
+                    for key in self.buckets.get(bucket, {}) if key.startswith(prefix) and "/" in key[len(prefix):]}
+        return sorted(children)
+
+
+def _etag(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+# ---------------------------------------------------------------- queues and mail
+class MemoryQueue:
+    """A queue of plain bodies (the mail queue): records what was sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def send(self, body: str) -> None:
+        self.bodies.append(body)
+
+    def send_batch(self, bodies: Sequence[str]) -> None:
+        self.bodies.extend(bodies)
+
+
+@dataclass(frozen=True)
+class TranscodeRequest:
+    source_key: str
+    size: int | None
+    cause: str
+
+
+class MemoryTranscodeQueue:
+    """The transcode queue port: records each request; `bodies()` as the transcoder would receive them."""
+
+    def __init__(self, upload_bucket: str) -> None:
+        self.upload_bucket = upload_bucket
+        self.requests: list[TranscodeRequest] = []
+        self.poster_jobs: list[tuple[int, float]] = []
+
+    def request(self, source_key: str, size: int | None, cause: str) -> None:
+        self.requests.append(TranscodeRequest(source_key, size, cause))
+
+    def request_poster(self, video_id: int, at_seconds: float) -> None:
+        self.poster_jobs.append((video_id, at_seconds))
+
+    def bodies(self) -> list[str]:
+        from videoflix.pipeline.poster import poster_message
+
+        return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
+                + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
+
+
+class MemoryChunkQueue:
+    """The chunk queue port: records the job messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[ChunkMessage] = []
+
+    def send(self, messages: Sequence[ChunkMessage]) -> None:
+        self.messages.extend(messages)
+
+
+class MemoryMailer:
+    """The mailer port: keeps each email instead of sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, email) -> str:
+        self.sent.append(email)
+        return f"memory-{len(self.sent)}"
+
+
+class FailingPort:
+    """`port` with `method` raising `error` whenever `when(*args)` holds; `refused` records those calls."""
+
+    def __init__(self, port: Any, method: str, error: BaseException,
+                 when: Callable[..., bool] = lambda *args, **kwargs: True) -> None:
+        self.port, self.method, self.error, self.when = port, method, error, when
+        self.refused: list[tuple] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.port, name)
+        if name != self.method:
+            return attribute
+
+        def failing(*args, **kwargs):
+            if self.when(*args, **kwargs):
+                self.refused.append(args)
+                raise self.error
+            return attribute(*args, **kwargs)
+        return failing
+
+
+# ---------------------------------------------------------------- a whole Services
+def memory_settings(**overrides: Any) -> Settings:
+    """Test settings: fast bcrypt, a test secret, no Redis URL (the cache is fakeredis anyway)."""
+    values: dict[str, Any] = dict(environment="test", secret_key=MEMORY_SECRET, bcrypt_rounds=4,
+                                  cookie_secure=False, redis_url="")
+    values.update(overrides)
+    return Settings(**values)
+
+
+@functools.lru_cache(maxsize=1)
+def _migrated_template() -> Path:
+    """A SQLite file migrated to head once per process; each Services gets a copy (migrating is slow)."""
+    from videoflix.db.migrate import upgrade_database
+
+    path = Path(tempfile.mkdtemp(prefix="videoflix-memory-template-")) / "template.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    # The backup API copies what the write-ahead log holds too, unlike copying the file.
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+def memory_services(folder: Path | None = None, settings: Settings | None = None, **overrides: Any) -> Services:
+    """A `Services` of twins: a migrated SQLite file in `folder`, fakeredis, in-memory storage and queues."""
+    import fakeredis
+
+    folder = Path(folder or tempfile.mkdtemp(prefix="videoflix-memory-"))
+    database = folder / "videoflix.sqlite3"
+    _copy_database(_migrated_template(), database)
+    settings = (settings or memory_settings()).with_overrides(database_url=f"sqlite:///{database}", **overrides)
+    from videoflix.mail.outbox import TransactionalOutbox
+
+    return Services(settings=settings, db=Database.from_url(settings.database_url),
+                    storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),
+                    chunk_queue=MemoryChunkQueue(), outbox=TransactionalOutbox(MemoryQueue()),
+                    mailer=MemoryMailer(),
+                    cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))
