@@ -163,6 +163,14 @@ export function csrfHeaders() {
   return csrf ? { "X-CSRFToken": csrf } : {};
 }
 
+/**
+ * A request to storage (a presigned S3 URL), not to the API: it never carries the API's cookies.
+ * Every fetch of the player lives in this module, so each one's credentials are decided here.
+ */
+export function storageFetch(url, init = {}) {
+  return fetch(url, { ...init, credentials: "omit" });
+}
+
 /** The signed-in user ({id, email, is_staff}), asked once per page. */
 let me = null;
 export function currentUser() {

@@ -1,6 +1,6 @@
 // Staff console, one film: edit its details, preview it (the master playlist, which staff may
 // play even when the film is a draft) and pick its poster from a frame or an uploaded picture.
-import { API_BASE, query } from "../api.js";
+import { API_BASE, query, storageFetch } from "../api.js";
 import { bindForm, setStatus } from "../ui.js";
 import {
   STATUS_WORDS, confirmAction, formatBytes, formatDuration, say, staffApi, startConsole,
@@ -33,7 +33,7 @@ function clock(seconds) {
 async function showNewPoster(url) {
   const poster = document.querySelector("#poster");
   try {
-    const answer = await fetch(url, { cache: "reload" });
+    const answer = await storageFetch(url, { cache: "reload" });
     if (!answer.ok) throw new Error(String(answer.status));
     if (poster.src.startsWith("blob:")) URL.revokeObjectURL(poster.src);
     poster.src = URL.createObjectURL(await answer.blob());
@@ -177,7 +177,7 @@ bindForm(document.querySelector("#poster-form"), async () => {
   const target = answer.upload || answer;
   let stored;
   try {
-    stored = await fetch(target.url, { method: target.method || "PUT", body: file,
+    stored = await storageFetch(target.url, { method: target.method || "PUT", body: file,
       headers: target.headers || { "Content-Type": file.type } });
   } catch {
     throw new Error("The picture cannot be sent to storage (is it reachable, and does it allow this page?).");
