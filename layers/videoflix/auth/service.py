@@ -228,6 +228,19 @@ def disabled_by_staff(user: User) -> bool:
     return not user.is_active and user.tokens_valid_after is not None
 
 
+def wait_out_token_cutoff(user: User) -> None:
+    """Before an account staff disabled is enabled again: let the second of `tokens_valid_after` end.
+
+    Token times (iat) are whole seconds, and a token of that second counts as issued before the
+    cutoff; a login right after enabling, still in that second, would get a token refused at once.
+    Waits at most a second, and only when enabling follows disabling that closely.
+    """
+    if user.tokens_valid_after is not None:
+        left = _timestamp(user.tokens_valid_after) + 1 - time.time()
+        if 0 < left <= 1:
+            time.sleep(left)
+
+
 def _timestamp(moment) -> int:
     from datetime import timezone
 

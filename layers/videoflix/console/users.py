@@ -73,6 +73,8 @@ def parse_user_changes(body: dict[str, Any]) -> dict[str, bool]:
 
 
 def change_user(services: Services, actor: User, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    from videoflix.auth.service import wait_out_token_cutoff
+
     changes = parse_user_changes(body)
     with services.db.session() as session:
         user = _user(session, user_id)
@@ -82,6 +84,8 @@ def change_user(services: Services, actor: User, user_id: int, body: dict[str, A
         if removing:
             _keep_one_staff(session, user)
         changed = diff({name: getattr(user, name) for name in changes}, changes)
+        if changed.get("is_active") == [False, True]:
+            wait_out_token_cutoff(user)  # tokens issued from now on are told apart from the ended ones
         for name, value in changes.items():
             setattr(user, name, value)
         if changed.get("is_active") == [True, False]:
