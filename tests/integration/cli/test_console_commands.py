@@ -10,20 +10,15 @@ from PIL import Image
 from tests.integration.cli.conftest import STAFF_EMAIL, one_line_error
 from videoflix.auth.service import create_user
 from videoflix.aws import aws_client, queue_url
-from videoflix.db.models import User, Video, utcnow
+from videoflix.db.models import User, Video
+from videoflix_tools.testing.factories import insert_ready_video
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def ready_video(services) -> int:
-    with services.db.session() as session:
-        video = Video(title="Old", description="", category="Drama", status="ready", progress=100,
-                      filename="f.mp4", content_type="video/mp4", size=1, source_key="uploads/f/f.mp4",
-                      renditions=["480p"], attempts=1, duration=30.0, ready_at=utcnow())
-        session.add(video)
-        session.flush()
-        return video.id
+    return insert_ready_video(services, title="Old", size=1, duration=30.0)
 
 
 def _video(services, video_id: int) -> Video:

@@ -11,6 +11,7 @@ from PIL import Image
 
 from videoflix.aws import aws_client
 from videoflix.pipeline.poster import build_poster_command, parse_poster_job
+from videoflix_tools.testing.factories import insert_ready_video
 
 pytestmark = pytest.mark.integration
 
@@ -36,15 +37,7 @@ def _image(fmt: str, size=(64, 48), exif: bool = False, mode: str = "RGB") -> by
 @pytest.fixture
 def film(services):
     """A ready video row, as the poster image routes need only the row."""
-    from videoflix.db.models import Video, utcnow
-
-    with services.db.session() as session:
-        video = Video(title="Poster film", description="", category="Drama", status="ready", progress=100,
-                      filename="p.mp4", content_type="video/mp4", size=1, source_key="uploads/p/p.mp4",
-                      renditions=["480p"], attempts=1, duration=10.0, ready_at=utcnow())
-        session.add(video)
-        session.flush()
-        return video.id
+    return insert_ready_video(services, title="Poster film", size=1, duration=10.0)
 
 
 def _upload_poster(staff_client, video_id: int, data: bytes, content_type: str, declared: int | None = None):
