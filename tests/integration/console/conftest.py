@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from videoflix.auth.service import create_user
 from videoflix_tools.testing.factories import insert_playable_video
 
 VIEWER, VIEWER_PASSWORD = "viewer@example.com", "correct-horse-9"
@@ -19,11 +18,8 @@ def make_video(services):
 
 
 @pytest.fixture
-def viewer(services, make_client):
-    create_user(services, VIEWER, VIEWER_PASSWORD)
-    client = make_client()
-    assert client.post("/api/login/", {"email": VIEWER, "password": VIEWER_PASSWORD}).status == 200
-    return client
+def viewer(user_client):
+    return user_client(VIEWER, VIEWER_PASSWORD)
 
 
 @pytest.fixture

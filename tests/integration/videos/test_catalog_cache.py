@@ -20,13 +20,8 @@ def ready_video(services) -> int:
 
 
 @pytest.fixture
-def viewer(services, make_client):
-    from videoflix.auth.service import create_user
-
-    create_user(services, VIEWER, PASSWORD)
-    client = make_client()
-    assert client.post("/api/login/", {"email": VIEWER, "password": PASSWORD}).status == 200
-    return client
+def viewer(user_client):
+    return user_client(VIEWER, PASSWORD)
 
 
 @contextmanager
