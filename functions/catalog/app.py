@@ -17,8 +17,8 @@ HLS_TYPE = "application/vnd.apple.mpegurl"
 
 
 def _catalog() -> Catalog:
-    authenticate(get_services(), api.access_token())
-    return Catalog(get_services())
+    user = authenticate(get_services(), api.access_token())
+    return Catalog(get_services(), preview=user.is_staff)  # staff preview unpublished films
 
 
 def _playlist(text: str) -> ApiResponse:
@@ -44,3 +44,9 @@ def rendition_playlist(video_id, resolution):
 def segment(video_id, resolution, segment):
     url = _catalog().segment_url(parse_video_id(video_id), resolution, segment)
     return ApiResponse(302, {"detail": "Redirecting to the segment."}, headers={"Location": url})
+
+
+@api.route("/api/me", methods=["GET"])
+def me():
+    user = authenticate(get_services(), api.access_token())
+    return json_response(200, {"id": user.id, "email": user.email, "is_staff": user.is_staff})

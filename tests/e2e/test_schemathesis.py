@@ -183,6 +183,11 @@ MUST_REACH = {
     "GET /api/admin/videos/{video_id}/upload/": 200,
     "POST /api/admin/videos/{video_id}/upload/complete/": 200,
     "POST /api/admin/videos/{video_id}/retry/": 202,
+    "GET /api/me/": 200,
+    "PATCH /api/admin/videos/{video_id}/": 200,
+    "GET /api/admin/users/": 200,
+    "GET /api/admin/history/": 200,
+    "GET /api/admin/queues/": 200,
 }
 
 

@@ -239,7 +239,7 @@ def test_buckets_are_private_and_encrypted(template, bucket):
 @pytest.mark.parametrize("function, forbidden", [
     ("auth", ("s3:", "ses:", "sqs:Receive")),
     ("catalog", ("sqs:", "ses:", "s3:Put", "s3:Delete")),
-    ("admin", ("ses:", "sqs:Receive")),
+    ("admin", ("ses:",)),  # it takes dead letters only: see the test below
     ("mailer", ("s3:", "sqs:Send")),
     ("transcoder", ("ses:",)),  # it sends chunk jobs only: see the test below
     ("chunker", ("ses:", "sqs:Send")),
@@ -252,6 +252,13 @@ def test_functions_get_only_the_permissions_they_use(template, function, forbidd
     assert not [a for a in granted if a.endswith("*")], "no wildcard actions"
     for statement in policy_statements(template, function):
         assert statement["Resource"] != "*"
+
+
+def test_the_admin_takes_messages_from_dead_letter_queues_only(template):
+    taking = [s for s in policy_statements(template, "admin")
+              if {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    resources = [r for s in taking for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+    assert resources and all(r["Fn::GetAtt"][0].endswith("DeadLetterQueue") for r in resources), resources
 
 
 def test_the_transcoder_sends_to_the_chunk_queue_only(template):

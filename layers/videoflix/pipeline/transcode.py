@@ -66,6 +66,12 @@ class TranscodeJob:
         return process_sqs_batch(event, self.handle_record)
 
     def handle_record(self, record: dict[str, Any]) -> None:
+        from videoflix.pipeline.poster import make_chosen_poster, parse_poster_job
+
+        poster = parse_poster_job(record.get("body", ""))
+        if poster is not None:  # staff chose a frame as the poster (videoflix.console.poster)
+            make_chosen_poster(self.services, poster, self.storage)
+            return
         for uploaded in parse_upload_notification(record.get("body", "")):
             if uploaded.bucket != self.settings.upload_bucket:
                 log.warning("ignoring object in unexpected bucket %s", uploaded.bucket)

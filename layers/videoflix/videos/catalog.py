@@ -32,11 +32,13 @@ class ReadyVideo:
     renditions: tuple[str, ...]
     version: str  # changes with each transcode, so cached playlists of an earlier one are never served
     duration: float
+    published: bool = True  # an unpublished film plays for staff only (preview)
 
 
 class Catalog:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, preview: bool = False) -> None:
         self.services = services
+        self.preview = preview  # staff: unpublished films play too
         self.settings = services.settings
         self.storage: Storage = services.storage
 
@@ -61,7 +63,7 @@ class Catalog:
             if cached is not None:
                 return json.loads(cached)
         with self.services.db.session() as session:
-            videos = session.scalars(select(Video).where(Video.status == VideoState.READY)
+            videos = session.scalars(select(Video).where(Video.status == VideoState.READY, Video.published.is_(True))
                                      .order_by(Video.created_at.desc(), Video.id.desc())).all()
             listing = [catalog_video(v, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
                        for v in videos]
@@ -71,7 +73,16 @@ class Catalog:
 
     # -- playlists -----------------------------------------------------------------------
     def _ready_video(self, video_id: int) -> ReadyVideo:
-        """From the cache when it can be: a cached playlist then costs no database round trip."""
+        """From the cache when it can be: a cached playlist then costs no database round trip.
+
+        To a viewer an unpublished film is not found, like an unknown id; staff preview it.
+        """
+        ready = self._playable_video(video_id)
+        if not ready.published and not self.preview:
+            raise NotFound("Video not found.")
+        return ready
+
+    def _playable_video(self, video_id: int) -> ReadyVideo:
         cached = self._cached_ready_video(video_id)
         if cached is not None:
             return cached
@@ -79,7 +90,8 @@ class Catalog:
             video = session.get(Video, video_id)
             if video is None or video.status != VideoState.READY:
                 raise NotFound("Video not found.")
-            ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0)
+            ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0,
+                               video.published is not False)
         self._remember_ready_video(ready)
         return ready
 
@@ -93,16 +105,18 @@ class Catalog:
             return None
         entry = json.loads(raw)
         # Each entry carries its own expiry: the hash's TTL restarts with every write.
-        if entry["expires"] < time.time():
+        if entry["expires"] < time.time() or "published" not in entry:  # an entry of before publishing: refilled
             return None
-        return ReadyVideo(video_id, tuple(entry["renditions"]), entry["version"], entry["duration"])
+        return ReadyVideo(video_id, tuple(entry["renditions"]), entry["version"], entry["duration"],
+                          bool(entry["published"]))
 
     def _remember_ready_video(self, video: ReadyVideo) -> None:
         # Every status change drops the whole hash (invalidate_catalog); the expiry only bounds
         # how long a fill that raced such a change can linger, as for the cached list.
         ttl = max(1, min(self.settings.catalog_cache_ttl, 3600))
         entry = json.dumps({"renditions": video.renditions, "version": video.version,
-                            "duration": video.duration, "expires": time.time() + ttl})
+                            "duration": video.duration, "published": video.published,
+                            "expires": time.time() + ttl})
         try:
             pipe = self.services.cache.pipeline(transaction=False)
             pipe.hset(READY_VIDEOS, str(video.id), entry)

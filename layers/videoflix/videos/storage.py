@@ -67,6 +67,11 @@ class S3Storage:
             "Bucket": self.settings.upload_bucket, "Key": key, "UploadId": upload_id,
             "PartNumber": part_number}, ExpiresIn=expires_in)
 
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
+        """A URL to PUT one small file (a poster image) into the upload bucket, with that content type."""
+        return self._signer.generate_presigned_url("put_object", Params={
+            "Bucket": self.settings.upload_bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires_in)
+
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         parts: list[UploadedPart] = []
         marker = 0

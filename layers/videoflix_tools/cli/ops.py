@@ -130,11 +130,18 @@ def register(commands) -> None:
     bootstrap.add_argument("--real-aws", action="store_true")
     bootstrap.set_defaults(run=cmd_bootstrap)
 
-    users = commands.add_parser("users", help="manage users").add_subparsers(dest="users_command", required=True)
+    users_parser = commands.add_parser("users", help="list and manage users (`videoflix users --search Q`)")
+    users = users_parser.add_subparsers(dest="users_command", required=False)
     create = users.add_parser("create", help="create an active user (password prompted or from stdin)")
     create.add_argument("email")
     create.add_argument("--staff", action="store_true")
     create.set_defaults(run=cmd_users_create)
+    try:
+        from videoflix_tools.cli import console
+    except ImportError:
+        console = None
+    if console is not None:  # the staff console's commands (over the API, as a logged-in admin)
+        console.register_users(users_parser, users)
 
     invoke = commands.add_parser("invoke", help="run a function handler with an event file, like sam local invoke")
     invoke.add_argument("function")

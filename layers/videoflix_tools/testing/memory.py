@@ -89,6 +89,9 @@ class MemoryStorage:
         return (f"{URL_BASE}{self.settings.upload_bucket}/{key}?uploadId={upload_id}"
                 f"&partNumber={part_number}&expires={expires_in}")
 
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
+        return f"{URL_BASE}{self.settings.upload_bucket}/{key}?put&expires={expires_in}"
+
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         upload = self._upload(key, upload_id)
         return [UploadedPart(n, _etag(data), len(data)) for n, data in sorted(upload.parts.items())]
@@ -184,12 +187,19 @@ class MemoryTranscodeQueue:
     def __init__(self, upload_bucket: str) -> None:
         self.upload_bucket = upload_bucket
         self.requests: list[TranscodeRequest] = []
+        self.poster_jobs: list[tuple[int, float]] = []
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         self.requests.append(TranscodeRequest(source_key, size, cause))
 
+    def request_poster(self, video_id: int, at_seconds: float) -> None:
+        self.poster_jobs.append((video_id, at_seconds))
+
     def bodies(self) -> list[str]:
-        return [transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
+        from videoflix.pipeline.poster import poster_message
+
+        return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
+                + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
 
 
 class MemoryChunkQueue:

@@ -152,9 +152,30 @@ export async function login(email, password) {
   return data;
 }
 
-function readCookie(name) {
+export function readCookie(name) {
   const found = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+}
+
+/** The header a state-changing request carries, as the logout does (the API also checks Origin). */
+export function csrfHeaders() {
+  const csrf = readCookie("csrftoken");
+  return csrf ? { "X-CSRFToken": csrf } : {};
+}
+
+/**
+ * A request to storage (a presigned S3 URL), not to the API: it never carries the API's cookies.
+ * Every fetch of the player lives in this module, so each one's credentials are decided here.
+ */
+export function storageFetch(url, init = {}) {
+  return fetch(url, { ...init, credentials: "omit" });
+}
+
+/** The signed-in user ({id, email, is_staff}), asked once per page. */
+let me = null;
+export function currentUser() {
+  me = me || authorized("/api/me/");
+  return me;
 }
 
 export async function logout() {

@@ -1,5 +1,5 @@
 import { DEV_MODE, authorized, startSession } from "../api.js";
-import { element, renderChrome, setStatus } from "../ui.js";
+import { element, renderChrome, setStatus, showStaffLink } from "../ui.js";
 
 const EMPTY_POLL_MS = 5000;
 
@@ -10,6 +10,7 @@ try {
   setStatus("#catalog-status", error.message, "error"); // e.g. the API is not running
   throw error;
 }
+showStaffLink();
 
 /** Categories in the order of their newest film; the API lists films newest first. */
 function groupByCategory(videos) {
