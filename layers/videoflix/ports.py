@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the ports name these types; importing them here would load 
 
     from videoflix.db.session import Database
     from videoflix.mail.render import Email
+    from videoflix.observability.video_events import DomainEvent
     from videoflix.pipeline.fanout.queue import ChunkMessage
     from videoflix.videos.storage import UploadedPart
 
@@ -80,3 +81,10 @@ class Cache(Protocol):
     def hget(self, name: str, key: str) -> Any: ...
     def pipeline(self, transaction: bool = True) -> Any: ...
     def ping(self) -> Any: ...
+
+
+class EventPublisher(Protocol):
+    """Publishes a domain event (Video Ready, Video Failed) on the event bus
+    (adapter: videoflix.observability.eventbridge.EventBridgePublisher)."""
+
+    def publish(self, event: DomainEvent) -> None: ...

@@ -87,6 +87,8 @@ class Settings:
     mail_sender: str = "noreply@videoflix.local"
     upload_bucket: str = "videoflix-uploads"
     media_bucket: str = "videoflix-media"
+    # The EventBridge bus that gets Video Ready / Video Failed (videoflix.observability.video_events).
+    event_bus_name: str = "videoflix-events"
     admin_email: str = ""
     admin_password: str = ""
     max_upload_bytes: int = 10 * 1024**3
@@ -149,6 +151,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "MAIL_SENDER": ("mail_sender", _as_str),
     "UPLOAD_BUCKET": ("upload_bucket", _as_str),
     "MEDIA_BUCKET": ("media_bucket", _as_str),
+    "EVENT_BUS_NAME": ("event_bus_name", _as_str),
     "ADMIN_EMAIL": ("admin_email", _as_str),
     "ADMIN_PASSWORD": ("admin_password", _as_str),
     "MAX_UPLOAD_BYTES": ("max_upload_bytes", _as_int),

@@ -276,7 +276,7 @@ def test_functions_run_in_the_private_subnets(template):
     assert vpc["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
     endpoints = {resource(template, name)["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[-1]
                  for name, r in template["Resources"].items() if r["Type"] == "AWS::EC2::VPCEndpoint"}
-    assert endpoints == {"s3", "sqs", "email", "secretsmanager"}
+    assert endpoints == {"s3", "sqs", "email", "secretsmanager", "events"}  # events: PutEvents
 
 
 def test_outputs_name_the_api_buckets_and_queues(template):
@@ -334,3 +334,96 @@ def test_the_deployed_environment_passes_the_production_checks(template, functio
     assert settings.environment == stage and not settings.is_dev
     assert settings.database_url.startswith("postgresql://") and settings.redis_url.startswith("rediss://")
     assert settings.cookie_secure is True
+
+
+# ---------------------------------------------------------------- operations (docs/operations.md)
+def resources_of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_functions_log_json_lines(template):
+    assert template["Globals"]["Function"]["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
+
+
+def dead_letter_queues(template: dict) -> set[str]:
+    """The queues some queue's RedrivePolicy names."""
+    return {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for q in resources_of_type(template, "AWS::SQS::Queue").values()
+            if "RedrivePolicy" in q.get("Properties", {})}
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_any_message(template):
+    queues = dead_letter_queues(template)
+    assert queues == {"MailDeadLetterQueue", "TranscodeDeadLetterQueue", "ChunkDeadLetterQueue"}
+    watched = {}
+    for name, alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").items():
+        properties = alarm["Properties"]
+        if properties.get("MetricName") == "ApproximateNumberOfMessagesVisible":
+            [dimension] = properties["Dimensions"]
+            assert dimension["Name"] == "QueueName" and properties["Namespace"] == "AWS/SQS"
+            watched[dimension["Value"]["Fn::GetAtt"][0]] = properties
+    assert set(watched) == queues
+    for properties in watched.values():
+        assert (properties["ComparisonOperator"], properties["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_every_alarm_goes_to_the_operators_topic(template):
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 7
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorTopic"}], name
+    assert resource(template, "OperatorTopic")["Type"] == "AWS::SNS::Topic"
+
+
+def test_the_operator_email_subscribes_only_when_given(template):
+    parameter = template["Parameters"]["OperatorEmail"]
+    assert parameter["Default"] == "" and re.fullmatch(parameter["AllowedPattern"], "")
+    assert re.fullmatch(parameter["AllowedPattern"], "ops@example.com")
+    subscription = resource(template, "OperatorEmailSubscription")
+    assert subscription["Condition"] == "HasOperatorEmail"
+    assert template["Conditions"]["HasOperatorEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OperatorEmail"}, ""]}]}
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "OperatorTopic"}
+
+
+def test_api_5xx_rate_alarm_divides_errors_by_requests(template):
+    metrics = {m["Id"]: m for m in resource(template, "Api5xxRateAlarm")["Properties"]["Metrics"]}
+    assert metrics["errors"]["MetricStat"]["Metric"]["MetricName"] == "5XXError"
+    assert metrics["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert "errors / requests" in metrics["rate"]["Expression"] and metrics["rate"]["ReturnData"] is True
+
+
+def test_transcoder_errors_and_expired_leases_alarm(template):
+    from videoflix.observability.metrics import EXPIRED_LEASES, NAMESPACE
+
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    on_errors = {a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in alarms
+                 if a["Properties"].get("MetricName") == "Errors"}
+    assert on_errors == {"TranscoderFunction", "ChunkerFunction"}
+    [leases] = [a["Properties"] for a in alarms if a["Properties"].get("MetricName") == EXPIRED_LEASES]
+    # The sweeper's EMF metric has no dimensions, so the alarm names none.
+    assert leases["Namespace"] == NAMESPACE and "Dimensions" not in leases
+
+
+def test_video_events_go_to_the_bus_and_the_sample_rule_to_the_operators(template):
+    from videoflix.observability.video_events import DETAIL_TYPES, SOURCE
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["EVENT_BUS_NAME"] == {"Ref": "EventBus"}
+    rule = resource(template, "VideoEventsToOperatorsRule")["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {"source": [SOURCE], "detail-type": list(DETAIL_TYPES)}
+    assert rule["Targets"][0]["Arn"] == {"Ref": "OperatorTopic"}
+    [statement] = resource(template, "OperatorTopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+@pytest.mark.parametrize("function", list(RESOURCE_OF))
+def test_only_the_functions_that_publish_video_events_may_put_events(template, function):
+    publishing = [s for s in policy_statements(template, function) if "events:PutEvents" in
+                  ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    if function in {"transcoder", "chunker", "sweeper", "admin"}:
+        assert [s["Resource"] for s in publishing] == [{"Fn::GetAtt": ["EventBus", "Arn"]}]
+    else:
+        assert publishing == []

@@ -213,6 +213,19 @@ class MemoryMailer:
         return f"memory-{len(self.sent)}"
 
 
+class MemoryEvents:
+    """The events port: records each published event (detail type and detail) instead of sending it."""
+
+    def __init__(self) -> None:
+        self.published: list[Any] = []
+
+    def publish(self, event) -> None:
+        self.published.append(event)
+
+    def of_type(self, detail_type: str) -> list[dict[str, Any]]:
+        return [event.detail for event in self.published if event.detail_type == detail_type]
+
+
 class FailingPort:
     """`port` with `method` raising `error` whenever `when(*args)` holds; `refused` records those calls."""
 
@@ -274,5 +287,5 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     return Services(settings=settings, db=Database.from_url(settings.database_url),
                     storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),
                     chunk_queue=MemoryChunkQueue(), outbox=TransactionalOutbox(MemoryQueue()),
-                    mailer=MemoryMailer(),
+                    mailer=MemoryMailer(), events=MemoryEvents(),
                     cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))
