@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from videoflix.db.session import Database
-from videoflix.ports import Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Storage, TranscodeQueue
+from videoflix.ports import Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage, TranscodeQueue
 from videoflix.settings import Settings, load_settings
 
 
@@ -72,6 +72,13 @@ class Services:
         from videoflix.observability.eventbridge import EventBridgePublisher
 
         return EventBridgePublisher(self.settings)
+
+    @functools.cached_property
+    def playback(self) -> Playback:
+        """Signs viewers' media URLs: S3 presigning or CloudFront (PLAYBACK_SIGNER)."""
+        from videoflix.videos.playback import playback_for
+
+        return playback_for(self.settings, self.storage)
 
     # The cache's former name, kept for the many callers (and tests) that swap it: the same object.
     @property

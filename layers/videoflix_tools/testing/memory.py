@@ -136,6 +136,9 @@ class MemoryStorage:
     def presign_media(self, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{self.settings.media_bucket}/{key}?expires={expires_in}"
 
+    def presign_lifetime(self, expires_in: int) -> int:
+        return expires_in  # no credentials that could expire
+
     def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{bucket}/{key}?internal=1&expires={expires_in}"
 
