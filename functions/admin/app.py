@@ -6,12 +6,14 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
 
     from videoflix.auth.service import authenticate, require_staff
     from videoflix.console import staff_routes as console
+    from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.videos.admin import VideoAdmin
     from videoflix.videos.ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import json_response
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-admin")
 api = ApiConventions(app, Response, get_settings)
 

@@ -5,12 +5,14 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from chalice import Chalice, Response
 
     from videoflix.auth.service import authenticate
+    from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.videos.catalog import Catalog
     from videoflix.videos.ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-catalog")
 api = ApiConventions(app, Response, get_settings)
 HLS_TYPE = "application/vnd.apple.mpegurl"

@@ -17,6 +17,8 @@ from videoflix.auth.throttle import (Throttle, login_counters, password_reset_co
 from videoflix.cache import redis_errors
 from videoflix.db.models import User, utcnow
 from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
+from videoflix.observability import metrics
+from videoflix.observability.logs import bind
 from videoflix.services import Services
 
 LOGIN_FAILED = "Please check your input and try again."
@@ -138,9 +140,11 @@ def login(services: Services, email: str, password: str, client_ip: str | None =
     try:
         result = _verify_login(services, email, password)
     except AuthenticationFailed:
+        metrics.emit(metrics.LOGIN_FAILURES, 1)
         throttle.hit(counters)
         raise
     throttle.reset(counters[:1])
+    bind(user_id=result.user_id)
     return result
 
 
@@ -309,6 +313,7 @@ def authenticate(services: Services, access_token: str | None) -> User:
         if user is None:
             raise AuthenticationFailed("Token is invalid or expired.")
         session.expunge(user)
+        bind(user_id=user.id)  # the rest of this request's log lines name the user
         return user
 
 

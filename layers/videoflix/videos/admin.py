@@ -210,9 +210,13 @@ class VideoAdmin:
         with self.services.db.session() as session:
             # Whatever state the upload reached (the transcoder may have claimed it from S3's event),
             # it ends failed with the reason: nothing looks as if it were still coming.
-            lifecycle.refuse_upload(session, video_id, reason)
+            refused = lifecycle.refuse_upload(session, video_id, reason)
             video = self._get(session, video_id)
             key = video.source_key
+        if refused:
+            from videoflix.observability.video_events import announce
+
+            announce(self.services, video_id, "upload")
         if upload_id:
             self.storage.abort_multipart_upload(key, upload_id)
         try:

@@ -1,4 +1,5 @@
-"""Catalog use cases: the list of ready videos and playlists with presigned segment URLs."""
+"""Catalog use cases: the list of ready videos and playlists with signed segment URLs (S3 or CloudFront:
+services.playback)."""
 from __future__ import annotations
 
 import json
@@ -144,13 +145,17 @@ class Catalog:
         source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
         if source is None:
             raise NotFound("This resolution is not available for the video.")
-        ttl = self._url_ttl(video)
-        prefix = f"{media_prefix(video.id)}{rung}/"
-        rewritten = rewrite_playlist(source, lambda name: self.storage.presign_media(prefix + name, ttl))
-        # The cache must expire well before the URLs inside it do.
-        self._cache_set(key, rewritten, max(1, min(self.settings.playlist_cache_ttl,
-                                                   self.settings.segment_url_margin // 2)))
+        now = time.time()
+        urls = self.services.playback.urls_for(video.id, now + self._url_ttl(video))
+        rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
+        self._cache_set(key, rewritten, self._playlist_cache_ttl(urls.expires_at - now))
         return rewritten
+
+    def _playlist_cache_ttl(self, url_lifetime: float) -> int:
+        """The cache must expire well before the URLs inside it do: within the margin, and within half
+        their lifetime (shorter than the film's when S3 URLs are cut to the signing credentials)."""
+        return max(1, min(self.settings.playlist_cache_ttl, self.settings.segment_url_margin // 2,
+                          int(url_lifetime) // 2))
 
     def master_playlist(self, video_id: int, api_base: str) -> str:
         video = self._ready_video(video_id)
@@ -175,7 +180,8 @@ class Catalog:
             self._cache_set(names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl)
         if segment not in names:
             raise NotFound("Segment not found.")
-        return self.storage.presign_media(f"{media_prefix(video.id)}{rung}/{segment}", self._url_ttl(video))
+        urls = self.services.playback.urls_for(video.id, time.time() + self._url_ttl(video))
+        return urls.url(f"{rung}/{segment}")
 
 
 def _version(video: Video) -> str:

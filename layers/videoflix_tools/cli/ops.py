@@ -1,6 +1,7 @@
 """Operator commands: dev stack, migrations, provisioning, users, local invocation."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -90,7 +91,10 @@ def cmd_invoke(args) -> int:
     context = LocalContext(args.function, timeout_seconds=900, memory_mb=3008, request_id="local-invoke")
     failed = False
     try:
-        result: Any = load_handler(args.function)(event, context)
+        # Standard output is the function's log (JSON lines, EMF metrics) in Lambda; here it is the
+        # result's, so the log goes to standard error, as `sam local invoke` keeps them apart.
+        with contextlib.redirect_stdout(sys.stderr):
+            result: Any = load_handler(args.function)(event, context)
     except VideoflixError as exc:
         # What Lambda answers for an error the function raised on purpose (no traceback).
         result, failed = {"errorMessage": exc.detail, "errorType": type(exc).__name__}, True

@@ -139,6 +139,9 @@ class MemoryStorage:
     def presign_media(self, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{self.settings.media_bucket}/{key}?expires={expires_in}"
 
+    def presign_lifetime(self, expires_in: int) -> int:
+        return expires_in  # no credentials that could expire
+
     def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{bucket}/{key}?internal=1&expires={expires_in}"
 
@@ -223,6 +226,19 @@ class MemoryMailer:
         return f"memory-{len(self.sent)}"
 
 
+class MemoryEvents:
+    """The events port: records each published event (detail type and detail) instead of sending it."""
+
+    def __init__(self) -> None:
+        self.published: list[Any] = []
+
+    def publish(self, event) -> None:
+        self.published.append(event)
+
+    def of_type(self, detail_type: str) -> list[dict[str, Any]]:
+        return [event.detail for event in self.published if event.detail_type == detail_type]
+
+
 class FailingPort:
     """`port` with `method` raising `error` whenever `when(*args)` holds; `refused` records those calls."""
 
@@ -284,5 +300,5 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     return Services(settings=settings, db=Database.from_url(settings.database_url),
                     storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),
                     chunk_queue=MemoryChunkQueue(), outbox=TransactionalOutbox(MemoryQueue()),
-                    mailer=MemoryMailer(),
+                    mailer=MemoryMailer(), events=MemoryEvents(),
                     cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))
