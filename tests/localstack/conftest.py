@@ -55,7 +55,8 @@ def localstack_settings(localstack_endpoint, database_url) -> Settings:
         database_url=database_url, redis_url=TEST_REDIS_URL, aws_endpoint_url=localstack_endpoint,
         api_base_url="http://testserver", mail_sender=f"noreply-{RUN_ID}@videoflix.local",
         upload_bucket=f"vf-test-{RUN_ID}-uploads", media_bucket=f"vf-test-{RUN_ID}-media",
-        mail_queue_name=f"vf-test-{RUN_ID}-mail", transcode_queue_name=f"vf-test-{RUN_ID}-transcode")
+        mail_queue_name=f"vf-test-{RUN_ID}-mail", transcode_queue_name=f"vf-test-{RUN_ID}-transcode",
+        event_bus_name=f"vf-test-{RUN_ID}-events")
 
 
 @pytest.fixture(scope="session")

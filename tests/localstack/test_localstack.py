@@ -10,6 +10,7 @@ import requests
 from videoflix.aws import aws_client
 from videoflix.pipeline.hls import segment_names
 from videoflix_tools.bootstrap import bootstrap_aws
+from videoflix_tools.dev.events import receive_events, route_events_to_queue
 from videoflix_tools.dev.pump import QueuePump
 
 pytestmark = pytest.mark.localstack
@@ -71,11 +72,19 @@ def wait_until_transcoded(pump: QueuePump, binding, staff_client, video_id: int)
 def test_presigned_upload_notification_transcode_and_stream(clip_factory, upload_video, staff_client,
                                                             transcode_binding, logged_in_client, services,
                                                             unique_email):
+    # An EventBridge rule on the run's bus sends every videoflix event to a queue, as a subscriber would.
+    events_queue = route_events_to_queue(services.settings, f"{services.settings.event_bus_name}-subscriber",
+                                         rule_name=f"{services.settings.event_bus_name}-subscriber")
     body = upload_video(clip_factory(seconds=3, width=1280, height=720), title="LocalStack film")
     video_id = body["video"]["id"]
     pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding], services.settings.aws_region)
     video = wait_until_transcoded(pump, transcode_binding, staff_client, video_id)
     assert video["status"] == "ready", video
+    received = receive_events(services.settings, events_queue, wait=10)
+    ready = [event for event in received if event["detail-type"] == "Video Ready"]
+    assert [event["detail"]["id"] for event in ready] == [video_id], received
+    assert ready[0]["source"] == "videoflix" and ready[0]["detail"]["title"] == "LocalStack film"
+    assert ready[0]["detail"]["renditions"] and ready[0]["detail"]["duration"] > 2
 
     viewer = logged_in_client(unique_email("streamer"))
     [entry] = viewer.get("/api/video/").json

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from videoflix.db.models import Video, utcnow
 from videoflix.observability import metrics
-from videoflix.observability.logs import bind
+from videoflix.observability.logs import log_context
 from videoflix.observability.video_events import announce
 from videoflix.ports import Storage
 from videoflix.services import Services
@@ -118,7 +118,11 @@ class TranscodeJob:
         claim = self.claim(uploaded.key)
         if claim is None:
             return
-        bind(video_id=claim.video_id)
+        # This record's log lines name its video; the next record's (and a test's) do not.
+        with log_context(video_id=claim.video_id):
+            self._transcode_claimed(claim, uploaded)
+
+    def _transcode_claimed(self, claim: Claim, uploaded: UploadedObject) -> None:
         prefix = media_prefix(claim.video_id)
         # A worker that died mid-run (its lease expired) may have left part of its output.
         self._clean_output(prefix)

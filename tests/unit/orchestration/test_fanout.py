@@ -157,3 +157,18 @@ def test_an_upload_gone_from_the_bucket_fails_at_once(services, add_video):
     ProbedInPlace(services).transcode(UploadedObject(services.settings.upload_bucket, f"uploads/{video_id}/f.mp4"))
     video = video_row(services, video_id)
     assert (video.status, video.attempts) == ("failed", 1) and "gone from the upload bucket" in video.error
+
+
+def test_a_transcoded_record_names_its_video_in_its_log_context_and_leaves_none_behind(services, add_video):
+    from videoflix.observability.logs import current_context, log_context
+
+    seen = []
+    job = ProbedInPlace(services)
+    original = job._check_upload_size
+    job._check_upload_size = lambda claim, uploaded: (seen.append(current_context()["video_id"]),
+                                                      original(claim, uploaded))
+    video_id = add_video("uploaded", data=b"x" * 10, size=11)
+    with log_context(video_id=None):
+        job.transcode(UploadedObject(services.settings.upload_bucket, f"uploads/{video_id}/f.mp4", 10))
+        assert seen == [video_id]
+        assert current_context()["video_id"] is None  # the next record of the batch starts clean

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from videoflix.observability import metrics
-from videoflix.observability.logs import bind
+from videoflix.observability.logs import log_context
 from videoflix.observability.video_events import announce
 from videoflix.ports import Storage
 from videoflix.services import Services
@@ -51,10 +51,10 @@ class ChunkWorker:
         if context is None:
             log.info("job %s: its run or video is gone; message dropped", message.job_id)
             return
-        bind(video_id=context.video_id)
-        if not context.done and not self._work(context):
-            return
-        self._publish_if_last(context)
+        with log_context(video_id=context.video_id):  # this job's lines only
+            if not context.done and not self._work(context):
+                return
+            self._publish_if_last(context)
 
     # -- one job --------------------------------------------------------------------------
     def _work(self, context: JobContext) -> bool:
