@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import TEST_SECRET
 from tests.integration.conftest import (  # noqa: F401 - fixtures reused as they are
     TEST_DATABASE_URL, TEST_REDIS_URL, Mailbox, client, database_url, gateway, logged_in_client,
-    mail_binding, make_client, register_user, services, staff_client,
+    mail_binding, make_client, register_user, services, staff_client, user_client,
 )
 from tests.integration.videos.conftest import clip_factory, transcode_binding, upload_video  # noqa: F401
 from videoflix.aws import aws_client, clear_client_cache
