@@ -157,6 +157,12 @@ function readCookie(name) {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
 }
 
+/** The header the API asks of cookie-authenticated writes (the readable csrftoken cookie). */
+export function csrfHeaders() {
+  const csrf = readCookie("csrftoken");
+  return csrf ? { "X-CSRFToken": csrf } : {};
+}
+
 export async function logout() {
   const csrf = readCookie("csrftoken");
   try {
