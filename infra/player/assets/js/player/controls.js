@@ -51,7 +51,6 @@ export function bindControls({ video, player, announce, onError, onUserSeek = ()
 
   function setVolume(level) {
     video.volume = Math.max(0, Math.min(1, Math.round(level * 100) / 100));
-    if (video.volume > 0) video.muted = false;
   }
 
   function toggleMute() {
@@ -93,7 +92,10 @@ export function bindControls({ video, player, announce, onError, onUserSeek = ()
   });
 
   mute.addEventListener("click", toggleMute);
-  volume.addEventListener("input", () => setVolume(Number(volume.value)));
+  volume.addEventListener("input", () => {
+    setVolume(Number(volume.value));
+    video.muted = video.volume === 0;
+  });
   video.addEventListener("volumechange", () => {
     const silent = video.muted || video.volume === 0;
     mute.textContent = video.muted ? "Unmute" : "Mute";
@@ -128,8 +130,11 @@ export function bindControls({ video, player, announce, onError, onUserSeek = ()
         seekTo(video.currentTime + (event.key === "ArrowLeft" ? -SEEK_STEP : SEEK_STEP));
         break;
       case "ArrowUp":
+        video.muted = false;
+        setVolume(video.volume + VOLUME_STEP);
+        break;
       case "ArrowDown":
-        setVolume((video.muted ? 0 : video.volume) + (event.key === "ArrowUp" ? VOLUME_STEP : -VOLUME_STEP));
+        setVolume(video.volume - VOLUME_STEP);
         break;
       case "f":
       case "F":
