@@ -8,12 +8,14 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.services import get_services, get_settings
     from videoflix.videos.catalog import Catalog
     from videoflix.videos.ids import parse_video_id
+    from videoflix.videos.storyboards import storyboard_vtt_of
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 
 app = Chalice(app_name="videoflix-catalog")
 api = ApiConventions(app, Response, get_settings)
 HLS_TYPE = "application/vnd.apple.mpegurl"
+VTT_TYPE = "text/vtt"
 
 
 def _catalog() -> Catalog:
@@ -33,6 +35,12 @@ def list_videos():
 @api.route("/api/video/{video_id}/master.m3u8", methods=["GET"])
 def master_playlist(video_id):
     return _playlist(_catalog().master_playlist(parse_video_id(video_id), api.public_base_url()))
+
+
+@api.route("/api/video/{video_id}/storyboard.vtt", methods=["GET"])
+def storyboard(video_id):
+    vtt = storyboard_vtt_of(_catalog(), parse_video_id(video_id))
+    return ApiResponse(200, vtt, content_type=VTT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @api.route("/api/video/{video_id}/{resolution}/index.m3u8", methods=["GET"])

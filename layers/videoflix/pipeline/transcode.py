@@ -202,6 +202,9 @@ class TranscodeJob:
                     f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
                     "file, or raise TRANSCODE_TIME_BUDGET.") from None
             _check_complete(output, probe)
+            from videoflix.pipeline.storyboard_maker import make_storyboard
+
+            make_storyboard(str(source), probe, output, video_id, time_left)  # published with the rest, or not at all
             renditions = master_variants((output / MASTER_PLAYLIST).read_text())
             thumbnail_key = poster_key(video_id) if thumbnail.is_file() else None
             self._publish(video_id, output, media_prefix(video_id))

@@ -20,6 +20,11 @@ def segment_names_key(video_id: int, rung: str, version: str) -> str:
     return f"{playlist_key(video_id, rung, version)}:names"
 
 
+def storyboard_key(video_id: int, version: str) -> str:
+    """A film's storyboard VTT (presigned sprite URL inside); "" when it has none."""
+    return f"catalog:storyboard:{video_id}:{version}"
+
+
 def invalidate_catalog(redis: Any) -> None:
     """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
     try:

@@ -195,7 +195,7 @@ def test_a_failed_chunk_is_retried_alone_and_progress_counts_jobs(tmp_path, uplo
     assert sorted(runs) == ["0", "1", "audio"] and len(failures) == 1  # chunk 1 again, nothing else
     assert not any("-master_pl_name" in args and "-start_number" not in args and "a:0,name:audio" not in args
                    for args in ffmpeg_runs), "the single-process ladder never ran"
-    assert sorted(progress) == [(1, 3, 33), (2, 3, 66), (3, 3, 99)]  # 100 only once ready
+    assert sorted(progress) == [(1, 4, 24), (2, 4, 49), (3, 4, 74), (4, 4, 99)]  # 100 only once ready
     with services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(FanoutJob)) == 0
     folder = download(services, video_id, tmp_path / "out")
@@ -235,7 +235,8 @@ def test_exhausted_retries_fail_the_video_and_delete_its_partial_output(clip_fac
 
 
 def start_run(services, jobs_wanted: int = 6):
-    """A processing video with a run of `jobs_wanted` jobs, made straight in the database."""
+    """A processing video with a run of `jobs_wanted` jobs (chunks, the audio, the storyboard), made straight
+    in the database."""
     from videoflix.pipeline.fanout.plan import make_plan
     from videoflix.pipeline.fanout.state import FanoutState
 
@@ -246,7 +247,7 @@ def start_run(services, jobs_wanted: int = 6):
         session.add(video)
         session.flush()
         video_id = video.id
-    probe = MediaProbe(format_name="mov", duration=6.0 * (jobs_wanted - 1), width=640, height=360,
+    probe = MediaProbe(format_name="mov", duration=6.0 * (jobs_wanted - 2), width=640, height=360,
                        video_stream_index=0, audio_stream_index=1)
     settings = services.settings.with_overrides(fanout_chunk_seconds=6)
     plan = make_plan(settings, "b", "k", probe, None)
