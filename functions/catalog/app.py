@@ -7,6 +7,8 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.auth.service import authenticate
     from videoflix.services import get_services, get_settings
     from videoflix.videos.catalog import Catalog
+    from videoflix.videos.finding import Finder, parse_video_query
+    from videoflix.videos.viewing import Viewing
     from videoflix.videos.ids import parse_video_id
     from videoflix.videos.storyboards import storyboard_vtt_of
     from videoflix.web.conventions import ApiConventions
@@ -29,7 +31,38 @@ def _playlist(text: str) -> ApiResponse:
 
 @api.route("/api/video", methods=["GET"])
 def list_videos():
-    return json_response(200, _catalog().list_videos())
+def _viewer_id() -> int:
+    return authenticate(get_services(), api.access_token()).id
+
+
+    query = parse_video_query(api.request.query_params)
+    if query is None:  # the bare list, exactly as before
+        return json_response(200, _catalog().list_videos())
+    _catalog()
+    return json_response(200, Finder(get_services()).search(query))
+
+
+@api.route("/api/categories", methods=["GET"])
+def categories():
+    _catalog()
+    return json_response(200, Finder(get_services()).categories())
+
+
+@api.route("/api/video/continue", methods=["GET"])
+def continue_watching():
+    return json_response(200, Viewing(get_services()).continue_watching(_viewer_id()))
+
+
+@api.route("/api/video/{video_id}/progress", methods=["PUT"])
+def report_progress(video_id):
+    viewer = _viewer_id()
+    Viewing(get_services()).report_progress(viewer, parse_video_id(video_id), api.json_body())
+    return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
+
+
+@api.route("/api/video/{video_id}/subtitles/{lang}/index.m3u8", methods=["GET"])
+def subtitle_playlist(video_id, lang):
+    return _playlist(_catalog().subtitle_playlist(parse_video_id(video_id), lang))
 
 
 @api.route("/api/video/{video_id}/master.m3u8", methods=["GET"])

@@ -24,7 +24,7 @@ from videoflix.videos import lifecycle
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.pipeline.events import UploadedObject, parse_upload_notification
 from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
-from videoflix.videos.storage import ObjectMissing, media_prefix, upload_prefix
+from videoflix.videos.storage import ObjectMissing, kept_with_output, media_prefix, upload_prefix
 
 if TYPE_CHECKING:
     from videoflix.pipeline.probe import MediaProbe
@@ -149,7 +149,7 @@ class TranscodeJob:
 
     def _clean_output(self, prefix: str) -> None:
         try:
-            self.storage.delete_prefix(self.settings.media_bucket, prefix)
+            self.storage.delete_prefix(self.settings.media_bucket, prefix, keep=kept_with_output(prefix))
         except Exception:
             # The sweeper (and a retry, which rewrites the prefix) will clean what is left.
             log.exception("could not delete partial output %s", prefix)

@@ -13,6 +13,7 @@ from videoflix.db.models import Video
 from videoflix.errors import NotFound
 from videoflix.ports import Storage
 from videoflix.services import Services
+from videoflix.videos.caption_tracks import CaptionServing
 from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
 from videoflix.pipeline.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
                                     rewrite_master, rewrite_playlist, segment_names)
@@ -83,6 +84,10 @@ class Catalog:
         self._remember_ready_video(ready)
         return ready
 
+    def ready_video(self, video_id: int) -> ReadyVideo:
+        """A ready video's playback facts (duration included); NotFound unless it is ready."""
+        return self._ready_video(video_id)
+
     def _cached_ready_video(self, video_id: int) -> ReadyVideo | None:
         try:
             raw = self.services.cache.hget(READY_VIDEOS, str(video_id))
@@ -144,7 +149,11 @@ class Catalog:
         if source is None:
             raise NotFound("Video not found.")
         base = api_base.rstrip("/")
-        return rewrite_master(source, lambda rung: f"{base}/api/video/{video.id}/{rung}/index.m3u8")
+        master = rewrite_master(source, lambda rung: f"{base}/api/video/{video.id}/{rung}/index.m3u8")
+        return CaptionServing(self).master(master, video, base)  # the captions staff added, if any
+
+    def subtitle_playlist(self, video_id: int, lang: str) -> str:
+        return CaptionServing(self).playlist(video_id, lang)
 
     def segment_url(self, video_id: int, resolution: str, segment: str) -> str:
         if not is_valid_segment_name(segment):

@@ -24,7 +24,7 @@ from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, VIDEO_JOB
 from videoflix.pipeline.fanout.playlists import IncompleteRun, job_output
 from videoflix.pipeline.fanout.publish import publish_run
 from videoflix.pipeline.fanout.state import FanoutState, Finish, JobContext
-from videoflix.videos.storage import media_prefix
+from videoflix.videos.storage import kept_with_output, media_prefix
 
 log = logging.getLogger("videoflix.chunks")
 
@@ -149,7 +149,7 @@ class ChunkWorker:
         if self.state.fail(context.run_id, context.video_id, reason):
             log.error("video %s failed: %s", context.video_id, reason)
             invalidate_catalog(self.services.redis)
-            self._delete(media_prefix(context.video_id))
+            self._delete(media_prefix(context.video_id), keep_captions=True)
         else:  # a newer attempt owns the video now: remove only what this run left
             self._discard_run_segments(context)
 
@@ -158,9 +158,10 @@ class ChunkWorker:
         for rendition in context.plan.rendition_names():
             self._delete(f"{base}{rendition}/{segment_prefix(context.run_id)}")
 
-    def _delete(self, prefix: str) -> None:
+    def _delete(self, prefix: str, keep_captions: bool = False) -> None:
         try:
-            self.storage.delete_prefix(self.settings.media_bucket, prefix)
+            self.storage.delete_prefix(self.settings.media_bucket, prefix,
+                                       keep=kept_with_output(prefix) if keep_captions else ())
         except Exception:
             # Whatever stays is unreferenced; a retry of the film rewrites or deletes the prefix.
             log.exception("could not delete %s", prefix)
