@@ -151,7 +151,9 @@ def _parse_cues(lines: list[str], index: int, duration: float | None) -> tuple[C
         elif len(block) > 1 and "-->" in block[1]:
             timing_at = 1  # after the cue's identifier
         else:
-            raise CaptionError(block_start + min(len(block), 2),
+            # A first line that starts like a timestamp is a broken timing line, not a cue identifier.
+            looks_timed = re.match(r"^\s*\d+:\d", block[0]) is not None
+            raise CaptionError(block_start + (1 if looks_timed else min(len(block), 2)),
                                "expected a cue timing line such as 00:00:01.000 --> 00:00:04.000")
         number = block_start + timing_at + 1
         cue = _timing(block[timing_at].strip(), number)

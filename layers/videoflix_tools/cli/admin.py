@@ -225,3 +225,7 @@ def register(commands) -> None:
     delete = commands.add_parser("delete", help="delete a video and every file of it")
     delete.add_argument("video_id", type=_video_id, metavar="ID")
     delete.set_defaults(run=cmd_delete)
+
+    from videoflix_tools.cli import captions
+
+    captions.register(commands, _video_id)

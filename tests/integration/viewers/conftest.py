@@ -60,3 +60,7 @@ def set_status(services, video_id: int, status: str) -> None:
 
     with services.db.session() as session:
         session.execute(update(Video).where(Video.id == video_id).values(status=status))
+
+
+# The pipeline's fixtures (FFmpeg clips, presigned uploads, the transcoder), for the re-transcode test.
+from tests.integration.videos.conftest import clip_factory, transcode_binding, upload_video  # noqa: E402,F401
