@@ -35,7 +35,7 @@ export function bindPreviews({ video, track, seek, preview, frame, label, cues }
       frame.style.width = `${cue.w}px`;
       frame.style.height = `${cue.h}px`;
       frame.style.backgroundImage = `url("${cue.url.replace(/"/g, "%22")}")`;
-      frame.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+      frame.style.backgroundPosition = `${-cue.x}px ${-cue.y}px`;
     }
     label.textContent = formatTime(time);
     preview.hidden = false;
