@@ -29,12 +29,12 @@ def _playlist(text: str) -> ApiResponse:
     return ApiResponse(200, text, content_type=HLS_TYPE, headers={"Cache-Control": "no-store"})
 
 
-@api.route("/api/video", methods=["GET"])
-def list_videos():
 def _viewer_id() -> int:
     return authenticate(get_services(), api.access_token()).id
 
 
+@api.route("/api/video", methods=["GET"])
+def list_videos():
     query = parse_video_query(api.request.query_params)
     if query is None:  # the bare list, exactly as before
         return json_response(200, _catalog().list_videos())

@@ -25,6 +25,11 @@ def segment_names_key(video_id: int, rung: str, version: str) -> str:
     return f"{playlist_key(video_id, rung, version)}:names"
 
 
+def subtitle_playlist_key(video_id: int, lang: str, version: str) -> str:
+    """A caption's subtitle playlist; `version` changes with the film's transcode and the caption file."""
+    return f"catalog:subtitles:{video_id}:{lang}:{version}"
+
+
 def storyboard_key(video_id: int, version: str) -> str:
     """A film's storyboard VTT (presigned sprite URL inside); "" when it has none."""
     return f"catalog:storyboard:{video_id}:{version}"
