@@ -63,6 +63,7 @@ def prepare(stack, database: str) -> dict:
     access = staff_tokens(stack)[0]
     staff = {"Authorization": f"Bearer {access}"}
     ready = seed_ready_video(settings_, segments=SEGMENTS)
+    seed_storyboard(settings_, ready)
     pending = new_upload(stack, staff)["video"]["id"]  # stays awaiting its upload
     uploaded = new_upload(stack, staff)  # its one part is sent: completing it with these parts works
     part = requests.put(uploaded["upload"]["parts"][0]["url"], data=b"x", timeout=10)
@@ -72,6 +73,19 @@ def prepare(stack, database: str) -> dict:
     ids = {"ready": ready, "pending": pending, "uploaded": uploaded["video"]["id"], "failed": failed}
     return {"access": access, "ids": ids, "protected": set(ids.values()),
             "parts": [{"part_number": 1, "etag": part.headers["ETag"]}]}
+
+
+def seed_storyboard(settings_, video_id: int) -> None:
+    """The ready film's seek previews: its layout, and a sprite (nothing here decodes it)."""
+    from videoflix.aws import aws_client
+    from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+
+    s3 = aws_client("s3", settings_)
+    layout = plan_storyboard(6.0 * SEGMENTS, 854, 480)
+    s3.put_object(Bucket=settings_.media_bucket, Key=f"videos/{video_id}/{STORYBOARD_META}",
+                  Body=layout.to_json().encode(), ContentType="application/json")
+    s3.put_object(Bucket=settings_.media_bucket, Key=f"videos/{video_id}/{STORYBOARD_FILE}",
+                  Body=b"\xff\xd8\xff\xd9", ContentType="image/jpeg")
 
 
 def staff_tokens(stack) -> tuple[str, str]:
@@ -172,6 +186,7 @@ MUST_REACH = {
     "GET /api/health/": 200,
     "GET /api/video/": 200,
     "GET /api/video/{video_id}/master.m3u8": 200,
+    "GET /api/video/{video_id}/storyboard.vtt": 200,
     "GET /api/video/{video_id}/{resolution}/index.m3u8": 200,
     "GET /api/video/{video_id}/{resolution}/{segment}/": 302,
     "POST /api/admin/videos/": 201,

@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.pipeline.storyboard import (MAX_TILES, StoryboardLayout, build_storyboard_command, parse_layout,
+from videoflix.pipeline.storyboard import (KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, build_storyboard_command, parse_layout,
                                            plan_storyboard, storyboard_vtt, tile_count, tile_size, vtt_time)
 
 CUE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$")
@@ -36,7 +36,12 @@ def test_the_interval_is_whole_seconds_and_the_tiles_never_exceed_the_bound(dura
     layout = plan_storyboard(duration, 1280, 720)
     assert (layout.interval, layout.count, layout.rows) == (interval, count, rows)
     assert layout.count <= MAX_TILES and layout.count * layout.interval >= duration
-    assert layout.keyframes_only is (interval >= 10)
+    assert layout.keyframes_only is (interval >= KEYFRAMES_ONLY_FROM)
+
+
+def test_films_over_five_minutes_decode_keyframes_only():
+    assert [plan_storyboard(d, 1280, 720).keyframes_only for d in (120.0, 300.0, 300.5, 7200.0)] == [
+        False, False, True, True]
 
 
 @pytest.mark.parametrize("duration, expected", [(10.0, 5), (10.04, 6), (10.5, 6), (11.0, 6), (12.0, 6)])
