@@ -1,6 +1,6 @@
 // Where the viewer is in a film: read from "continue watching" to resume, saved while playing
 // (every ~10 s, on pause and after a seek) and on leaving the page (a keepalive request).
-import { API_BASE, authorized, csrfHeaders } from "../api.js";
+import { authorized, csrfHeaders, sendOnLeave } from "../api.js";
 
 const SAVE_EVERY_MS = 10_000;
 // A position this close to the start or the end is not worth resuming at.
@@ -49,12 +49,7 @@ export function trackProgress(video, videoId) {
     const at = position();
     if (!engaged || at === lastSent) return;
     lastSent = at;
-    // keepalive: the request outlives the page that is being left.
-    fetch(API_BASE + path, {
-      method: "PUT", credentials: "include", keepalive: true,
-      headers: { "Content-Type": "application/json", Accept: "application/json", ...csrfHeaders() },
-      body: JSON.stringify({ position_seconds: at }),
-    }).catch(() => {});
+    sendOnLeave(path, "PUT", { position_seconds: at });
   }
 
   video.addEventListener("playing", () => { engaged = true; });

@@ -1,20 +1,14 @@
 // Seek previews: the storyboard frame (a tile of a sprite sheet, from the film's
 // storyboard.vtt) and the time, above the seek bar while hovering or dragging it. Films
 // without a storyboard (404) show the time alone.
-import { API_BASE, refreshSession } from "../api.js";
+import { API_BASE, authorizedText } from "../api.js";
 import { cueAt, formatTime, parseStoryboard } from "./format.js";
 
-async function fetchText(url) {
-  let response = await fetch(url, { credentials: "include" });
-  if (response.status === 401 && (await refreshSession())) response = await fetch(url, { credentials: "include" });
-  return response.ok ? response.text() : null;
-}
-
 export async function loadStoryboard(videoId) {
-  const url = `${API_BASE}/api/video/${encodeURIComponent(videoId)}/storyboard.vtt`;
+  const path = `/api/video/${encodeURIComponent(videoId)}/storyboard.vtt`;
   try {
-    const text = await fetchText(url);
-    return text ? parseStoryboard(text, url) : [];
+    const text = await authorizedText(path);
+    return text ? parseStoryboard(text, API_BASE + path) : [];
   } catch {
     return []; // no storyboard is no reason to stop the film
   }
