@@ -1,4 +1,5 @@
-"""Playlist: a 1,000-segment rendition playlist from the catalog handler, cached against presigned per request.
+"""Playlist: a 1,000-segment rendition playlist from the catalog handler, cached against presigned per request,
+and S3 presigning against CloudFront signing.
 
     python -m bench.playlist [--segments 1000] [--repeat 200] [--uncached-repeat 30]
 
@@ -10,6 +11,11 @@ playlist from S3 and presigns every segment, as it would without the cache. The 
 timed in alternation. Targets (issue 7): ratio >= 30x, cached p50 <= 5 ms. A third row times
 the login check alone (`authenticate`: the access token, its login family in Redis, then the
 user in the database), the part of every catalog request that is deliberately not cached.
+
+The same playlist is then served with PLAYBACK_SIGNER=cloudfront (a generated RSA-2048 key, read
+through a stand-in for Secrets Manager): "cloudfront sign every request" signs one policy for the
+film and joins it to each segment, "cloudfront cached" reads the rewrite from Redis. The ratio to
+read is presign / cloudfront-sign of the uncached rewrite (the cached ones differ by the answer's size only).
 """
 from __future__ import annotations
 
@@ -57,6 +63,19 @@ def seed_video(services, segments: int) -> tuple[int, datetime]:
     return video_id, ready_at
 
 
+CLOUDFRONT = {"playback_signer": "cloudfront", "cloudfront_domain": "d111111abcdef8.cloudfront.net",
+              "cloudfront_key_pair_id": "K2JCJMDEHXQW5F", "cloudfront_private_key_secret": "bench/cloudfront-key"}
+
+
+def cloudfront_playback(settings):
+    """The CloudFront signer with a fresh key pair, its private key read once as from Secrets Manager."""
+    from videoflix.videos.playback import CloudFrontPlayback
+    from videoflix_tools.cli.cloudfront_keys import generate_key_pair
+
+    private, _ = generate_key_pair()
+    return CloudFrontPlayback(settings.with_overrides(**CLOUDFRONT), read_secret=lambda _name: private)
+
+
 def run(segments: int, repeat: int, uncached_repeat: int) -> dict:
     from videoflix.auth.service import authenticate
     from videoflix.videos.cache_keys import playlist_key
@@ -85,22 +104,50 @@ def run(segments: int, repeat: int, uncached_repeat: int) -> dict:
         extra = interleaved({"cached": fetch, **check}, repeat=max(0, repeat - uncached_repeat), warmup=0)
         for name, values in extra.items():
             samples[name] += values
+
+        # The same playlist, signed by CloudFront: one policy per film instead of one URL per segment.
+        stack.services.__dict__["playback"] = cloudfront_playback(stack.services.settings)
+        redis.delete(key)
+
+        def fetch_cloudfront() -> None:
+            response = viewer.request("GET", path, store_cookies=False)
+            if response.status != 200 or response.body.count(b"&Key-Pair-Id=") != segments:
+                raise RuntimeError(f"unexpected answer {response.status}: {response.body[:200]!r}")
+
+        fetch_cloudfront()
+        cloudfront_bytes = len(viewer.request("GET", path, store_cookies=False).body)
+        signed = interleaved({"cloudfront sign": fetch_cloudfront, "cloudfront cached": fetch_cloudfront},
+                             repeat=uncached_repeat, warmup=2, before={"cloudfront sign": lambda: redis.delete(key)})
+        signed["cloudfront cached"] += interleaved({"cloudfront cached": fetch_cloudfront},
+                                                   repeat=max(0, repeat - uncached_repeat), warmup=0)["cloudfront cached"]
+        samples.update(signed)
         description = stack.description
 
     cached, presign, check = (summarize(samples[name]) for name in ("cached", "presign", "login check"))
+    cf_cached, cf_sign = (summarize(samples[name]) for name in ("cloudfront cached", "cloudfront sign"))
     p50_ratio = ratio(presign["p50_ms"], cached["p50_ms"])
+    signer_ratio = ratio(presign["p50_ms"], cf_sign["p50_ms"])
+    cf_cached_ratio = ratio(cf_sign["p50_ms"], cf_cached["p50_ms"])
     rows = [["cached rewrite", cached["n"], cached["p50_ms"], cached["p99_ms"], cached["mean_ms"]],
             [f"presign {segments:,} URLs per request", presign["n"], presign["p50_ms"], presign["p99_ms"],
              presign["mean_ms"]],
-            ["  login check alone (in both)", check["n"], check["p50_ms"], check["p99_ms"], check["mean_ms"]]]
+            ["  login check alone (in both)", check["n"], check["p50_ms"], check["p99_ms"], check["mean_ms"]],
+            ["cloudfront: cached rewrite", cf_cached["n"], cf_cached["p50_ms"], cf_cached["p99_ms"],
+             cf_cached["mean_ms"]],
+            ["cloudfront: sign 1 policy per request", cf_sign["n"], cf_sign["p50_ms"], cf_sign["p99_ms"],
+             cf_sign["mean_ms"]]]
     print_table(f"GET {RUNG}/index.m3u8, {segments:,} segments ({body_bytes / 1024:.0f} KiB answer), "
                 f"catalog handler in-process; {description['database']}, {description['redis']}, "
                 f"{description['aws']}", ["variant", "requests", "p50 ms", "p99 ms", "mean ms"], rows)
     met = p50_ratio >= TARGET_RATIO and cached["p50_ms"] <= TARGET_CACHED_P50_MS
     print(f"\nratio of p50 (presign / cached): {p50_ratio:.1f}x  (target >= {TARGET_RATIO:.0f}x, "
           f"cached p50 <= {TARGET_CACHED_P50_MS:.0f} ms: {'met' if met else 'NOT met'})")
+    print(f"ratio of p50 uncached (S3 presign every segment / CloudFront one signature): {signer_ratio:.1f}x; "
+          f"CloudFront sign / cached: {cf_cached_ratio:.1f}x  (answer {cloudfront_bytes / 1024:.0f} KiB)")
     return {"segments": segments, "answer_bytes": body_bytes, "stack": description,
             "cached": cached, "presign_every_request": presign, "login_check": check, "ratio_p50": p50_ratio,
+            "cloudfront": {"cached": cf_cached, "sign_every_request": cf_sign, "answer_bytes": cloudfront_bytes,
+                           "ratio_p50_presign_vs_sign": signer_ratio, "ratio_p50_sign_vs_cached": cf_cached_ratio},
             "targets": {"ratio": TARGET_RATIO, "cached_p50_ms": TARGET_CACHED_P50_MS, "met": met}}
 
 

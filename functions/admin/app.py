@@ -5,6 +5,8 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from chalice import Chalice, Response
 
     from videoflix.auth.service import authenticate, require_staff
+    from videoflix.console import staff_routes as console
+    from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.videos.admin import VideoAdmin
     from videoflix.videos.caption_tracks import CAPTION_BODY_BYTES, CaptionAdmin
@@ -12,13 +14,17 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-admin")
 api = ApiConventions(app, Response, get_settings)
 
 
+def _staff():
+    return require_staff(authenticate(get_services(), api.access_token()))
+
+
 def _admin() -> VideoAdmin:
-    require_staff(authenticate(get_services(), api.access_token()))
-    return VideoAdmin(get_services())
+    return VideoAdmin(get_services(), actor=_staff().email)  # changes are recorded under the staff email
 
 
 @api.route("/api/admin/videos", methods=["POST"])
@@ -60,7 +66,7 @@ def retry(video_id):
 
 
 def _captions() -> CaptionAdmin:
-    require_staff(authenticate(get_services(), api.access_token()))
+    _staff()
     return CaptionAdmin(get_services())
 
 
@@ -79,3 +85,69 @@ def list_captions(video_id):
 def remove_caption(video_id, lang):
     _captions().remove(parse_video_id(video_id), lang)
     return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
+
+
+# -- the staff console (videoflix.console) ---------------------------------------------------
+@api.route("/api/admin/videos/{video_id}", methods=["PATCH"])
+def edit_video(video_id):
+    staff = _staff()
+    return json_response(200, console.edit_video(get_services(), staff.email, parse_video_id(video_id),
+                                                 api.json_body()))
+
+
+@api.route("/api/admin/videos/{video_id}/poster", methods=["POST"])
+def poster(video_id):
+    staff = _staff()
+    status, body = console.request_poster(get_services(), staff.email, parse_video_id(video_id), api.json_body())
+    return json_response(status, body)
+
+
+@api.route("/api/admin/videos/{video_id}/poster/complete", methods=["POST"])
+def complete_poster(video_id):
+    staff = _staff()
+    return json_response(200, console.complete_poster(get_services(), staff.email, parse_video_id(video_id)))
+
+
+@api.route("/api/admin/users", methods=["GET"])
+def list_users():
+    _staff()
+    return json_response(200, console.list_users(get_services(), api.request.query_params))
+
+
+@api.route("/api/admin/users/{user_id}", methods=["PATCH"])
+def change_user(user_id):
+    staff = _staff()
+    return json_response(200, console.change_user(get_services(), staff, console.parse_user_id(user_id),
+                                                  api.json_body()))
+
+
+@api.route("/api/admin/users/{user_id}", methods=["DELETE"])
+def delete_user(user_id):
+    staff = _staff()
+    console.delete_user(get_services(), staff, console.parse_user_id(user_id))
+    return json_response(200, {"detail": "User deleted."})
+
+
+@api.route("/api/admin/users/{user_id}/activation-email", methods=["POST"])
+def resend_activation(user_id):
+    staff = _staff()
+    console.resend_activation(get_services(), staff, console.parse_user_id(user_id))
+    return json_response(202, {"detail": "A new activation email is on its way."})
+
+
+@api.route("/api/admin/history", methods=["GET"])
+def history():
+    _staff()
+    return json_response(200, console.history(get_services(), api.request.query_params))
+
+
+@api.route("/api/admin/queues", methods=["GET"])
+def queues():
+    _staff()
+    return json_response(200, console.queues(get_services()))
+
+
+@api.route("/api/admin/queues/{name}/redrive", methods=["POST"])
+def redrive(name):
+    staff = _staff()
+    return json_response(200, console.redrive(get_services(), staff.email, name))

@@ -7,12 +7,14 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.auth import service as auth
     from videoflix.errors import InvalidInput
     from videoflix.health import check_health
+    from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.web.auth_cookies import REFRESH_COOKIE, cleared_cookies, login_cookies
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.requests import require_strings
     from videoflix.web.responses import json_response
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-auth")
 api = ApiConventions(app, Response, get_settings)
 

@@ -5,6 +5,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from chalice import Chalice, Response
 
     from videoflix.auth.service import authenticate
+    from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.videos.catalog import Catalog
     from videoflix.videos.finding import Finder, parse_video_query
@@ -14,6 +15,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-catalog")
 api = ApiConventions(app, Response, get_settings)
 HLS_TYPE = "application/vnd.apple.mpegurl"
@@ -21,8 +23,8 @@ VTT_TYPE = "text/vtt"
 
 
 def _catalog() -> Catalog:
-    authenticate(get_services(), api.access_token())
-    return Catalog(get_services())
+    user = authenticate(get_services(), api.access_token())
+    return Catalog(get_services(), preview=user.is_staff)  # staff preview unpublished films
 
 
 def _playlist(text: str) -> ApiResponse:
@@ -85,3 +87,9 @@ def rendition_playlist(video_id, resolution):
 def segment(video_id, resolution, segment):
     url = _catalog().segment_url(parse_video_id(video_id), resolution, segment)
     return ApiResponse(302, {"detail": "Redirecting to the segment."}, headers={"Location": url})
+
+
+@api.route("/api/me", methods=["GET"])
+def me():
+    user = authenticate(get_services(), api.access_token())
+    return json_response(200, {"id": user.id, "email": user.email, "is_staff": user.is_staff})

@@ -2,12 +2,17 @@
 from videoflix.coldstart import collector_paused
 
 with collector_paused():  # a sixth less cold start: see videoflix.coldstart
+    from videoflix.observability.logs import configure_logging, logged_invocation
     from videoflix.auth.service import prepare_mail_job
     from videoflix.mail.outbox import SqlMailLedger
     from videoflix.mail.worker import send_mail_batch
     from videoflix.services import get_services
 
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
+
+
+@logged_invocation
 def handler(event, context):
     services = get_services()
     return send_mail_batch(event, services.mailer, SqlMailLedger(services.db),

@@ -2,10 +2,15 @@
 from videoflix.coldstart import collector_paused
 
 with collector_paused():  # a sixth less cold start: see videoflix.coldstart
+    from videoflix.observability.logs import configure_logging, logged_invocation
     from videoflix.db.migrate import upgrade_database
     from videoflix.settings import load_settings
 
 
+configure_logging()  # JSON lines with the request id (docs/operations.md)
+
+
+@logged_invocation
 def handler(event, context):
     upgrade_database(load_settings().database_url)
     return {"database": "up to date"}

@@ -29,6 +29,16 @@ def public_s3_client(settings: Settings) -> Any:
     return _client("s3", settings.aws_region, endpoint, "s3v4")
 
 
+def credentials_expiry(client: Any) -> float | None:
+    """When the credentials that sign `client`'s requests and presigned URLs expire (epoch seconds), or
+    None when boto3 knows no expiry (static keys, or temporary keys given in the environment)."""
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    if credentials is None or getattr(credentials, "_expiry_time", None) is None:
+        return None
+    credentials.get_frozen_credentials()  # refreshes them first if they are about to expire
+    return credentials._expiry_time.timestamp()
+
+
 def queue_url(settings: Settings, queue_name: str) -> str:
     return _queue_url(settings.aws_region, settings.aws_endpoint_url, queue_name)
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the ports name these types; importing them here would load 
 
     from videoflix.db.session import Database
     from videoflix.mail.render import Email
+    from videoflix.observability.video_events import DomainEvent
     from videoflix.pipeline.fanout.queue import ChunkMessage
     from videoflix.videos.storage import UploadedPart
 
@@ -24,6 +25,7 @@ class Storage(Protocol):
 
     def start_multipart_upload(self, key: str, content_type: str) -> str: ...
     def presign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str: ...
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str: ...
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]: ...
     def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None: ...
     def abort_multipart_upload(self, key: str, upload_id: str) -> None: ...
@@ -34,10 +36,28 @@ class Storage(Protocol):
     def put_media_text(self, key: str, text: str, content_type: str) -> None: ...
     def read_media_text(self, key: str) -> str | None: ...
     def presign_media(self, key: str, expires_in: int) -> str: ...
+    def presign_lifetime(self, expires_in: int) -> int:
+        """How long a presigned media URL asked for `expires_in` seconds lives: no longer than the
+        credentials that sign it (S3Storage), else `expires_in`."""
     def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str: ...
     def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None,
                       keep: tuple[str, ...] = ()) -> int: ...
     def child_prefixes(self, bucket: str, prefix: str) -> list[str]: ...
+
+
+class PlaybackUrls(Protocol):
+    """A film's media URLs for one window: `url("480p/segment_00001.ts")`, all valid until `expires_at`."""
+
+    expires_at: float
+
+    def url(self, relative: str) -> str: ...
+
+
+class Playback(Protocol):
+    """Signs viewers' media URLs (adapters: videoflix.videos.playback, S3 presigning or CloudFront)."""
+
+    def urls_for(self, video_id: int, valid_until: float) -> PlaybackUrls:
+        """URLs of the film's objects, valid until `valid_until` (epoch seconds) or as close as the signer can."""
 
 
 class TranscodeQueue(Protocol):
@@ -45,6 +65,9 @@ class TranscodeQueue(Protocol):
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         """Queue a transcode of the upload at `source_key`; `cause` names who asks (Retry, Requeue)."""
+
+    def request_poster(self, video_id: int, at_seconds: float) -> None:
+        """Queue a poster job: the frame at `at_seconds` becomes the film's thumbnail (videoflix.pipeline.poster)."""
 
 
 class ChunkQueue(Protocol):
@@ -84,3 +107,10 @@ class Cache(Protocol):
     def hdel(self, name: str, *keys: str) -> int: ...
     def pipeline(self, transaction: bool = True) -> Any: ...
     def ping(self) -> Any: ...
+
+
+class EventPublisher(Protocol):
+    """Publishes a domain event (Video Ready, Video Failed) on the event bus
+    (adapter: videoflix.observability.eventbridge.EventBridgePublisher)."""
+
+    def publish(self, event: DomainEvent) -> None: ...

@@ -52,6 +52,11 @@ class SqsTranscodeQueue:
 
         self._queue.send(transcode_request(self._settings.upload_bucket, source_key, size, cause))
 
+    def request_poster(self, video_id: int, at_seconds: float) -> None:
+        from videoflix.pipeline.poster import poster_message
+
+        self._queue.send(poster_message(video_id, at_seconds))
+
 
 class SqsChunkQueue:
     """The fan-out's chunk queue."""
@@ -62,3 +67,38 @@ class SqsChunkQueue:
     def send(self, messages) -> None:
         # Raising makes the coordinator's message come back: the next attempt replaces this run.
         self._queue.send_batch([message.to_body() for message in messages])
+
+
+class SqsQueueAdmin:
+    """What the staff console does with the queues (videoflix.console.queues): counts, dead-letter
+    lookups, moving messages back. boto3 is loaded on the first call."""
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self._settings = settings
+        self._client = client
+
+    @property
+    def _sqs(self) -> Any:
+        if self._client is None:
+            from videoflix.aws import aws_client
+
+            self._client = aws_client("sqs", self._settings)
+        return self._client
+
+    def url(self, queue_name: str) -> str:
+        return self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+
+    def attributes(self, url: str, *names: str) -> dict[str, str]:
+        return self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names))["Attributes"]
+
+    def receive(self, url: str, count: int, visibility_timeout: int) -> list[dict[str, Any]]:
+        return self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count, WaitTimeSeconds=0,
+                                         VisibilityTimeout=visibility_timeout,
+                                         MessageAttributeNames=["All"]).get("Messages", [])
+
+    def move(self, message: dict[str, Any], from_url: str, to_url: str) -> None:
+        """Send the received `message` to `to_url`, then delete it from `from_url`: a failure in
+        between duplicates it, never loses it."""
+        extra = {"MessageAttributes": message["MessageAttributes"]} if message.get("MessageAttributes") else {}
+        self._sqs.send_message(QueueUrl=to_url, MessageBody=message["Body"], **extra)
+        self._sqs.delete_message(QueueUrl=from_url, ReceiptHandle=message["ReceiptHandle"])

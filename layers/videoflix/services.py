@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from videoflix.db.session import Database
-from videoflix.ports import Cache, ChunkQueue, MailOutbox, MailSender, Storage, TranscodeQueue
+from videoflix.ports import Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage, TranscodeQueue
 from videoflix.settings import Settings, load_settings
 
 
@@ -19,11 +19,11 @@ class Services:
     def __init__(self, settings: Settings, db: Database, *, storage: Storage | None = None,
                  transcode_queue: TranscodeQueue | None = None, chunk_queue: ChunkQueue | None = None,
                  outbox: MailOutbox | None = None, mailer: MailSender | None = None,
-                 cache: Cache | None = None) -> None:
+                 cache: Cache | None = None, events: EventPublisher | None = None) -> None:
         self.settings = settings
         self.db = db
         given = dict(storage=storage, transcode_queue=transcode_queue, chunk_queue=chunk_queue,
-                     outbox=outbox, mailer=mailer, cache=cache)
+                     outbox=outbox, mailer=mailer, cache=cache, events=events)
         # A given port shadows its lazy builder below (cached_property reads the instance first).
         self.__dict__.update({name: port for name, port in given.items() if port is not None})
 
@@ -66,6 +66,19 @@ class Services:
         from videoflix.cache import connect_redis
 
         return connect_redis(self.settings.redis_url)
+
+    @functools.cached_property
+    def events(self) -> EventPublisher:
+        from videoflix.observability.eventbridge import EventBridgePublisher
+
+        return EventBridgePublisher(self.settings)
+
+    @functools.cached_property
+    def playback(self) -> Playback:
+        """Signs viewers' media URLs: S3 presigning or CloudFront (PLAYBACK_SIGNER)."""
+        from videoflix.videos.playback import playback_for
+
+        return playback_for(self.settings, self.storage)
 
     # The cache's former name, kept for the many callers (and tests) that swap it: the same object.
     @property

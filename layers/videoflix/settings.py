@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ EXAMPLE_ADMIN_PASSWORD = "change-me-admin"
 DUMMY_AWS_CREDENTIALS = frozenset({"testing", "test"})
 # Hosts of the AWS emulators the project runs against (besides loopback addresses).
 EMULATOR_HOSTS = ("localhost", "localstack", "moto", "localhost.localstack.cloud")
+# A DNS host name (CLOUDFRONT_DOMAIN): labels of letters, digits and hyphens, at least one dot.
+_HOST_NAME = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -87,6 +90,8 @@ class Settings:
     mail_sender: str = "noreply@videoflix.local"
     upload_bucket: str = "videoflix-uploads"
     media_bucket: str = "videoflix-media"
+    # The EventBridge bus that gets Video Ready / Video Failed (videoflix.observability.video_events).
+    event_bus_name: str = "videoflix-events"
     admin_email: str = ""
     admin_password: str = ""
     max_upload_bytes: int = 10 * 1024**3
@@ -113,6 +118,12 @@ class Settings:
     registrations_per_ip_hour: int = 30
     password_resets_per_email_hour: int = 5
     password_resets_per_ip_hour: int = 30
+    # Who signs viewers' media URLs: s3 (presigned per object; dev, LocalStack, moto) or cloudfront
+    # (one signed policy per film on the CloudFront distribution; videoflix.videos.playback).
+    playback_signer: str = "s3"
+    cloudfront_domain: str = ""  # the distribution's host name, d111111abcdef8.cloudfront.net
+    cloudfront_key_pair_id: str = ""  # the CloudFront public key's id (K...)
+    cloudfront_private_key_secret: str = ""  # Secrets Manager name or ARN of the private key (PEM)
     # Which AWS credentials the environment holds (never the keys themselves; boto3 reads those):
     # none (the default chain: role, instance profile), temporary (with a session token, as
     # Lambda gives its execution role), static (long-term keys) or dummy (an emulator's testing/test).
@@ -152,6 +163,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "MAIL_SENDER": ("mail_sender", _as_str),
     "UPLOAD_BUCKET": ("upload_bucket", _as_str),
     "MEDIA_BUCKET": ("media_bucket", _as_str),
+    "EVENT_BUS_NAME": ("event_bus_name", _as_str),
     "ADMIN_EMAIL": ("admin_email", _as_str),
     "ADMIN_PASSWORD": ("admin_password", _as_str),
     "MAX_UPLOAD_BYTES": ("max_upload_bytes", _as_int),
@@ -174,6 +186,10 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "REGISTRATIONS_PER_IP_HOUR": ("registrations_per_ip_hour", _as_int),
     "PASSWORD_RESETS_PER_EMAIL_HOUR": ("password_resets_per_email_hour", _as_int),
     "PASSWORD_RESETS_PER_IP_HOUR": ("password_resets_per_ip_hour", _as_int),
+    "PLAYBACK_SIGNER": ("playback_signer", _as_str),
+    "CLOUDFRONT_DOMAIN": ("cloudfront_domain", _as_str),
+    "CLOUDFRONT_KEY_PAIR_ID": ("cloudfront_key_pair_id", _as_str),
+    "CLOUDFRONT_PRIVATE_KEY_SECRET": ("cloudfront_private_key_secret", _as_str),
 }
 
 ENVIRONMENT_VARIABLES = tuple(_FIELDS)
@@ -339,4 +355,31 @@ def settings_problems(settings: Settings) -> list[str]:
         problems.append("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
     if not 0 <= settings.watch_progress_interval <= 3600:
         problems.append("WATCH_PROGRESS_INTERVAL must be between 0 (every report) and 3600 seconds")
+    problems += playback_problems(settings)
+    return problems
+
+
+def playback_problems(settings: Settings) -> list[str]:
+    """PLAYBACK_SIGNER=cloudfront needs the distribution, the key's id and where the private key is."""
+    if settings.playback_signer == "s3":
+        return []
+    if settings.playback_signer != "cloudfront":
+        return [f"PLAYBACK_SIGNER must be s3 or cloudfront, got {settings.playback_signer!r}"]
+    problems = []
+    domain = settings.cloudfront_domain
+    if not domain:
+        problems.append("PLAYBACK_SIGNER=cloudfront needs CLOUDFRONT_DOMAIN, the distribution's host name "
+                        "(d111111abcdef8.cloudfront.net; the stack's PlaybackDomain output)")
+    elif not _HOST_NAME.fullmatch(domain):
+        problems.append(f"CLOUDFRONT_DOMAIN must be a bare host name such as d111111abcdef8.cloudfront.net "
+                        f"(no scheme, port or path), got {domain!r}")
+    if not settings.cloudfront_key_pair_id:
+        problems.append("PLAYBACK_SIGNER=cloudfront needs CLOUDFRONT_KEY_PAIR_ID, the id of the CloudFront public "
+                        "key (the stack's PlaybackKeyPairId output)")
+    elif not settings.cloudfront_key_pair_id.isalnum():
+        problems.append(f"CLOUDFRONT_KEY_PAIR_ID must be letters and digits (K2JCJMDEHXQW5F), "
+                        f"got {settings.cloudfront_key_pair_id!r}")
+    if not settings.cloudfront_private_key_secret:
+        problems.append("PLAYBACK_SIGNER=cloudfront needs CLOUDFRONT_PRIVATE_KEY_SECRET, the Secrets Manager name "
+                        "or ARN of the private key (`videoflix cloudfront-keygen` says how to store it)")
     return problems

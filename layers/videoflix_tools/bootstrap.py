@@ -65,6 +65,15 @@ def _ensure_bucket(s3, name: str, region: str) -> None:
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
 
 
+def ensure_event_bus(settings: Settings) -> str:
+    """The bus of Video Ready / Video Failed (template.yaml's EventBus); its ARN."""
+    events = aws_client("events", settings)
+    try:
+        return events.describe_event_bus(Name=settings.event_bus_name)["Arn"]
+    except events.exceptions.ResourceNotFoundException:
+        return events.create_event_bus(Name=settings.event_bus_name)["EventBusArn"]
+
+
 def bootstrap_aws(settings: Settings) -> dict[str, str]:
     """Create queues (with dead-letter queues), buckets, notifications, CORS and the SES identity."""
     sqs, s3, ses = (aws_client(name, settings) for name in ("sqs", "s3", "ses"))
@@ -95,6 +104,7 @@ def bootstrap_aws(settings: Settings) -> dict[str, str]:
     s3.put_bucket_cors(Bucket=settings.upload_bucket, CORSConfiguration={"CORSRules": [
         {**cors_rule, "AllowedMethods": ["PUT", "GET", "HEAD"]}]})
     ses.verify_email_identity(EmailAddress=settings.mail_sender)
+    ensure_event_bus(settings)
     return {"mail_queue": urls[settings.mail_queue_name], "transcode_queue": transcode_url,
             "chunk_queue": urls[settings.chunk_queue_name],
             "upload_bucket": settings.upload_bucket, "media_bucket": settings.media_bucket}

@@ -31,11 +31,13 @@ pytestmark = pytest.mark.e2e
 schema = schemathesis.openapi.from_path(PROJECT_ROOT / "docs" / "openapi.yaml")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 25))
+# 40: with 25 the segment route's success path (known id, real rung and segment, token) was missed in
+# some full-suite runs, although it is reached alone; the summary test below needs it.
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 40))
 SEGMENTS = 3
-FRESH = "<fresh refresh token>"
+FRESH = "<fresh refresh token>"  # stands for a refresh cookie taken at call time
 KEPT_CAPTION, CAPTION = "en", "de"  # a track seeded on the ready film; the one generated calls add and remove
-CAPTION_FILE = "WEBVTT\n\n00:01.000 --> 00:04.000\nHello\n"  # stands for a refresh cookie taken at call time
+CAPTION_FILE = "WEBVTT\n\n00:01.000 --> 00:04.000\nHello\n"
 ABSENT_VIDEO = 999_999
 STATUSES: dict[str, Counter] = {}  # operation -> status -> calls, for the summary test
 STATE: dict = {}  # filled by the `api` fixture, read while cases are generated
@@ -220,6 +222,11 @@ MUST_REACH = {
     "POST /api/admin/videos/{video_id}/captions/": 201,
     "GET /api/admin/videos/{video_id}/captions/": 200,
     "DELETE /api/admin/videos/{video_id}/captions/{lang}/": 204,
+    "GET /api/me/": 200,
+    "PATCH /api/admin/videos/{video_id}/": 200,
+    "GET /api/admin/users/": 200,
+    "GET /api/admin/history/": 200,
+    "GET /api/admin/queues/": 200,
 }
 
 

@@ -150,22 +150,32 @@ def register_user(client, mailbox):
     return create
 
 
+def _logged_in(make_client, email: str, password: str) -> ApiClient:
+    client = make_client()
+    answer = client.post("/api/login/", {"email": email, "password": password})
+    assert answer.status == 200, answer.text
+    return client
+
+
 @pytest.fixture
 def logged_in_client(make_client, register_user):
     def login(email: str = "viewer@example.com", password: str = "correct-horse-9") -> ApiClient:
         register_user(email, password)
-        user_client = make_client()
-        answer = user_client.post("/api/login/", {"email": email, "password": password})
-        assert answer.status == 200, answer.text
-        return user_client
+        return _logged_in(make_client, email, password)
     return login
 
 
 @pytest.fixture
-def staff_client(services, make_client):
-    from videoflix.auth.service import create_user
+def user_client(services, make_client):
+    """A client logged in as an account made straight in the database (no mail round trip)."""
+    def login(email: str, password: str, staff: bool = False) -> ApiClient:
+        from videoflix.auth.service import create_user
 
-    create_user(services, "admin@example.com", "admin-password-1", staff=True)
-    admin = make_client()
-    assert admin.post("/api/login/", {"email": "admin@example.com", "password": "admin-password-1"}).status == 200
-    return admin
+        create_user(services, email, password, staff=staff)
+        return _logged_in(make_client, email, password)
+    return login
+
+
+@pytest.fixture
+def staff_client(user_client):
+    return user_client("admin@example.com", "admin-password-1", staff=True)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from videoflix.db.migrate import upgrade_database
-from videoflix.db.models import FanoutJob, FanoutRun, User, Video, VideoStatus
+from videoflix.db.models import AdminHistory, FanoutJob, FanoutRun, User, Video, VideoStatus
 from videoflix.db.session import Database
 
 
@@ -80,16 +80,26 @@ def test_the_newest_video_and_user_deleted_never_give_their_ids_away(migrated_da
     assert new_video > old_video and new_user > old_user
 
 
+def _rows_of_0002(session) -> list[int]:
+    """Two videos and a user written as the 0002 schema holds them (the models have columns added since)."""
+    for n in (1, 2):
+        session.execute(text(
+            "INSERT INTO videos (title, description, category, status, progress, filename, content_type, size, "
+            "source_key, renditions, attempts, created_at, updated_at) VALUES ('Ids', '', 'Drama', 'ready', 0, "
+            f"'ids.mp4', 'video/mp4', 1, 'uploads/ids-{n}/ids.mp4', '[]', 0, '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"))
+    session.execute(text("INSERT INTO users (email, password_hash, is_active, is_staff, date_joined) "
+                         "VALUES ('ids-1@example.com', 'x', 1, 0, '2026-01-01 00:00:00')"))
+    return list(session.execute(text("SELECT id FROM videos ORDER BY id")).scalars())
+
+
 def test_upgrading_an_sqlite_database_keeps_every_row_and_stops_reusing_ids(tmp_path):
     url = f"sqlite:///{tmp_path}/before-0003.sqlite3"
     upgrade_database(url, "0002")
     database = Database.from_url(url)
     with database.session() as session:
-        videos = [_video(1), _video(2)]
-        session.add_all(videos + [_user(1)])
-        session.flush()
-        run_id, job_id = _run_and_job(session, videos[0].id)
-        video_ids = [v.id for v in videos]
+        video_ids = _rows_of_0002(session)
+        run_id, job_id = _run_and_job(session, video_ids[0])
     upgrade_database(url)
     with database.session() as session:
         # The rebuild of `videos` must not cascade into the fan-out tables that reference it.
@@ -114,4 +124,20 @@ def test_upgrading_an_sqlite_database_keeps_every_row_and_stops_reusing_ids(tmp_
             "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'")}
     assert all("AUTOINCREMENT" in tables[name] for name in ("users", "videos", "mail_outbox"))
     assert {"ix_users_email", "ix_videos_status", "ix_videos_created_at"} <= indexes
+    database.engine.dispose()
+
+
+def test_0004_keeps_existing_films_published_and_adds_the_history(tmp_path):
+    url = f"sqlite:///{tmp_path}/before-0004.sqlite3"
+    upgrade_database(url, "0003")
+    database = Database.from_url(url)
+    with database.session() as session:
+        _rows_of_0002(session)
+    upgrade_database(url)
+    with database.session() as session:
+        assert session.scalars(select(Video.published)).all() == [True, True]
+        assert session.scalars(select(User.tokens_valid_after)).all() == [None]
+        session.add(AdminHistory(actor="a@example.com", action="video.edit", target_type="video", target_id="1"))
+    with database.session() as session:
+        assert session.scalars(select(AdminHistory.changes)).all() == [{}]
     database.engine.dispose()

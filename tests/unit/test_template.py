@@ -182,12 +182,17 @@ def test_every_setting_a_function_reads_is_set(template, function):
     assert set(variables) == set(ENVIRONMENT_VARIABLES) - set(NOT_SET_IN_AWS)
 
 
+# Parameters whose names sound secret but whose values are public, and why.
+PUBLIC_PARAMETERS = {"CloudFrontPublicKeyPem": "the public half; the private key is in Secrets Manager"}
+
+
 def test_secrets_come_from_secrets_manager_never_from_parameters(template):
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert "{{resolve:secretsmanager:${JwtSecret}" in variables["SECRET_KEY"]["Fn::Sub"]
     assert "{{resolve:secretsmanager:${DatabaseSecret}" in variables["DATABASE_URL"]["Fn::Sub"]
     secret_words = ("secret", "password", "token", "key")
-    assert not [name for name in template["Parameters"] if any(w in name.lower() for w in secret_words)]
+    assert not [name for name in template["Parameters"] if any(w in name.lower() for w in secret_words)
+                and name not in PUBLIC_PARAMETERS]
 
 
 @pytest.mark.parametrize("function", ["transcoder", "chunker"])
@@ -239,7 +244,7 @@ def test_buckets_are_private_and_encrypted(template, bucket):
 @pytest.mark.parametrize("function, forbidden", [
     ("auth", ("s3:", "ses:", "sqs:Receive")),
     ("catalog", ("sqs:", "ses:", "s3:Put", "s3:Delete")),
-    ("admin", ("ses:", "sqs:Receive")),
+    ("admin", ("ses:",)),  # it takes dead letters only: see the test below
     ("mailer", ("s3:", "sqs:Send")),
     ("transcoder", ("ses:",)),  # it sends chunk jobs only: see the test below
     ("chunker", ("ses:", "sqs:Send")),
@@ -252,6 +257,13 @@ def test_functions_get_only_the_permissions_they_use(template, function, forbidd
     assert not [a for a in granted if a.endswith("*")], "no wildcard actions"
     for statement in policy_statements(template, function):
         assert statement["Resource"] != "*"
+
+
+def test_the_admin_takes_messages_from_dead_letter_queues_only(template):
+    taking = [s for s in policy_statements(template, "admin")
+              if {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    resources = [r for s in taking for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+    assert resources and all(r["Fn::GetAtt"][0].endswith("DeadLetterQueue") for r in resources), resources
 
 
 def test_the_transcoder_sends_to_the_chunk_queue_only(template):
@@ -276,7 +288,7 @@ def test_functions_run_in_the_private_subnets(template):
     assert vpc["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
     endpoints = {resource(template, name)["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[-1]
                  for name, r in template["Resources"].items() if r["Type"] == "AWS::EC2::VPCEndpoint"}
-    assert endpoints == {"s3", "sqs", "email", "secretsmanager"}
+    assert endpoints == {"s3", "sqs", "email", "secretsmanager", "events"}  # events: PutEvents
 
 
 def test_outputs_name_the_api_buckets_and_queues(template):
@@ -292,29 +304,50 @@ def test_operator_functions_have_no_trigger_and_no_aws_permissions(template, fun
     assert "Policies" not in properties and "Role" not in properties
 
 
-def _deployed_value(template: dict, value) -> str:
+def _deployed_value(template: dict, value, parameters: dict | None = None) -> str:
     """A variable's value as CloudFormation would resolve it, with stand-ins for what only a deploy knows:
-    a parameter's default, a resource's name or attribute, a long random secret for a Secrets Manager reference."""
+    a parameter's default (or its value in `parameters`), a resource's name or attribute, a long random
+    secret for a Secrets Manager reference."""
     if isinstance(value, (str, int, float)):
         return str(value)
     [(function, argument)] = value.items()
     if function == "Ref":
+        if argument in (parameters or {}):
+            return parameters[argument]
         parameter = template["Parameters"].get(argument)
         if parameter is None:
+            if template["Resources"][argument]["Type"] == "AWS::CloudFront::PublicKey":
+                return "K2JCJMDEHXQW5F"  # CloudFront's ids are upper-case letters and digits
             return f"{argument.lower()}-physical-id"
         default = parameter["Default"]
         return ",".join(default) if isinstance(default, list) else str(default)
     if function == "Fn::GetAtt":
+        if argument[1] == "DomainName":
+            return f"{argument[0].lower()}.cloudfront.net"
         return f"{argument[0].lower()}-{argument[1].lower()}"
+    if function == "Fn::If":
+        condition, when_true, when_false = argument
+        holds = _condition_holds(template, template["Conditions"][condition], parameters)
+        return _deployed_value(template, when_true if holds else when_false, parameters)
     if function == "Fn::Join":
         separator, parts = argument
-        return separator.join(_deployed_value(template, p) for p in
+        return separator.join(_deployed_value(template, p, parameters) for p in
                               (parts if isinstance(parts, list) else [parts]))
     if function == "Fn::Sub":
         text = re.sub(r"\{\{resolve:secretsmanager:.*?\}\}", "Rnd0m" * 10, argument)
         return re.sub(r"\$\{([\w.]+)\}", lambda m: "5432" if m.group(1).endswith("Port")
                       else m.group(1).lower().replace(".", "-"), text)
     raise AssertionError(f"unexpected intrinsic function {function}")
+
+
+def _condition_holds(template: dict, condition: dict, parameters: dict | None) -> bool:
+    [(function, argument)] = condition.items()
+    if function == "Fn::Not":
+        return not _condition_holds(template, argument[0], parameters)
+    if function == "Fn::Equals":
+        left, right = (_deployed_value(template, side, parameters) for side in argument)
+        return left == right
+    raise AssertionError(f"unexpected condition function {function}")
 
 
 @pytest.mark.parametrize("function", list(RESOURCE_OF))
@@ -334,3 +367,206 @@ def test_the_deployed_environment_passes_the_production_checks(template, functio
     assert settings.environment == stage and not settings.is_dev
     assert settings.database_url.startswith("postgresql://") and settings.redis_url.startswith("rediss://")
     assert settings.cookie_secure is True
+
+
+# ---------------------------------------------------------------- operations (docs/operations.md)
+def resources_of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_functions_log_json_lines(template):
+    assert template["Globals"]["Function"]["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
+
+
+def dead_letter_queues(template: dict) -> set[str]:
+    """The queues some queue's RedrivePolicy names."""
+    return {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for q in resources_of_type(template, "AWS::SQS::Queue").values()
+            if "RedrivePolicy" in q.get("Properties", {})}
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_any_message(template):
+    queues = dead_letter_queues(template)
+    assert queues == {"MailDeadLetterQueue", "TranscodeDeadLetterQueue", "ChunkDeadLetterQueue"}
+    watched = {}
+    for name, alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").items():
+        properties = alarm["Properties"]
+        if properties.get("MetricName") == "ApproximateNumberOfMessagesVisible":
+            [dimension] = properties["Dimensions"]
+            assert dimension["Name"] == "QueueName" and properties["Namespace"] == "AWS/SQS"
+            watched[dimension["Value"]["Fn::GetAtt"][0]] = properties
+    assert set(watched) == queues
+    for properties in watched.values():
+        assert (properties["ComparisonOperator"], properties["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_every_alarm_goes_to_the_operators_topic(template):
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 7
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorTopic"}], name
+    assert resource(template, "OperatorTopic")["Type"] == "AWS::SNS::Topic"
+
+
+def test_the_operator_email_subscribes_only_when_given(template):
+    parameter = template["Parameters"]["OperatorEmail"]
+    assert parameter["Default"] == "" and re.fullmatch(parameter["AllowedPattern"], "")
+    assert re.fullmatch(parameter["AllowedPattern"], "ops@example.com")
+    subscription = resource(template, "OperatorEmailSubscription")
+    assert subscription["Condition"] == "HasOperatorEmail"
+    assert template["Conditions"]["HasOperatorEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OperatorEmail"}, ""]}]}
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "OperatorTopic"}
+
+
+def test_api_5xx_rate_alarm_divides_errors_by_requests(template):
+    metrics = {m["Id"]: m for m in resource(template, "Api5xxRateAlarm")["Properties"]["Metrics"]}
+    assert metrics["errors"]["MetricStat"]["Metric"]["MetricName"] == "5XXError"
+    assert metrics["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert "errors / requests" in metrics["rate"]["Expression"] and metrics["rate"]["ReturnData"] is True
+
+
+def test_transcoder_errors_and_expired_leases_alarm(template):
+    from videoflix.observability.metrics import EXPIRED_LEASES, NAMESPACE
+
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    on_errors = {a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in alarms
+                 if a["Properties"].get("MetricName") == "Errors"}
+    assert on_errors == {"TranscoderFunction", "ChunkerFunction"}
+    [leases] = [a["Properties"] for a in alarms if a["Properties"].get("MetricName") == EXPIRED_LEASES]
+    # The sweeper's EMF metric has no dimensions, so the alarm names none.
+    assert leases["Namespace"] == NAMESPACE and "Dimensions" not in leases
+
+
+def test_video_events_go_to_the_bus_and_the_sample_rule_to_the_operators(template):
+    from videoflix.observability.video_events import DETAIL_TYPES, SOURCE
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["EVENT_BUS_NAME"] == {"Ref": "EventBus"}
+    rule = resource(template, "VideoEventsToOperatorsRule")["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {"source": [SOURCE], "detail-type": list(DETAIL_TYPES)}
+    assert rule["Targets"][0]["Arn"] == {"Ref": "OperatorTopic"}
+    [statement] = resource(template, "OperatorTopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+@pytest.mark.parametrize("function", list(RESOURCE_OF))
+def test_only_the_functions_that_publish_video_events_may_put_events(template, function):
+    publishing = [s for s in policy_statements(template, function) if "events:PutEvents" in
+                  ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    if function in {"transcoder", "chunker", "sweeper", "admin"}:
+        assert [s["Resource"] for s in publishing] == [{"Fn::GetAtt": ["EventBus", "Arn"]}]
+    else:
+        assert publishing == []
+
+
+# ---------------------------------------------------------------- playback through CloudFront
+PLAYBACK_RESOURCES = {"PlaybackPublicKey": "AWS::CloudFront::PublicKey", "PlaybackKeyGroup": "AWS::CloudFront::KeyGroup",
+                      "PlaybackOriginAccessControl": "AWS::CloudFront::OriginAccessControl",
+                      "PlaybackCachePolicy": "AWS::CloudFront::CachePolicy",
+                      "PlaybackResponseHeadersPolicy": "AWS::CloudFront::ResponseHeadersPolicy",
+                      "PlaybackDistribution": "AWS::CloudFront::Distribution"}
+EXAMPLE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsYYA\n-----END PUBLIC KEY-----"
+
+
+def test_the_cloudfront_resources_exist_only_with_a_public_key(template):
+    parameter = template["Parameters"]["CloudFrontPublicKeyPem"]
+    assert parameter["Default"] == "" and re.fullmatch(parameter["AllowedPattern"], "")
+    assert re.fullmatch(parameter["AllowedPattern"], EXAMPLE_PUBLIC_KEY + "\n")
+    assert not re.fullmatch(parameter["AllowedPattern"], "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n")
+    assert template["Conditions"]["HasPlaybackKey"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CloudFrontPublicKeyPem"}, ""]}]}
+    cloudfront = {n: r["Type"] for n, r in template["Resources"].items() if r["Type"].startswith("AWS::CloudFront::")}
+    assert cloudfront == PLAYBACK_RESOURCES
+    assert {resource(template, name).get("Condition") for name in PLAYBACK_RESOURCES} == {"HasPlaybackKey"}
+    key = resource(template, "PlaybackPublicKey")["Properties"]["PublicKeyConfig"]
+    assert key["EncodedKey"] == {"Fn::Sub": "${CloudFrontPublicKeyPem}\n"}
+    assert resource(template, "PlaybackKeyGroup")["Properties"]["KeyGroupConfig"]["Items"] == [
+        {"Ref": "PlaybackPublicKey"}]
+
+
+def test_the_distribution_serves_the_private_media_bucket_to_signed_requests_only(template):
+    config = resource(template, "PlaybackDistribution")["Properties"]["DistributionConfig"]
+    assert config["HttpVersion"] == "http2and3"
+    [origin] = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["MediaBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["PlaybackOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # OAC, not the legacy identity
+    access = resource(template, "PlaybackOriginAccessControl")["Properties"]["OriginAccessControlConfig"]
+    assert (access["OriginAccessControlOriginType"], access["SigningBehavior"]) == ("s3", "always")
+    behaviour = config["DefaultCacheBehavior"]
+    assert "CacheBehaviors" not in config  # every path needs a signature
+    assert behaviour["TrustedKeyGroups"] == [{"Ref": "PlaybackKeyGroup"}]
+    assert behaviour["ViewerProtocolPolicy"] == "https-only"
+    assert behaviour["CachePolicyId"] == {"Ref": "PlaybackCachePolicy"}
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "PlaybackResponseHeadersPolicy"}
+    # The bucket stays private: its public access block stands, and only this distribution may read.
+    assert all(resource(template, "MediaBucket")["Properties"]["PublicAccessBlockConfiguration"].values())
+    statements = resource(template, "MediaBucketPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    [conditional] = [s for s in statements if "Fn::If" in s]
+    condition, allow, otherwise = conditional["Fn::If"]
+    assert (condition, otherwise) == ("HasPlaybackKey", {"Ref": "AWS::NoValue"})
+    assert allow["Effect"] == "Allow" and allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject" and allow["Resource"] == {"Fn::Sub": "${MediaBucket.Arn}/videos/*"}
+    assert allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"].endswith(
+        ":distribution/${PlaybackDistribution}")
+
+
+def test_signatures_stay_out_of_the_cache_key_so_viewers_share_segments(template):
+    config = resource(template, "PlaybackCachePolicy")["Properties"]["CachePolicyConfig"]
+    key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    # Policy, Signature, Key-Pair-Id (and Expires of canned policies): no query string is in the key.
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"} and key["HeadersConfig"] == {"HeaderBehavior": "none"}
+    # The segments' `Cache-Control: private` must not keep them out of this cache.
+    assert config["MinTTL"] > 0 and config["DefaultTTL"] >= config["MinTTL"]
+
+
+def test_the_player_origins_get_cors_with_credentials_from_the_edge(template):
+    cors = resource(template, "PlaybackResponseHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert cors["AccessControlAllowOrigins"] == {"Items": {"Ref": "FrontendOrigins"}}
+    assert cors["AccessControlAllowCredentials"] is True  # hls.js in the shared frontend sends credentials
+    assert "*" not in cors["AccessControlAllowHeaders"]["Items"]
+    assert {"GET", "HEAD"} <= set(cors["AccessControlAllowMethods"]["Items"])
+
+
+@pytest.mark.parametrize("function", list(RESOURCE_OF))
+def test_with_a_public_key_the_functions_sign_through_cloudfront_and_pass_the_production_checks(template, function):
+    from videoflix.settings import load_settings
+
+    with_key = {"CloudFrontPublicKeyPem": EXAMPLE_PUBLIC_KEY}
+    variables = {name: _deployed_value(template, value, with_key)
+                 for name, value in environment(template, function).items()}
+    variables.update({"AWS_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "ASIAQEXAMPLEEXAMPLE7",
+                      "AWS_SECRET_ACCESS_KEY": "x" * 40, "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLE" * 8})
+    settings = load_settings(variables)
+    assert settings.playback_signer == "cloudfront"
+    assert settings.cloudfront_domain == "playbackdistribution.cloudfront.net"
+    without = load_settings({name: _deployed_value(template, value) for name, value in
+                             environment(template, function).items()} | variables | {
+                                 "PLAYBACK_SIGNER": "s3", "CLOUDFRONT_DOMAIN": "", "CLOUDFRONT_KEY_PAIR_ID": "",
+                                 "CLOUDFRONT_PRIVATE_KEY_SECRET": ""})
+    assert without.playback_signer == "s3"
+
+
+def test_without_a_public_key_the_functions_presign_s3_urls(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    resolved = {name: _deployed_value(template, variables[name]) for name in
+                ("PLAYBACK_SIGNER", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_PRIVATE_KEY_SECRET")}
+    assert resolved == {"PLAYBACK_SIGNER": "s3", "CLOUDFRONT_DOMAIN": "", "CLOUDFRONT_KEY_PAIR_ID": "",
+                        "CLOUDFRONT_PRIVATE_KEY_SECRET": ""}
+
+
+def test_only_the_catalog_reads_the_signing_key_and_only_that_secret(template):
+    secret = template["Globals"]["Function"]["Environment"]["Variables"]["CLOUDFRONT_PRIVATE_KEY_SECRET"]
+    name = secret["Fn::If"][1]["Fn::Sub"]
+    for function in RESOURCE_OF:
+        reading = [s for s in policy_statements(template, function) if "secretsmanager:GetSecretValue" in
+                   ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+        if function == "catalog":
+            [statement] = reading
+            assert statement["Resource"]["Fn::Sub"].endswith(f":secret:{name}-*")  # + Secrets Manager's suffix
+        else:
+            assert reading == []

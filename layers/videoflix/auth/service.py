@@ -17,6 +17,8 @@ from videoflix.auth.throttle import (Throttle, login_counters, password_reset_co
 from videoflix.cache import redis_errors
 from videoflix.db.models import User, utcnow
 from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
+from videoflix.observability import metrics
+from videoflix.observability.logs import bind
 from videoflix.services import Services
 
 LOGIN_FAILED = "Please check your input and try again."
@@ -89,7 +91,7 @@ def register(services: Services, email: str, password: str, confirmed_password: 
     password_hash = hash_password(password, services.settings.bcrypt_rounds)
     with services.db.session() as session:
         user = _find_user(session, email)
-        if user is None or not user.is_active:
+        if user is None or not (user.is_active or disabled_by_staff(user)):
             if user is None:
                 user = User(email=email, password_hash=password_hash, is_active=False, is_staff=False)
                 session.add(user)
@@ -119,6 +121,8 @@ def activate(services: Services, uidb64: str, token: str) -> None:
     settings = services.settings
     with services.db.session() as session:
         user = _user_for_link(session, settings, uidb64, token, ACTIVATION)
+        if disabled_by_staff(user):
+            raise InvalidInput(INVALID_LINK)
         user.is_active = True
 
 
@@ -136,9 +140,11 @@ def login(services: Services, email: str, password: str, client_ip: str | None =
     try:
         result = _verify_login(services, email, password)
     except AuthenticationFailed:
+        metrics.emit(metrics.LOGIN_FAILURES, 1)
         throttle.hit(counters)
         raise
     throttle.reset(counters[:1])
+    bind(user_id=result.user_id)
     return result
 
 
@@ -216,7 +222,35 @@ def _token_owner(session, claims: dict[str, Any]) -> User | None:
     if user is None or not user.is_active or \
             jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
         return None
+    if user.tokens_valid_after is not None and claims.get("iat", 0) <= _timestamp(user.tokens_valid_after):
+        return None  # issued before staff deactivated the account: enabling it again does not revive it
     return user
+
+
+def disabled_by_staff(user: User) -> bool:
+    """Disabled through the staff console (not merely never activated): only staff enable it again."""
+    return not user.is_active and user.tokens_valid_after is not None
+
+
+def wait_out_token_cutoff(user: User) -> None:
+    """Before an account staff disabled is enabled again: let the second of `tokens_valid_after` end.
+
+    Token times (iat) are whole seconds, and a token of that second counts as issued before the
+    cutoff; a login right after enabling, still in that second, would get a token refused at once.
+    Waits at most a second, and only when enabling follows disabling that closely.
+    """
+    if user.tokens_valid_after is not None:
+        left = _timestamp(user.tokens_valid_after) + 1 - time.time()
+        if 0 < left <= 1:
+            time.sleep(left)
+
+
+def _timestamp(moment) -> int:
+    from datetime import timezone
+
+    if moment.tzinfo is None:  # SQLite returns naive datetimes, stored in UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp())
 
 
 def request_password_reset(services: Services, email: str, client_ip: str | None = None) -> None:
@@ -259,8 +293,9 @@ def confirm_password_reset(services: Services, uidb64: str, token: str, new_pass
         # The new hash changes the token fingerprint: every earlier refresh token stops working.
         user.password_hash = hash_password(new_password, settings.bcrypt_rounds)
         # The link proved the address, and its owner chose this password: a pending account is
-        # activated (its earlier activation links died with the old pending password).
-        user.is_active = True
+        # activated (its earlier activation links died with the old pending password). An account
+        # staff disabled stays disabled.
+        user.is_active = not disabled_by_staff(user)
 
 
 def authenticate(services: Services, access_token: str | None) -> User:
@@ -278,6 +313,7 @@ def authenticate(services: Services, access_token: str | None) -> User:
         if user is None:
             raise AuthenticationFailed("Token is invalid or expired.")
         session.expunge(user)
+        bind(user_id=user.id)  # the rest of this request's log lines name the user
         return user
 
 

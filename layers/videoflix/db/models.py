@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from videoflix.videos.lifecycle import VideoState
@@ -30,6 +30,9 @@ class User(Base):
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     date_joined: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Access and refresh tokens issued before this moment are refused (set when staff deactivate
+    # the account, so enabling it again does not bring its old sessions back).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # The states and their transitions live in videoflix.videos.lifecycle, the only writer of them.
@@ -61,6 +64,8 @@ class Video(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Viewers see (and play) only ready films that are published; staff preview the others.
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class FanoutRun(Base):
@@ -161,3 +166,20 @@ class Caption(Base):
     cues: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AdminHistory(Base):
+    """One change made by staff, written in the transaction of the change (videoflix.console.history).
+
+    The actor is kept as an email address, not a foreign key: the row outlives the account.
+    """
+
+    __tablename__ = "admin_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str] = mapped_column(String(100))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)

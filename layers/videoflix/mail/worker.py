@@ -13,6 +13,8 @@ import logging
 from typing import Any, Callable, Optional, Protocol
 
 from videoflix.mail.render import Email, render_mail_job
+from videoflix.observability import metrics
+from videoflix.observability.logs import mask_email
 from videoflix.ports import MailSender
 from videoflix.sqs_batch import process_sqs_batch
 
@@ -72,8 +74,14 @@ def send_mail_batch(event: dict[str, Any], sender: MailSender, ledger: DeliveryL
         _quietly(ledger.delivered, key)
 
     def _send(email: Email) -> None:
-        message_id = sender.send(email)
-        log.info("sent %r to %s as %s", email.subject, email.to, message_id)
+        try:
+            message_id = sender.send(email)
+        except Exception:
+            metrics.emit(metrics.MAIL_FAILED, 1)
+            raise
+        metrics.emit(metrics.MAIL_SENT, 1)
+        # Never the whole address in a log: j***@example.com tells accounts apart.
+        log.info("sent %r to %s as %s", email.subject, mask_email(str(email.to)), message_id)
 
     return process_sqs_batch(event, send_one)
 

@@ -1,39 +1,168 @@
-"""The poster of a film: one frame, made by the transcoder whether it encodes the film or fans it out."""
+"""The poster of a film: one frame, made by the transcoder whether it encodes the film or fans it out,
+and again at the second staff chose (a poster job) as thumbnail.jpg.
+
+The admin API queues `{"kind": "poster", "video_id", "at_seconds"}` on the transcode queue (the API
+functions carry no FFmpeg; services.transcode_queue.request_poster); the transcoder recognises it
+before reading S3 notifications.
+"""
 from __future__ import annotations
 
+import json
 import logging
+import math
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from videoflix.videos.storage import media_prefix
+from videoflix.videos.storage import ObjectMissing, media_prefix
 
 if TYPE_CHECKING:
     from videoflix.pipeline.probe import MediaProbe
+    from videoflix.ports import Storage
+    from videoflix.services import Services
 
 log = logging.getLogger("videoflix.transcoder")
 
 POSTER_FILE = "thumbnail.jpg"  # beside master.m3u8 under videos/<id>/
+POSTER_KIND = "poster"
+POSTER_TIME_BUDGET = 120  # seconds for probing and one frame, well inside the transcoder's timeout
 
 
 def poster_key(video_id: int) -> str:
     return f"{media_prefix(video_id)}{POSTER_FILE}"
 
 
+def build_poster_command(ffmpeg: str, source: str, probe: MediaProbe, at_seconds: float,
+                         poster_path: str) -> list[str]:
+    """The thumbnail command of the ladder (same size, flags and safe input), seeking to `at_seconds`."""
+    from videoflix.pipeline.ladder import build_thumbnail_command
+
+    command = build_thumbnail_command(ffmpeg, source, probe, poster_path)
+    command[command.index("-ss") + 1] = f"{at_seconds:.3f}"
+    return command
+
+
 def make_poster(source: str, probe: MediaProbe, path: Path, video_id: int,
-                time_left: Callable[[], float]) -> bool:
+                time_left: Callable[[], float], at_seconds: float | None = None) -> bool:
     """Write the poster to `path` from `source` (a local file or a presigned URL); False when there is none.
 
-    Raises TimeBudgetExceeded when the budget is spent: that ends the whole transcode.
+    The frame is the ladder's default one, or the one at `at_seconds` when given. Raises
+    TimeBudgetExceeded when the budget is spent: that ends the whole transcode.
     """
     from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
     from videoflix.pipeline.ladder import build_thumbnail_command
 
+    if at_seconds is None:
+        command = build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path))
+    else:
+        command = build_poster_command(ffmpeg_executable(), str(source), probe, at_seconds, str(path))
     try:
-        run_ffmpeg(build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path)),
-                   duration=1.0, on_progress=None, time_budget=time_left())
+        run_ffmpeg(command, duration=1.0, on_progress=None, time_budget=time_left())
     except FFmpegFailed:
         # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
         log.warning("video %s: no thumbnail", video_id, exc_info=True)
         path.unlink(missing_ok=True)
         return False
     return True
+
+
+# -- the poster job: a frame staff chose ---------------------------------------------------------
+@dataclass(frozen=True)
+class PosterJob:
+    video_id: int
+    at_seconds: float
+
+
+def poster_message(video_id: int, at_seconds: float) -> str:
+    return json.dumps({"kind": POSTER_KIND, "video_id": video_id, "at_seconds": at_seconds})
+
+
+def parse_poster_job(body: str) -> PosterJob | None:
+    """The poster job a message body holds; None for anything else (S3 notifications).
+
+    A poster message without a usable id or second raises ValueError: it fails, and rests in the
+    dead-letter queue.
+    """
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("kind") != POSTER_KIND:
+        return None
+    video_id, at = message.get("video_id"), message.get("at_seconds")
+    if isinstance(video_id, bool) or not isinstance(video_id, int) or video_id <= 0 \
+            or isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
+        raise ValueError(f"malformed poster job: {body[:200]!r}")
+    return PosterJob(video_id, float(at))
+
+
+def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | None = None) -> bool:
+    """Replace the video's thumbnail.jpg with the frame at `job.at_seconds`; False when it cannot be made.
+
+    A video gone, a file gone or no frame there is logged and dropped (retrying cannot help);
+    S3 or database failures raise, so SQS delivers the job again.
+    """
+    from sqlalchemy import update
+
+    from videoflix.db.models import Video
+    from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
+    from videoflix.videos.cache_keys import invalidate_catalog
+
+    storage = storage or services.storage
+    with services.db.session() as session:
+        video = session.get(Video, job.video_id)
+        source_key = video.source_key if video is not None else None
+    if source_key is None:
+        log.warning("poster for video %s: no such video; dropped", job.video_id)
+        return False
+    with tempfile.TemporaryDirectory(prefix="videoflix-poster-") as work_folder:
+        work = Path(work_folder)
+        found = _probe(services, storage, source_key, work)
+        if found is None:
+            return False
+        probe, source = found
+        poster = work / POSTER_FILE
+        try:
+            made = make_poster(source, probe, poster, job.video_id, lambda: POSTER_TIME_BUDGET, job.at_seconds)
+        except TimeBudgetExceeded as exc:
+            log.error("poster for video %s at %.3f s: no frame (%s); dropped", job.video_id, job.at_seconds, exc)
+            return False
+        if not made or not poster.is_file() or poster.stat().st_size == 0:
+            log.error("poster for video %s at %.3f s: no frame there; dropped", job.video_id, job.at_seconds)
+            return False
+        key = poster_key(job.video_id)
+        storage.upload_media_file(poster, key)
+    with services.db.session() as session:
+        found_row = session.execute(update(Video).where(Video.id == job.video_id).values(thumbnail_key=key)).rowcount
+    invalidate_catalog(services.cache)
+    log.info("video %s: poster taken at %.3f s", job.video_id, job.at_seconds)
+    return bool(found_row)
+
+
+def _probe(services: Services, storage: Storage, key: str, work: Path) -> tuple[Any, str] | None:
+    """(probe, source) read where the upload lies if that tells, else from a downloaded copy."""
+    from videoflix.pipeline.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
+
+    settings = services.settings
+    bucket = settings.upload_bucket
+    try:
+        head = storage.read_head(bucket, key, HEAD_BYTES)
+        url = storage.presign_internal_read(bucket, key, expires_in=POSTER_TIME_BUDGET + 60)
+        return probe_media_url(url, head, settings.max_video_duration), url
+    except ObjectMissing:
+        log.error("poster: the upload %s is gone; dropped", key)
+        return None
+    except Exception as exc:  # the copy decides
+        log.info("probing %s in place told nothing (%s); downloading it", key, exc)
+    source = work / ("source" + Path(key).suffix.lower()[:8])
+    try:
+        storage.download(bucket, key, source)
+    except ObjectMissing:
+        log.error("poster: the upload %s is gone; dropped", key)
+        return None
+    try:
+        return probe_media(str(source), max_duration=settings.max_video_duration), str(source)
+    except MediaRejected as exc:
+        log.error("poster: %s is not a film (%s); dropped", key, exc.reason)
+        return None

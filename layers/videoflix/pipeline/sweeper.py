@@ -32,6 +32,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import select
 
 from videoflix.db.models import Video, utcnow
+from videoflix.observability import metrics
+from videoflix.observability.logs import log_context
+from videoflix.observability.video_events import announce
 from videoflix.pipeline.attempts import TRANSCODE_MAX_ATTEMPTS
 from videoflix.ports import Storage
 from videoflix.services import Services
@@ -85,17 +88,23 @@ class Sweeper:
         with self.services.db.session() as session:
             candidates = session.execute(select(Video.id, Video.attempts).where(
                 Video.status == VideoState.PROCESSING, lifecycle.lease_expired(now)).order_by(Video.id)).all()
+        metrics.emit(metrics.EXPIRED_LEASES, len(candidates))  # 0 too: the alarm sees the sweeper is alive
         for video_id, attempts in candidates:
-            if attempts >= TRANSCODE_MAX_ATTEMPTS:
-                reason = (f"The transcoder stopped without finishing (a timeout or a crash) on attempt "
-                          f"{attempts} of {TRANSCODE_MAX_ATTEMPTS}. Check the file and use retry.")
-                if self._take_over(video_id, VideoState.FAILED,
-                                   lambda session: lifecycle.fail_expired(session, video_id, now, reason)):
-                    report.failed.append(video_id)
-            elif self._take_over(video_id, VideoState.UPLOADED, lambda session: lifecycle.requeue_expired(
-                    session, video_id, now, f"Requeued after attempt {attempts}: the transcoder stopped "
-                                            "without finishing."), then=self._requeue):
-                report.requeued.append(video_id)
+            with log_context(video_id=video_id):
+                self._sweep_lease(video_id, attempts, now, report)
+
+    def _sweep_lease(self, video_id: int, attempts: int, now: datetime, report: SweepReport) -> None:
+        if attempts >= TRANSCODE_MAX_ATTEMPTS:
+            reason = (f"The transcoder stopped without finishing (a timeout or a crash) on attempt "
+                      f"{attempts} of {TRANSCODE_MAX_ATTEMPTS}. Check the file and use retry.")
+            if self._take_over(video_id, VideoState.FAILED,
+                               lambda session: lifecycle.fail_expired(session, video_id, now, reason)):
+                report.failed.append(video_id)
+                announce(self.services, video_id, "sweeper")
+        elif self._take_over(video_id, VideoState.UPLOADED, lambda session: lifecycle.requeue_expired(
+                session, video_id, now, f"Requeued after attempt {attempts}: the transcoder stopped "
+                                        "without finishing."), then=self._requeue):
+            report.requeued.append(video_id)
 
     def _take_over(self, video_id: int, state: VideoState, move: Callable[[Session], bool],
                    then: Callable[[Video], None] | None = None) -> bool:

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from videoflix.db.models import Video, utcnow
+from videoflix.observability import metrics
+from videoflix.observability.logs import bind
+from videoflix.observability.video_events import announce
 from videoflix.ports import Storage
 from videoflix.services import Services
 from videoflix.sqs_batch import process_sqs_batch
@@ -66,6 +69,12 @@ class TranscodeJob:
         return process_sqs_batch(event, self.handle_record)
 
     def handle_record(self, record: dict[str, Any]) -> None:
+        from videoflix.pipeline.poster import make_chosen_poster, parse_poster_job
+
+        poster = parse_poster_job(record.get("body", ""))
+        if poster is not None:  # staff chose a frame as the poster (videoflix.console.poster)
+            make_chosen_poster(self.services, poster, self.storage)
+            return
         for uploaded in parse_upload_notification(record.get("body", "")):
             if uploaded.bucket != self.settings.upload_bucket:
                 log.warning("ignoring object in unexpected bucket %s", uploaded.bucket)
@@ -94,9 +103,11 @@ class TranscodeJob:
 
     def fail(self, video_id: int, reason: str) -> None:
         with self.services.db.session() as session:
-            lifecycle.fail(session, video_id, reason)
+            failed = lifecycle.fail(session, video_id, reason)
         invalidate_catalog(self.services.redis)
         log.error("video %s failed: %s", video_id, reason)
+        if failed:
+            announce(self.services, video_id, "transcode")
 
     def release_for_retry(self, video_id: int, reason: str) -> None:
         with self.services.db.session() as session:
@@ -107,6 +118,7 @@ class TranscodeJob:
         claim = self.claim(uploaded.key)
         if claim is None:
             return
+        bind(video_id=claim.video_id)
         prefix = media_prefix(claim.video_id)
         # A worker that died mid-run (its lease expired) may have left part of its output.
         self._clean_output(prefix)
@@ -218,7 +230,11 @@ class TranscodeJob:
             log.warning("video %s vanished or changed state during transcoding; output removed", video_id)
             return
         invalidate_catalog(self.services.redis)
-        log.info("video %s ready: %s, %.1f s", video_id, renditions, probe.duration)
+        seconds = time.monotonic() - started
+        log.info("video %s ready: %s, %.1f s in %.1f s", video_id, renditions, probe.duration, seconds)
+        if probe.duration > 0:
+            metrics.emit(metrics.TRANSCODE_SECONDS_PER_FILM_SECOND, round(seconds / probe.duration, 4), Path="single")
+        announce(self.services, video_id, "single")
 
     def _download(self, uploaded: UploadedObject, source: Path) -> None:
         try:

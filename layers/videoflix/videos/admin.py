@@ -99,10 +99,17 @@ def part_size_for(size: int, configured: int) -> int:
 
 
 class VideoAdmin:
-    def __init__(self, services: Services, storage: Storage | None = None) -> None:
+    def __init__(self, services: Services, storage: Storage | None = None, actor: str | None = None) -> None:
         self.services = services
         self.settings = services.settings
         self.storage = storage or services.storage
+        self.actor = actor  # the staff email the history records changes under (videoflix.console.history)
+
+    def _record(self, session, action: str, video_id: int, changes: dict[str, Any] | None = None) -> None:
+        if self.actor:
+            from videoflix.console.history import record
+
+            record(session, self.actor, action, "video", video_id, changes)
 
     def _json(self, video: Video) -> dict[str, Any]:
         return admin_video(video, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
@@ -115,17 +122,23 @@ class VideoAdmin:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         new = parse_new_video(body, self.settings.max_upload_bytes)
+        published = body.get("published", True)
+        if not isinstance(published, bool):
+            raise FieldErrors.single("published", "Must be true or false.")
         with self.services.db.session() as session:
             # The upload key holds the id: taking the id first inserts the row with its real key.
             video_id = reserve_video_id(session)
             video = new_video(id=video_id, title=new.title, description=new.description, category=new.category,
                               filename=new.filename, size=new.size, content_type=new.content_type,
-                              source_key=f"{upload_prefix(video_id)}{safe_filename(new.filename, new.content_type)}")
+                              source_key=f"{upload_prefix(video_id)}{safe_filename(new.filename, new.content_type)}",
+                              published=published)
             session.add(video)
             session.flush()
             # If S3 refuses, the transaction rolls back: no row without an upload.
             video.upload_id = self.storage.start_multipart_upload(video.source_key, new.content_type)
             session.flush()
+            self._record(session, "video.upload", video.id, {"title": [None, video.title],
+                                                             "published": [None, published]})
             return {"video": self._json(video), "upload": self._upload_plan(video, [])}
 
     def _upload_plan(self, video: Video, done: list) -> dict[str, Any]:
@@ -197,9 +210,13 @@ class VideoAdmin:
         with self.services.db.session() as session:
             # Whatever state the upload reached (the transcoder may have claimed it from S3's event),
             # it ends failed with the reason: nothing looks as if it were still coming.
-            lifecycle.refuse_upload(session, video_id, reason)
+            refused = lifecycle.refuse_upload(session, video_id, reason)
             video = self._get(session, video_id)
             key = video.source_key
+        if refused:
+            from videoflix.observability.video_events import announce
+
+            announce(self.services, video_id, "upload")
         if upload_id:
             self.storage.abort_multipart_upload(key, upload_id)
         try:
@@ -225,6 +242,7 @@ class VideoAdmin:
             video = self._get(session, video_id)
             if not changed:
                 raise Conflict(f"Only failed videos can be retried (status {video.status}).")
+            self._record(session, "video.retry", video_id, {"status": [VideoState.FAILED, VideoState.UPLOADED]})
             # Inside the transaction: if the queue cannot be reached, the video stays failed.
             self.services.transcode_queue.request(video.source_key, video.size, "Retry")
             result = {"video": self._json(video)}
@@ -259,6 +277,7 @@ class VideoAdmin:
         with self.services.db.session() as session:
             video = session.get(Video, video_id)
             if video is not None:
+                self._record(session, "video.delete", video_id, {"title": [video.title, None]})
                 session.delete(video)
         invalidate_catalog(self.services.cache)
 

@@ -1,4 +1,5 @@
-"""Catalog use cases: the list of ready videos and playlists with presigned segment URLs."""
+"""Catalog use cases: the list of ready videos and playlists with signed segment URLs (S3 or CloudFront:
+services.playback)."""
 from __future__ import annotations
 
 import json
@@ -33,11 +34,13 @@ class ReadyVideo:
     renditions: tuple[str, ...]
     version: str  # changes with each transcode, so cached playlists of an earlier one are never served
     duration: float
+    published: bool = True  # an unpublished film plays for staff only (preview)
 
 
 class Catalog:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, preview: bool = False) -> None:
         self.services = services
+        self.preview = preview  # staff: unpublished films play too
         self.settings = services.settings
         self.storage: Storage = services.storage
 
@@ -62,7 +65,7 @@ class Catalog:
             if cached is not None:
                 return json.loads(cached)
         with self.services.db.session() as session:
-            videos = session.scalars(select(Video).where(Video.status == VideoState.READY)
+            videos = session.scalars(select(Video).where(Video.status == VideoState.READY, Video.published.is_(True))
                                      .order_by(Video.created_at.desc(), Video.id.desc())).all()
             listing = [catalog_video(v, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
                        for v in videos]
@@ -72,7 +75,16 @@ class Catalog:
 
     # -- playlists -----------------------------------------------------------------------
     def _ready_video(self, video_id: int) -> ReadyVideo:
-        """From the cache when it can be: a cached playlist then costs no database round trip."""
+        """From the cache when it can be: a cached playlist then costs no database round trip.
+
+        To a viewer an unpublished film is not found, like an unknown id; staff preview it.
+        """
+        ready = self._playable_video(video_id)
+        if not ready.published and not self.preview:
+            raise NotFound("Video not found.")
+        return ready
+
+    def _playable_video(self, video_id: int) -> ReadyVideo:
         cached = self._cached_ready_video(video_id)
         if cached is not None:
             return cached
@@ -80,7 +92,8 @@ class Catalog:
             video = session.get(Video, video_id)
             if video is None or video.status != VideoState.READY:
                 raise NotFound("Video not found.")
-            ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0)
+            ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0,
+                               video.published is not False)
         self._remember_ready_video(ready)
         return ready
 
@@ -98,16 +111,18 @@ class Catalog:
             return None
         entry = json.loads(raw)
         # Each entry carries its own expiry: the hash's TTL restarts with every write.
-        if entry["expires"] < time.time():
+        if entry["expires"] < time.time() or "published" not in entry:  # an entry of before publishing: refilled
             return None
-        return ReadyVideo(video_id, tuple(entry["renditions"]), entry["version"], entry["duration"])
+        return ReadyVideo(video_id, tuple(entry["renditions"]), entry["version"], entry["duration"],
+                          bool(entry["published"]))
 
     def _remember_ready_video(self, video: ReadyVideo) -> None:
         # Every status change drops the whole hash (invalidate_catalog); the expiry only bounds
         # how long a fill that raced such a change can linger, as for the cached list.
         ttl = max(1, min(self.settings.catalog_cache_ttl, 3600))
         entry = json.dumps({"renditions": video.renditions, "version": video.version,
-                            "duration": video.duration, "expires": time.time() + ttl})
+                            "duration": video.duration, "published": video.published,
+                            "expires": time.time() + ttl})
         try:
             pipe = self.services.cache.pipeline(transaction=False)
             pipe.hset(READY_VIDEOS, str(video.id), entry)
@@ -135,13 +150,17 @@ class Catalog:
         source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
         if source is None:
             raise NotFound("This resolution is not available for the video.")
-        ttl = self._url_ttl(video)
-        prefix = f"{media_prefix(video.id)}{rung}/"
-        rewritten = rewrite_playlist(source, lambda name: self.storage.presign_media(prefix + name, ttl))
-        # The cache must expire well before the URLs inside it do.
-        self._cache_set(key, rewritten, max(1, min(self.settings.playlist_cache_ttl,
-                                                   self.settings.segment_url_margin // 2)))
+        now = time.time()
+        urls = self.services.playback.urls_for(video.id, now + self._url_ttl(video))
+        rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
+        self._cache_set(key, rewritten, self._playlist_cache_ttl(urls.expires_at - now))
         return rewritten
+
+    def _playlist_cache_ttl(self, url_lifetime: float) -> int:
+        """The cache must expire well before the URLs inside it do: within the margin, and within half
+        their lifetime (shorter than the film's when S3 URLs are cut to the signing credentials)."""
+        return max(1, min(self.settings.playlist_cache_ttl, self.settings.segment_url_margin // 2,
+                          int(url_lifetime) // 2))
 
     def master_playlist(self, video_id: int, api_base: str) -> str:
         video = self._ready_video(video_id)
@@ -170,7 +189,8 @@ class Catalog:
             self._cache_set(names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl)
         if segment not in names:
             raise NotFound("Segment not found.")
-        return self.storage.presign_media(f"{media_prefix(video.id)}{rung}/{segment}", self._url_ttl(video))
+        urls = self.services.playback.urls_for(video.id, time.time() + self._url_ttl(video))
+        return urls.url(f"{rung}/{segment}")
 
 
 def _version(video: Video) -> str:

@@ -24,6 +24,7 @@ def admin_video(video: Video, thumbnail_url: Callable[[str], str]) -> dict[str, 
         "height": video.height, "renditions": list(video.renditions or []),
         "thumbnail_url": thumbnail_url(video.thumbnail_key) if video.thumbnail_key else None,
         "created_at": iso(video.created_at), "updated_at": iso(video.updated_at),
+        "published": video.published is not False,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import mimetypes
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", 
 # `private`: the media is for signed-in viewers, so shared caches must not keep a copy.
 CACHE_CONTROL = {".ts": "private, max-age=31536000, immutable", ".jpg": "private, max-age=86400",
                  ".m3u8": "no-cache"}
+# A presigned URL ends this long before the credentials that sign it expire (clock skew).
+CREDENTIALS_MARGIN = 60
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class S3Storage:
         return self._signer.generate_presigned_url("upload_part", Params={
             "Bucket": self.settings.upload_bucket, "Key": key, "UploadId": upload_id,
             "PartNumber": part_number}, ExpiresIn=expires_in)
+
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
+        """A URL to PUT one small file (a poster image) into the upload bucket, with that content type."""
+        return self._signer.generate_presigned_url("put_object", Params={
+            "Bucket": self.settings.upload_bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires_in)
 
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         parts: list[UploadedPart] = []
@@ -141,7 +149,20 @@ class S3Storage:
 
     def presign_media(self, key: str, expires_in: int) -> str:
         return self._signer.generate_presigned_url(
-            "get_object", Params={"Bucket": self.settings.media_bucket, "Key": key}, ExpiresIn=expires_in)
+            "get_object", Params={"Bucket": self.settings.media_bucket, "Key": key},
+            ExpiresIn=self.presign_lifetime(expires_in))
+
+    def presign_lifetime(self, expires_in: int) -> int:
+        """`expires_in`, cut to end CREDENTIALS_MARGIN before the signing credentials expire: S3 refuses
+        a presigned URL once its signer's (temporary) credentials have expired, whatever its X-Amz-Expires.
+        Credentials without a known expiry (static keys, an emulator's, Lambda's from the environment)
+        leave it as it is."""
+        from videoflix.aws import credentials_expiry
+
+        expiry = credentials_expiry(self._signer)
+        if expiry is None:
+            return expires_in
+        return max(1, min(expires_in, int(expiry - time.time()) - CREDENTIALS_MARGIN))
 
     def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
         """A GET URL for our own workers (FFmpeg reading a source by ranges): signed for the

@@ -14,6 +14,8 @@ import logging
 from typing import Any, Callable
 
 from videoflix.errors import VideoflixError
+from videoflix.observability import metrics
+from videoflix.observability.logs import log_context
 from videoflix.settings import Settings
 from videoflix.web.cookies import parse_cookie_header
 from videoflix.web.cors import cors_headers, is_cross_site_write, preflight_headers
@@ -49,6 +51,8 @@ class ApiConventions:
                     result = view(**kwargs)
                 except VideoflixError as exc:
                     result = error_response(exc)
+                    if result.status == 429:
+                        metrics.emit(metrics.THROTTLED, 1, Action=view.__name__)
                 except Exception:
                     log.exception("unhandled error in %s", view.__name__)
                     result = detail(500, INTERNAL_ERROR)
@@ -109,6 +113,11 @@ class ApiConventions:
 
     # -- middleware ---------------------------------------------------------------------
     def _http_middleware(self, request: Any, get_response: Callable) -> Any:
+        # Every log line of this request carries API Gateway's request id (docs/operations.md).
+        with log_context(request_id=(request.context or {}).get("requestId"), video_id=None, user_id=None):
+            return self._handle(request, get_response)
+
+    def _handle(self, request: Any, get_response: Callable) -> Any:
         settings = self._settings()
         origin = request.headers.get("origin")
         allowed = settings.cors_allowed_origins

@@ -85,7 +85,8 @@ def _start_or_resume(client: ApiClient, states: UploadStates, path: Path, file: 
             states.forget(client.api, file)  # the video was deleted meanwhile: start afresh
     created = client.post("/api/admin/videos/", {
         "title": args.title, "description": args.description, "category": args.category,
-        "filename": path.name, "size": file.size, "content_type": content_type})
+        "filename": path.name, "size": file.size, "content_type": content_type,
+        **({"published": False} if getattr(args, "draft", False) else {})})
     video_id = created["video"]["id"]
     states.remember(client.api, file, video_id)
     return video_id, created["upload"]
@@ -210,6 +211,7 @@ def register(commands) -> None:
     upload.add_argument("--title", required=True)
     upload.add_argument("--description", default="")
     upload.add_argument("--category", required=True)
+    upload.add_argument("--draft", action="store_true", help="keep it unpublished (`videoflix publish ID` later)")
     upload.add_argument("--wait", action="store_true", help="follow the transcode until the film is ready")
     upload.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                         help="with --wait: give up waiting after this long (default: wait until done)")
@@ -229,3 +231,6 @@ def register(commands) -> None:
     from videoflix_tools.cli import captions
 
     captions.register(commands, _video_id)
+
+    from videoflix_tools.cli import console
+    console.register(commands, _video_id)

@@ -116,6 +116,9 @@ class ApiClient:
     def delete(self, path: str) -> Any:
         return self.request("DELETE", path)
 
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, body)
+
     def request(self, method: str, path: str, body: Any = None) -> Any:
         access = self.credentials.access
         answer = self._send(method, path, body, access)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from videoflix_tools.cli import admin, ops
+from videoflix_tools.cli import admin, cloudfront_keys, ops
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,6 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ops.register(commands)
     admin.register(commands)
+    cloudfront_keys.register(commands)
     return parser
 
 

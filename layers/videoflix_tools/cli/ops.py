@@ -1,6 +1,7 @@
 """Operator commands: dev stack, migrations, provisioning, users, local invocation."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -90,7 +91,10 @@ def cmd_invoke(args) -> int:
     context = LocalContext(args.function, timeout_seconds=900, memory_mb=3008, request_id="local-invoke")
     failed = False
     try:
-        result: Any = load_handler(args.function)(event, context)
+        # Standard output is the function's log (JSON lines, EMF metrics) in Lambda; here it is the
+        # result's, so the log goes to standard error, as `sam local invoke` keeps them apart.
+        with contextlib.redirect_stdout(sys.stderr):
+            result: Any = load_handler(args.function)(event, context)
     except VideoflixError as exc:
         # What Lambda answers for an error the function raised on purpose (no traceback).
         result, failed = {"errorMessage": exc.detail, "errorType": type(exc).__name__}, True
@@ -130,11 +134,18 @@ def register(commands) -> None:
     bootstrap.add_argument("--real-aws", action="store_true")
     bootstrap.set_defaults(run=cmd_bootstrap)
 
-    users = commands.add_parser("users", help="manage users").add_subparsers(dest="users_command", required=True)
+    users_parser = commands.add_parser("users", help="list and manage users (`videoflix users --search Q`)")
+    users = users_parser.add_subparsers(dest="users_command", required=False)
     create = users.add_parser("create", help="create an active user (password prompted or from stdin)")
     create.add_argument("email")
     create.add_argument("--staff", action="store_true")
     create.set_defaults(run=cmd_users_create)
+    try:
+        from videoflix_tools.cli import console
+    except ImportError:
+        console = None
+    if console is not None:  # the staff console's commands (over the API, as a logged-in admin)
+        console.register_users(users_parser, users)
 
     invoke = commands.add_parser("invoke", help="run a function handler with an event file, like sam local invoke")
     invoke.add_argument("function")

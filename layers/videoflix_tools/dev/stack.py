@@ -288,7 +288,25 @@ def build_gateway(settings: Settings, embedded_aws: bool):
             return GatewayResponse(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
                                    body)
         gateway.extra_routes["/dev/emails"] = dev_emails
+        add_dev_events_route(gateway, settings)
     return gateway
+
+
+def add_dev_events_route(gateway, settings: Settings) -> None:
+    """`GET /dev/events`: the Video Ready / Video Failed events the bus received (videoflix_tools.dev.events)."""
+    from videoflix_tools.dev.events import DevEventLog
+    from videoflix_tools.dev.gateway import GatewayResponse
+
+    try:
+        event_log = DevEventLog(settings)
+    except Exception:  # an endpoint without EventBridge: the stack runs on, without the page
+        log.warning("no /dev/events: the event bus could not be set up", exc_info=True)
+        return
+
+    def dev_events() -> GatewayResponse:
+        body = json.dumps(event_log.events()).encode()
+        return GatewayResponse(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body)
+    gateway.extra_routes["/dev/events"] = dev_events
 
 
 def build_pump(stack: DevStack):
@@ -371,6 +389,7 @@ def describe(stack: DevStack) -> str:
         f"  API (Chalice apps behind a local API Gateway)  {stack.api_url}/api/",
         f"  Health                                         {stack.api_url}/api/health/",
         f"  Captured emails                                {stack.api_url}/dev/emails",
+        f"  Video events                                   {stack.api_url}/dev/events",
         f"  AWS endpoint ({'embedded moto' if stack.embedded_aws else 'external'})"
         f"{' ' * (18 if stack.embedded_aws else 23)}{s.aws_endpoint_url}",
         f"  Database                                       {s.database_url}",

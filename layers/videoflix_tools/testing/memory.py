@@ -89,6 +89,9 @@ class MemoryStorage:
         return (f"{URL_BASE}{self.settings.upload_bucket}/{key}?uploadId={upload_id}"
                 f"&partNumber={part_number}&expires={expires_in}")
 
+    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
+        return f"{URL_BASE}{self.settings.upload_bucket}/{key}?put&expires={expires_in}"
+
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         upload = self._upload(key, upload_id)
         return [UploadedPart(n, _etag(data), len(data)) for n, data in sorted(upload.parts.items())]
@@ -139,6 +142,9 @@ class MemoryStorage:
     def presign_media(self, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{self.settings.media_bucket}/{key}?expires={expires_in}"
 
+    def presign_lifetime(self, expires_in: int) -> int:
+        return expires_in  # no credentials that could expire
+
     def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{bucket}/{key}?internal=1&expires={expires_in}"
 
@@ -188,12 +194,19 @@ class MemoryTranscodeQueue:
     def __init__(self, upload_bucket: str) -> None:
         self.upload_bucket = upload_bucket
         self.requests: list[TranscodeRequest] = []
+        self.poster_jobs: list[tuple[int, float]] = []
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         self.requests.append(TranscodeRequest(source_key, size, cause))
 
+    def request_poster(self, video_id: int, at_seconds: float) -> None:
+        self.poster_jobs.append((video_id, at_seconds))
+
     def bodies(self) -> list[str]:
-        return [transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
+        from videoflix.pipeline.poster import poster_message
+
+        return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
+                + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
 
 
 class MemoryChunkQueue:
@@ -215,6 +228,19 @@ class MemoryMailer:
     def send(self, email) -> str:
         self.sent.append(email)
         return f"memory-{len(self.sent)}"
+
+
+class MemoryEvents:
+    """The events port: records each published event (detail type and detail) instead of sending it."""
+
+    def __init__(self) -> None:
+        self.published: list[Any] = []
+
+    def publish(self, event) -> None:
+        self.published.append(event)
+
+    def of_type(self, detail_type: str) -> list[dict[str, Any]]:
+        return [event.detail for event in self.published if event.detail_type == detail_type]
 
 
 class FailingPort:
@@ -278,5 +304,5 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     return Services(settings=settings, db=Database.from_url(settings.database_url),
                     storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),
                     chunk_queue=MemoryChunkQueue(), outbox=TransactionalOutbox(MemoryQueue()),
-                    mailer=MemoryMailer(),
+                    mailer=MemoryMailer(), events=MemoryEvents(),
                     cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))

@@ -7,9 +7,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from videoflix.aws import aws_client
-from videoflix.db.models import Video, utcnow
 from videoflix.videos.cache_keys import READY_VIDEOS
+from videoflix_tools.testing.factories import insert_playable_video
 
 VIEWER, PASSWORD = "cache-viewer@example.com", "correct-horse-9"
 
@@ -17,29 +16,12 @@ VIEWER, PASSWORD = "cache-viewer@example.com", "correct-horse-9"
 @pytest.fixture
 def ready_video(services) -> int:
     """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
-    with services.db.session() as session:
-        video = Video(title="Cached", description="", category="Drama", status="ready", progress=100,
-                      filename="cached.mp4", content_type="video/mp4", size=1000, source_key="uploads/c/c.mp4",
-                      renditions=["480p"], attempts=1, duration=12.0, width=854, height=480, ready_at=utcnow())
-        session.add(video)
-        session.flush()
-        video_id = video.id
-    s3, bucket, prefix = aws_client("s3", services.settings), services.settings.media_bucket, f"videos/{video_id}/"
-    s3.put_object(Bucket=bucket, Key=prefix + "master.m3u8",
-                  Body=b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=854x480\n480p/index.m3u8\n")
-    s3.put_object(Bucket=bucket, Key=prefix + "480p/index.m3u8", Body=b"#EXTM3U\n#EXT-X-TARGETDURATION:6\n"
-                  b"#EXTINF:6.0,\nsegment_00000.ts\n#EXTINF:6.0,\nsegment_00001.ts\n#EXT-X-ENDLIST\n")
-    return video_id
+    return insert_playable_video(services, title="Cached")
 
 
 @pytest.fixture
-def viewer(services, make_client):
-    from videoflix.auth.service import create_user
-
-    create_user(services, VIEWER, PASSWORD)
-    client = make_client()
-    assert client.post("/api/login/", {"email": VIEWER, "password": PASSWORD}).status == 200
-    return client
+def viewer(user_client):
+    return user_client(VIEWER, PASSWORD)
 
 
 @contextmanager

@@ -171,21 +171,35 @@ export async function login(email, password) {
   return data;
 }
 
-function readCookie(name) {
+export function readCookie(name) {
   const found = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
 }
 
-/** The header the API asks of cookie-authenticated writes (the readable csrftoken cookie). */
+/** The header a state-changing request carries (the readable csrftoken cookie); the API also checks Origin. */
 export function csrfHeaders() {
   const csrf = readCookie("csrftoken");
   return csrf ? { "X-CSRFToken": csrf } : {};
 }
 
+/**
+ * A request to storage (a presigned S3 URL), not to the API: it never carries the API's cookies.
+ * Every fetch of the player lives in this module, so each one's credentials are decided here.
+ */
+export function storageFetch(url, init = {}) {
+  return fetch(url, { ...init, credentials: "omit" });
+}
+
+/** The signed-in user ({id, email, is_staff}), asked once per page. */
+let me = null;
+export function currentUser() {
+  me = me || authorized("/api/me/");
+  return me;
+}
+
 export async function logout() {
-  const csrf = readCookie("csrftoken");
   try {
-    await request("/api/logout/", { method: "POST", headers: csrf ? { "X-CSRFToken": csrf } : {} });
+    await request("/api/logout/", { method: "POST", headers: csrfHeaders() });
   } catch {
     // Already logged out or expired: the login page is the right place either way.
   }

@@ -1,5 +1,5 @@
 // Page furniture shared by every page: the header, the dev banner, form error display.
-import { API_BASE, ApiError, DEV_MODE, logout } from "./api.js";
+import { API_BASE, ApiError, DEV_MODE, currentUser, logout } from "./api.js";
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -22,7 +22,7 @@ export function renderChrome({ loggedIn = false } = {}) {
       button.disabled = true;
       logout();
     });
-    header.append(button);
+    header.append(element("div", { class: "header-actions" }, button));
   }
   document.body.prepend(header);
   if (DEV_MODE) {
@@ -33,6 +33,20 @@ export function renderChrome({ loggedIn = false } = {}) {
       ".");
     document.body.prepend(banner);
   }
+}
+
+/** A "Staff console" link in the header, for staff only (call once the session is started). */
+export async function showStaffLink() {
+  let user;
+  try {
+    user = await currentUser();
+  } catch {
+    return; // no link is the safe answer
+  }
+  const actions = document.querySelector(".site-header .header-actions");
+  if (!user?.is_staff || !actions || actions.querySelector("#staff-console-link")) return;
+  actions.prepend(element("a", { id: "staff-console-link", class: "button secondary", href: "/admin/",
+    text: "Staff console" }));
 }
 
 export function setStatus(target, text, kind = "info") {

@@ -1,7 +1,7 @@
 """viewers: watch progress (continue watching) and caption tracks
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 
 Both tables are keyed by their natural pair ((user, video) and (video, lang)): no id column,
 so nothing here can hand out a reused id. Deleting a film or an account removes its rows.
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

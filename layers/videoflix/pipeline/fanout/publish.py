@@ -5,6 +5,8 @@ import logging
 import tempfile
 from pathlib import Path
 
+from videoflix.observability import metrics
+from videoflix.observability.video_events import announce
 from videoflix.services import Services
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.pipeline.fanout.playlists import assemble_playlists
@@ -39,4 +41,8 @@ def publish_run(services: Services, storage: Storage, state: FanoutState, contex
     log.info("video %s ready from run %s: %s, %.1f s; %d jobs, slowest %.1f s, %.1f s in all", context.video_id,
              context.run_id, renditions, probe.duration, len(encode_seconds), max(encode_seconds, default=0),
              sum(encode_seconds))
+    if probe.duration > 0:  # the encoders' seconds, all jobs together: what the film cost
+        metrics.emit(metrics.TRANSCODE_SECONDS_PER_FILM_SECOND, round(sum(encode_seconds) / probe.duration, 4),
+                     Path="fanout")
+    announce(services, context.video_id, "fanout")
     return True

@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from videoflix.observability import metrics
+from videoflix.observability.logs import bind
+from videoflix.observability.video_events import announce
 from videoflix.ports import Storage
 from videoflix.services import Services
 from videoflix.sqs_batch import process_sqs_batch
@@ -48,6 +51,7 @@ class ChunkWorker:
         if context is None:
             log.info("job %s: its run or video is gone; message dropped", message.job_id)
             return
+        bind(video_id=context.video_id)
         if not context.done and not self._work(context):
             return
         self._publish_if_last(context)
@@ -71,6 +75,7 @@ class ChunkWorker:
             else:
                 log.warning("video %s: %s failed (attempt %s), retried alone: %s", context.video_id,
                             _job_name(context), context.attempts, reason)
+                metrics.emit(metrics.CHUNK_RETRIES, 1)
             raise  # SQS redelivers this message only, and moves it to the dead-letter queue in the end
         finished = self.state.finish_job(context, output, time.monotonic() - started)
         if finished.outcome is Finish.GONE:
@@ -150,6 +155,7 @@ class ChunkWorker:
             log.error("video %s failed: %s", context.video_id, reason)
             invalidate_catalog(self.services.redis)
             self._delete(media_prefix(context.video_id), keep_captions=True)
+            announce(self.services, context.video_id, "chunk")
         else:  # a newer attempt owns the video now: remove only what this run left
             self._discard_run_segments(context)
 

@@ -1,5 +1,5 @@
 import { DEV_MODE, authorized, startSession } from "../api.js";
-import { element, renderChrome, setStatus } from "../ui.js";
+import { element, renderChrome, setStatus, showStaffLink } from "../ui.js";
 import { formatTime } from "../player/format.js";
 
 const EMPTY_POLL_MS = 5000;
@@ -13,6 +13,7 @@ try {
   setStatus("#catalog-status", error.message, "error"); // e.g. the API is not running
   throw error;
 }
+showStaffLink();
 
 const root = document.querySelector("#catalog");
 const search = document.querySelector("#search");

@@ -1,5 +1,5 @@
-import { API_BASE, authorized, goToLogin, query, refreshSession, startSession } from "../api.js";
-import { renderChrome, setStatus } from "../ui.js";
+import { API_BASE, authorized, currentUser, goToLogin, query, refreshSession, startSession } from "../api.js";
+import { renderChrome, setStatus, showStaffLink } from "../ui.js";
 import { captionsMenu, hlsCaptions, nativeCaptions } from "../player/captions.js";
 import { renderChoices } from "../player/choices.js";
 import { bindControls } from "../player/controls.js";
@@ -14,6 +14,7 @@ try {
   setStatus("#player-error", error.message, "error"); // e.g. the API is not running
   throw error;
 }
+showStaffLink();
 
 const id = query("id");
 const video = document.querySelector("#video");
@@ -39,7 +40,12 @@ function announce(text) {
 
 async function describe() {
   const videos = await authorized("/api/video/");
-  const film = videos.find((entry) => String(entry.id) === id);
+  let film = videos.find((entry) => String(entry.id) === id);
+  if (!film && (await currentUser().catch(() => null))?.is_staff) {
+    // Staff preview a draft (or a film not yet in the catalog) through the admin view.
+    film = await authorized(`/api/admin/videos/${encodeURIComponent(id)}/`).catch(() => null);
+    if (film) setStatus("#player-error", "Staff preview: this film is not in the viewers' catalog.", "info");
+  }
   if (!film) return false;
   document.title = `${film.title} · Videoflix`;
   document.querySelector("#video-title").textContent = film.title;

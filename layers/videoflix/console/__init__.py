@@ -1,0 +1,1 @@
+"""The staff console's use cases: edits and publishing, posters, users, history, queues."""

@@ -1,0 +1,154 @@
+"""Posters chosen by staff: a frame of the film (a transcoder job), or an image they upload.
+
+An uploaded image is checked here (decodes as JPEG or PNG, at most 5 MB and 4096 px a side),
+re-encoded as a JPEG without any metadata, and published as the video's thumbnail.jpg.
+"""
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from videoflix.console.history import record
+from videoflix.db.models import Video
+from videoflix.errors import Conflict, FieldErrors, InvalidInput, NotFound
+from videoflix.services import Services
+from videoflix.videos.admin import VideoAdmin
+from videoflix.pipeline.poster import POSTER_FILE, poster_key
+from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.videos.lifecycle import VideoState
+from videoflix.videos.storage import ObjectMissing, upload_prefix
+
+MAX_POSTER_BYTES = 5 * 1024 * 1024
+MAX_POSTER_SIDE = 4096
+POSTER_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
+POSTER_URL_TTL = 900
+JPEG_QUALITY = 88
+
+
+def poster_upload_key(video_id: int) -> str:
+    """Where the admin PUTs an image: beside the film, so deleting the video deletes it too."""
+    return f"{upload_prefix(video_id)}poster/upload"
+
+
+def _video(session, video_id: int) -> Video:
+    video = session.get(Video, video_id)
+    if video is None:
+        raise NotFound("Video not found.")
+    return video
+
+
+def request_poster(services: Services, actor: str, video_id: int, body: dict[str, Any]) -> tuple[int, dict]:
+    """`{"at_seconds"}` queues a frame job (202); `{"content_type", "size"}` answers an upload URL (200)."""
+    if "at_seconds" in body:
+        return 202, frame_poster(services, actor, video_id, body["at_seconds"])
+    if "content_type" in body or "size" in body:
+        return 200, poster_upload(services, video_id, body.get("content_type"), body.get("size"))
+    raise FieldErrors.single("non_field_errors", 'Send {"at_seconds": S} for a frame of the film, or '
+                             '{"content_type": "image/jpeg"|"image/png", "size": BYTES} to upload an image.')
+
+
+def frame_poster(services: Services, actor: str, video_id: int, at_seconds: Any) -> dict[str, Any]:
+    if isinstance(at_seconds, bool) or not isinstance(at_seconds, (int, float)) or not math.isfinite(at_seconds) \
+            or at_seconds < 0:
+        raise FieldErrors.single("at_seconds", "Must be a number of seconds, 0 or more.")
+    with services.db.session() as session:
+        video = _video(session, video_id)
+        if video.status != VideoState.READY or not video.duration:
+            raise Conflict(f"A frame can be chosen once the film is ready (status {video.status}).")
+        if at_seconds >= video.duration:
+            raise FieldErrors.single("at_seconds", f"Must be below the film's length ({video.duration:.3f} s).")
+        record(session, actor, "video.poster", "video", video_id, {"poster": [None, f"frame at {at_seconds} s"]})
+        session.flush()
+        # Sent inside the transaction: if SQS refuses, the history row is rolled back with it.
+        services.transcode_queue.request_poster(video_id, float(at_seconds))
+        answer = VideoAdmin(services)._json(video)
+    return {"detail": "The poster is being made from that frame; the thumbnail changes in a few seconds.",
+            "video": answer}
+
+
+def poster_upload(services: Services, video_id: int, content_type: Any, size: Any) -> dict[str, Any]:
+    problems: dict[str, list[str]] = {}
+    if content_type not in POSTER_TYPES:
+        problems["content_type"] = [f"Must be one of {', '.join(sorted(POSTER_TYPES))}."]
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        problems["size"] = ["Must be the image's size in bytes."]
+    elif size > MAX_POSTER_BYTES:
+        problems["size"] = [f"The image is larger than {MAX_POSTER_BYTES} bytes (5 MB)."]
+    if problems:
+        raise FieldErrors(problems)
+    with services.db.session() as session:
+        _video(session, video_id)
+    url = services.storage.presign_upload_put(poster_upload_key(video_id), content_type, POSTER_URL_TTL)
+    return {"upload": {"url": url, "method": "PUT", "headers": {"Content-Type": content_type},
+                       "expires_in": POSTER_URL_TTL},
+            "complete": f"/api/admin/videos/{video_id}/poster/complete/"}
+
+
+def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, Any]:
+    """Check the uploaded image, publish it as thumbnail.jpg, and delete the upload."""
+    settings = services.settings
+    admin = VideoAdmin(services)
+    with services.db.session() as session:
+        _video(session, video_id)
+    key = poster_upload_key(video_id)
+    try:
+        data = admin.storage.read_head(settings.upload_bucket, key, MAX_POSTER_BYTES + 1)
+    except ObjectMissing:
+        raise InvalidInput("No image was uploaded: ask for an upload URL (POST .../poster/ with content_type "
+                           "and size), PUT the image to it, then complete.") from None
+    try:
+        jpeg = reencode_poster(data)
+    finally:
+        admin.storage.delete_prefix(settings.upload_bucket, key)
+    thumbnail_key = poster_key(video_id)
+    with tempfile.TemporaryDirectory(prefix="videoflix-poster-") as folder:
+        path = Path(folder) / POSTER_FILE
+        path.write_bytes(jpeg)
+        admin.storage.upload_media_file(path, thumbnail_key)
+    with services.db.session() as session:
+        video = _video(session, video_id)
+        before = video.thumbnail_key
+        video.thumbnail_key = thumbnail_key
+        record(session, actor, "video.poster", "video", video_id, {"poster": [before, "uploaded image"]})
+        session.flush()
+        answer = admin._json(video)
+    invalidate_catalog(services.cache)
+    return {"video": answer}
+
+
+def reencode_poster(data: bytes) -> bytes:
+    """The image as a JPEG without metadata; FieldErrors on `image` naming what is wrong with it."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    def refuse(message: str) -> FieldErrors:
+        return FieldErrors.single("image", message)
+
+    if len(data) > MAX_POSTER_BYTES:
+        raise refuse(f"The image is larger than {MAX_POSTER_BYTES} bytes (5 MB).")
+    if not data:
+        raise refuse("The uploaded file is empty.")
+    try:
+        image = Image.open(io.BytesIO(data), formats=list(POSTER_TYPES.values()))
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise refuse("The file is not a JPEG or PNG image.") from None
+    width, height = image.size  # from the header: checked before any pixel is decoded
+    if width > MAX_POSTER_SIDE or height > MAX_POSTER_SIDE:
+        raise refuse(f"The image is {width}x{height} px; at most {MAX_POSTER_SIDE} px a side is allowed.")
+    try:
+        image.load()
+        image = ImageOps.exif_transpose(image)  # turned as the camera meant, before its tags are dropped
+    except Exception:  # truncated or corrupt data: Pillow raises many kinds
+        raise refuse("The image could not be decoded (truncated or corrupt).") from None
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        flat = Image.new("RGB", image.size, (0, 0, 0))
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif, icc or comment is written
+    return out.getvalue()

@@ -1,0 +1,66 @@
+"""CloudWatch metrics without an SDK: embedded metric format (EMF) lines on standard output.
+
+Lambda sends standard output to CloudWatch Logs, which turns each line shaped as below into
+metric data points (no PutMetricData call, no permission, no latency):
+
+    {"_aws": {"Timestamp": 1764000000000, "CloudWatchMetrics": [{"Namespace": "Videoflix",
+      "Dimensions": [["Path"]], "Metrics": [{"Name": "VideosReady", "Unit": "Count"}]}]},
+     "Path": "single", "VideosReady": 1}
+
+`metric_document` is the pure builder, `emit` prints one line. The metrics (docs/operations.md):
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, Mapping
+
+NAMESPACE = "Videoflix"
+
+# name -> unit; every metric Videoflix emits, named once.
+TRANSCODE_SECONDS_PER_FILM_SECOND = "TranscodeSecondsPerFilmSecond"  # dimension Path: single | fanout
+VIDEOS_READY = "VideosReady"  # dimension Path
+VIDEOS_FAILED = "VideosFailed"  # dimension Stage: transcode | chunk | sweeper | upload
+CHUNK_RETRIES = "ChunkRetries"
+MAIL_SENT = "MailSent"
+MAIL_FAILED = "MailFailed"
+LOGIN_FAILURES = "LoginFailures"
+THROTTLED = "Throttled"  # dimension Action: login | register | password_reset (answered 429)
+EXPIRED_LEASES = "ExpiredLeases"  # no dimension: the alarm's metric
+UNITS = {TRANSCODE_SECONDS_PER_FILM_SECOND: "None", VIDEOS_READY: "Count", VIDEOS_FAILED: "Count",
+         CHUNK_RETRIES: "Count", MAIL_SENT: "Count", MAIL_FAILED: "Count", LOGIN_FAILURES: "Count",
+         THROTTLED: "Count", EXPIRED_LEASES: "Count"}
+
+
+def metric_document(values: Mapping[str, float], dimensions: Mapping[str, str] | None = None,
+                    timestamp_ms: int | None = None, properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One EMF document: the metrics `values` (names of UNITS) under one dimension set."""
+    dimensions = dict(dimensions or {})
+    unknown = [name for name in values if name not in UNITS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; add them to UNITS")
+    document: dict[str, Any] = dict(properties or {})
+    document["_aws"] = {
+        "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+        "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": [sorted(dimensions)],
+                               "Metrics": [{"Name": name, "Unit": UNITS[name]} for name in values]}],
+    }
+    document.update({name: str(value) for name, value in dimensions.items()})
+    document.update({name: float(value) if not isinstance(value, int) else value for name, value in values.items()})
+    return document
+
+
+def emit(name: str, value: float = 1, **dimensions: str) -> None:
+    """Print one EMF line for metric `name`; a metric never breaks the work it measures."""
+    from videoflix.observability.logs import current_context
+
+    properties = {key: val for key, val in current_context().items() if val is not None}
+    try:
+        line = json.dumps(metric_document({name: value}, dimensions, properties=properties))
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except Exception:  # a closed stdout, an odd value: the metric is lost, not the film
+        import logging
+
+        logging.getLogger("videoflix.metrics").warning("could not emit metric %s", name, exc_info=True)

@@ -1,0 +1,33 @@
+"""Fixtures of the staff console: a ready video with playlists in the bucket, a viewer, a staff user."""
+from __future__ import annotations
+
+import pytest
+
+from videoflix_tools.testing.factories import insert_playable_video
+
+VIEWER, VIEWER_PASSWORD = "viewer@example.com", "correct-horse-9"
+STAFF, STAFF_PASSWORD = "admin@example.com", "admin-password-1"
+
+
+@pytest.fixture
+def make_video(services):
+    """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
+    def make(title: str = "Film", published: bool = True) -> int:
+        return insert_playable_video(services, title=title, published=published)
+    return make
+
+
+@pytest.fixture
+def viewer(user_client):
+    return user_client(VIEWER, VIEWER_PASSWORD)
+
+
+@pytest.fixture
+def staff(staff_client):
+    return staff_client
+
+
+def history(staff_client) -> list[dict]:
+    answer = staff_client.get("/api/admin/history/?page_size=100")
+    assert answer.status == 200, answer.text
+    return answer.json["items"]

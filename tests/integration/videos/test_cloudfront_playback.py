@@ -1,0 +1,114 @@
+"""PLAYBACK_SIGNER=cloudfront through the catalog function: every segment of the master's renditions is a
+CloudFront URL signed by the key in (moto's) Secrets Manager, verified with the public key."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from videoflix.aws import aws_client
+from videoflix.db.models import Video, utcnow
+from videoflix.pipeline.hls import segment_names
+from videoflix_tools.cli.cloudfront_keys import generate_key_pair
+from videoflix_tools.testing.cloudfront import verify_cloudfront_url
+
+from tests.integration.conftest import TEST_REDIS_URL
+
+DOMAIN, KEY_ID, SECRET = "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F", "videoflix-test/cloudfront-private-key"
+VIEWER, PASSWORD = "cdn-viewer@example.com", "correct-horse-9"
+RUNGS = ("480p", "720p")
+SEGMENTS = 4
+
+
+@pytest.fixture(scope="module")
+def key_pair() -> tuple[str, str]:
+    return generate_key_pair()
+
+
+@pytest.fixture
+def settings(make_settings, moto_endpoint, database_url):
+    return make_settings(database_url=database_url, redis_url=TEST_REDIS_URL, aws_endpoint_url=moto_endpoint,
+                         api_base_url="http://testserver", playback_signer="cloudfront",
+                         cloudfront_domain=DOMAIN, cloudfront_key_pair_id=KEY_ID,
+                         cloudfront_private_key_secret=SECRET)
+
+
+@pytest.fixture
+def signing_key(services, key_pair) -> str:
+    """The private key stored as `videoflix cloudfront-keygen` says; returns the public key."""
+    private, public = key_pair
+    aws_client("secretsmanager", services.settings).create_secret(Name=SECRET, SecretString=private)
+    return public
+
+
+@pytest.fixture
+def ready_film(services) -> tuple[int, float]:
+    """A ready two-rung film whose playlists lie in the media bucket; returns (id, duration)."""
+    duration = SEGMENTS * 6.0
+    with services.db.session() as session:
+        video = Video(title="Edge", description="", category="Drama", status="ready", progress=100,
+                      filename="edge.mp4", content_type="video/mp4", size=1000, source_key="uploads/e/e.mp4",
+                      renditions=list(RUNGS), attempts=1, duration=duration, width=1280, height=720,
+                      ready_at=utcnow())
+        session.add(video)
+        session.flush()
+        video_id = video.id
+    s3, bucket, prefix = aws_client("s3", services.settings), services.settings.media_bucket, f"videos/{video_id}/"
+    master = "#EXTM3U\n" + "".join(f"#EXT-X-STREAM-INF:BANDWIDTH={800000 * (i + 1)}\n{rung}/index.m3u8\n"
+                                   for i, rung in enumerate(RUNGS))
+    s3.put_object(Bucket=bucket, Key=prefix + "master.m3u8", Body=master.encode())
+    rendition = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n" + "".join(
+        f"#EXTINF:6.0,\nsegment_{n:05d}.ts\n" for n in range(SEGMENTS)) + "#EXT-X-ENDLIST\n"
+    for rung in RUNGS:
+        s3.put_object(Bucket=bucket, Key=f"{prefix}{rung}/index.m3u8", Body=rendition.encode())
+    return video_id, duration
+
+
+@pytest.fixture
+def viewer(services, make_client):
+    from videoflix.auth.service import create_user
+
+    create_user(services, VIEWER, PASSWORD)
+    client = make_client()
+    assert client.post("/api/login/", {"email": VIEWER, "password": PASSWORD}).status == 200
+    return client
+
+
+def test_every_segment_of_every_rendition_is_a_cloudfront_url_signed_for_the_film(
+        services, viewer, ready_film, signing_key):
+    video_id, duration = ready_film
+    before = time.time()
+    master = viewer.get(f"/api/video/{video_id}/master.m3u8")
+    assert master.status == 200
+    renditions = segment_names(master.text)
+    assert renditions == [f"http://testserver/api/video/{video_id}/{rung}/index.m3u8" for rung in RUNGS]
+    queries = set()
+    for rung, url in zip(RUNGS, renditions):
+        playlist = viewer.get(url.removeprefix("http://testserver"))
+        assert playlist.status == 200
+        segments = segment_names(playlist.text)
+        assert len(segments) == SEGMENTS
+        for number, segment in enumerate(segments):
+            verified = verify_cloudfront_url(segment, signing_key)
+            assert verified.path == f"/videos/{video_id}/{rung}/segment_{number:05d}.ts"
+            assert verified.resource == f"https://{DOMAIN}/videos/{video_id}/*"
+            assert verified.key_pair_id == KEY_ID
+            lifetime = duration + services.settings.segment_url_margin
+            assert before + lifetime - 1 <= verified.expires_at <= time.time() + lifetime
+            queries.add(segment.split("?", 1)[1])
+    assert len(queries) == 1  # one signature for the whole film
+
+
+def test_the_segment_route_redirects_to_the_signed_cloudfront_url(viewer, ready_film, signing_key):
+    video_id, _ = ready_film
+    answer = viewer.get(f"/api/video/{video_id}/720p/segment_00002.ts/")
+    assert answer.status == 302
+    verified = verify_cloudfront_url(answer.header("Location"), signing_key)
+    assert verified.path == f"/videos/{video_id}/720p/segment_00002.ts"
+
+
+def test_a_missing_signing_key_answers_503_not_500(viewer, ready_film):
+    video_id, _ = ready_film
+    answer = viewer.get(f"/api/video/{video_id}/480p/index.m3u8")
+    assert answer.status == 503
+    assert answer.json == {"detail": "Playback is unavailable. Try again shortly."}
