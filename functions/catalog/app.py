@@ -31,8 +31,8 @@ def _playlist(text: str) -> ApiResponse:
     return ApiResponse(200, text, content_type=HLS_TYPE, headers={"Cache-Control": "no-store"})
 
 
-def _viewer_id() -> int:
-    return authenticate(get_services(), api.access_token()).id
+def _viewer():
+    return authenticate(get_services(), api.access_token())
 
 
 @api.route("/api/video", methods=["GET"])
@@ -52,13 +52,14 @@ def categories():
 
 @api.route("/api/video/continue", methods=["GET"])
 def continue_watching():
-    return json_response(200, Viewing(get_services()).continue_watching(_viewer_id()))
+    return json_response(200, Viewing(get_services()).continue_watching(_viewer().id))
 
 
 @api.route("/api/video/{video_id}/progress", methods=["PUT"])
 def report_progress(video_id):
-    viewer = _viewer_id()
-    Viewing(get_services()).report_progress(viewer, parse_video_id(video_id), api.json_body())
+    viewer = _viewer()
+    Viewing(get_services()).report_progress(viewer.id, parse_video_id(video_id), api.json_body(),
+                                            preview=viewer.is_staff)  # staff save their place in a preview too
     return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
 
 

@@ -16,7 +16,7 @@ from videoflix.videos.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
 from videoflix.videos.captions import CONTENT_TYPE, CaptionError, normalize_lang, parse_caption_file
 from videoflix.videos.hash_cache import hash_forget, hash_get, hash_set
 from videoflix.videos.serialize import iso
-from videoflix.videos.storage import captions_prefix
+from videoflix.videos.storage import captions_prefix, media_prefix
 
 if TYPE_CHECKING:
     from videoflix.videos.catalog import Catalog, ReadyVideo
@@ -178,10 +178,10 @@ class CaptionServing:
         cached = self.catalog._cache_get(key)
         if cached is not None:
             return cached
-        url = self.services.storage.presign_media(caption_key(video.id, track["lang"]),
-                                                  self.catalog._url_ttl(video))
-        text = subtitle_playlist(video.duration, url)
+        # Signed as the segments are (services.playback), relative to the film's prefix videos/<id>/.
+        urls, cache_ttl = self.catalog.media_urls(video)
+        text = subtitle_playlist(video.duration, urls.url(caption_key(video.id, track["lang"])
+                                                          .removeprefix(media_prefix(video.id))))
         # As the rendition playlists: the cache expires well before the URL inside it does.
-        self.catalog._cache_set(key, text, max(1, min(self.settings.playlist_cache_ttl,
-                                                      self.settings.segment_url_margin // 2)))
+        self.catalog._cache_set(key, text, cache_ttl)
         return text

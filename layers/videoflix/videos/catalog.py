@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from videoflix.db.models import Video
 from videoflix.errors import NotFound
-from videoflix.ports import Storage
+from videoflix.ports import PlaybackUrls, Storage
 from videoflix.services import Services
 from videoflix.videos.caption_tracks import CaptionServing
 from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
@@ -150,11 +150,17 @@ class Catalog:
         source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
         if source is None:
             raise NotFound("This resolution is not available for the video.")
+        urls, cache_ttl = self.media_urls(video)
+        rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
+        self._cache_set(key, rewritten, cache_ttl)
+        return rewritten
+
+    def media_urls(self, video: ReadyVideo) -> tuple[PlaybackUrls, int]:
+        """Signed URLs of the film's media under videos/<id>/ (services.playback: S3 or CloudFront), and
+        how long a text holding them (a playlist, the storyboard VTT) may be cached."""
         now = time.time()
         urls = self.services.playback.urls_for(video.id, now + self._url_ttl(video))
-        rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
-        self._cache_set(key, rewritten, self._playlist_cache_ttl(urls.expires_at - now))
-        return rewritten
+        return urls, self._playlist_cache_ttl(urls.expires_at - now)
 
     def _playlist_cache_ttl(self, url_lifetime: float) -> int:
         """The cache must expire well before the URLs inside it do: within the margin, and within half

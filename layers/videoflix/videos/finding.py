@@ -1,5 +1,6 @@
 """Finding films: the catalog list filtered (category, title/description search) and paged, and
-the categories with their counts. Ready films only; answers cached like the list."""
+the categories with their counts. Ready, published films only (as the list: staff preview drafts
+from the console, never here); answers cached like the list."""
 from __future__ import annotations
 
 import json
@@ -24,6 +25,8 @@ MAX_PAGE = 100_000
 MAX_QUERY_LENGTH = 200
 MAX_CATEGORY_LENGTH = 80
 THUMBNAIL_URL_TTL = 6 * 3600
+# What viewers find: the films of the catalog list (Catalog.list_videos), ready and published.
+_LISTED = (Video.status == VideoState.READY, Video.published.is_(True))
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class Finder:
         cached = hash_get(self.services.cache, CATALOG_QUERIES, field)
         if cached is not None:
             return cached
-        ready = [Video.status == VideoState.READY]
+        ready = [*_LISTED]
         if query.category:
             ready.append(func.lower(Video.category) == query.category.lower())
         if query.q:
@@ -112,7 +115,7 @@ class Finder:
         if cached is not None:
             return cached
         with self.services.db.session() as session:
-            rows = session.execute(select(Video.category, func.count()).where(Video.status == VideoState.READY)
+            rows = session.execute(select(Video.category, func.count()).where(*_LISTED)
                                    .group_by(Video.category)).all()
         answer = [{"name": name, "count": int(count)} for name, count in sorted(rows, key=lambda r: (r[0].lower(), r[0]))]
         hash_set(self.services.cache, CATALOG_CATEGORIES, "all", answer, self._ttl())

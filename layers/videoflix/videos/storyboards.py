@@ -1,10 +1,12 @@
-"""The storyboard VTT of a ready film: its seek-preview cues, each naming a tile of the presigned sprite."""
+"""The storyboard VTT of a ready film: its seek-preview cues, each naming a tile of the sprite, signed as
+the segments are (services.playback: a presigned S3 URL or a CloudFront signed one)."""
 from __future__ import annotations
 
 import logging
 
 from videoflix.errors import NotFound
 from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, parse_layout, storyboard_vtt
+from videoflix.ports import PlaybackUrls
 from videoflix.videos.cache_keys import storyboard_key
 from videoflix.videos.catalog import Catalog
 from videoflix.videos.storage import media_prefix
@@ -20,16 +22,15 @@ def storyboard_vtt_of(catalog: Catalog, video_id: int) -> str:
     key = storyboard_key(video.id, video.version)
     cached = catalog._cache_get(key)
     if cached is None:
-        cached = _build(catalog, video.id, video.duration, catalog._url_ttl(video))
-        # The cache must expire well before the sprite URL inside it does.
-        catalog._cache_set(key, cached, max(1, min(catalog.settings.playlist_cache_ttl,
-                                                  catalog.settings.segment_url_margin // 2)))
+        urls, cache_ttl = catalog.media_urls(video)
+        cached = _build(catalog, video.id, video.duration, urls)
+        catalog._cache_set(key, cached, cache_ttl)  # expires well before the sprite URL inside it does
     if not cached:
         raise NotFound(NO_STORYBOARD)
     return cached
 
 
-def _build(catalog: Catalog, video_id: int, duration: float, url_ttl: int) -> str:
+def _build(catalog: Catalog, video_id: int, duration: float, urls: PlaybackUrls) -> str:
     prefix = media_prefix(video_id)
     stored = catalog.storage.read_media_text(prefix + STORYBOARD_META)
     if stored is None:
@@ -38,4 +39,4 @@ def _build(catalog: Catalog, video_id: int, duration: float, url_ttl: int) -> st
     if layout is None:
         log.warning("video %s: unreadable %s; answered as none", video_id, STORYBOARD_META)
         return ""
-    return storyboard_vtt(layout, duration, catalog.storage.presign_media(prefix + STORYBOARD_FILE, url_ttl))
+    return storyboard_vtt(layout, duration, urls.url(STORYBOARD_FILE))

@@ -62,11 +62,12 @@ class Viewing:
         self.cache = services.cache
 
     # -- reports ------------------------------------------------------------------------------
-    def report_progress(self, user_id: int, video_id: int, body: dict[str, Any]) -> None:
+    def report_progress(self, user_id: int, video_id: int, body: dict[str, Any], preview: bool = False) -> None:
+        """`preview`: staff, who play unpublished films too (a viewer gets 404 for those)."""
         from videoflix.videos.catalog import Catalog
 
         position = parse_position(body)
-        video = Catalog(self.services).ready_video(video_id)  # NotFound unless ready
+        video = Catalog(self.services, preview=preview).ready_video(video_id)  # NotFound unless ready (and published)
         position = round(min(position, video.duration), 3)
         now = utcnow()
         if self._opens_window(user_id, video_id):
@@ -145,6 +146,7 @@ class Viewing:
             rows = session.execute(
                 select(WatchProgress, Video).join(Video, Video.id == WatchProgress.video_id)
                 .where(WatchProgress.user_id == user_id, Video.status == VideoState.READY,
+                       Video.published.is_(True),  # a film unpublished since leaves the row, as the catalog
                        Video.duration.is_not(None), WatchProgress.position_seconds > STARTED_SECONDS,
                        WatchProgress.position_seconds < Video.duration * FINISHED_SHARE)
                 .order_by(WatchProgress.updated_at.desc(), WatchProgress.video_id.desc())
