@@ -8,9 +8,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.browser.conftest import READY_TIMEOUT
+from tests.e2e.browser.conftest import READY_TIMEOUT, staff_session
 from tests.e2e.browser.test_player import VIDEO, log_in, player_error, wait_for_player
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -19,14 +18,6 @@ SECOND_FILM = {"title": "Zebra Crossing", "description": "A short film for the s
 SECOND_SECONDS = 4
 ENGLISH_CUE = "Zebras cross here"
 GERMAN_CUE = "Hier queren Zebras"
-
-
-def staff_session(stack) -> requests.Session:
-    session = requests.Session()
-    answer = session.post(stack.url("/api/login/"), json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-                          timeout=10)
-    assert answer.status_code == 200, answer.text
-    return session
 
 
 def viewer_session(stack, email: str, password: str) -> requests.Session:

@@ -15,14 +15,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from tests.integration.conftest import _binding
 from tests.integration.videos.conftest import assert_truthful_bandwidth
 from tests.integration.videos.test_pipeline import media_keys, video_row
 from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import FanoutJob, FanoutRun, Video, VideoStatus, utcnow
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.pipeline.hls import master_variants, segment_names
-from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
@@ -34,23 +32,6 @@ CONTINUITY_TOLERANCE = 0.001
 @pytest.fixture
 def settings(settings):
     return settings.with_overrides(fanout_min_duration=10, fanout_chunk_seconds=6)
-
-
-@pytest.fixture
-def chunk_binding(services):
-    return _binding(services.settings, services.settings.chunk_queue_name, load_handler("chunker"))
-
-
-@pytest.fixture
-def pipeline(services, transcode_binding, chunk_binding):
-    """Runs the transcoder and the chunk workers, as Lambda would, until both queues are empty."""
-    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding],
-                     services.settings.aws_region)
-
-    def run() -> None:
-        while pump.drain(transcode_binding) + pump.drain(chunk_binding):
-            pass
-    return run
 
 
 def download(services, video_id: int, folder: Path) -> Path:

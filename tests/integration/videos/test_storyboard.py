@@ -12,12 +12,9 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.integration.conftest import _binding
 from tests.integration.videos.test_pipeline import media_keys, video_row
 from videoflix.aws import aws_client
 from videoflix.pipeline.storyboard import parse_layout
-from videoflix_tools.dev.pump import QueuePump
-from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +24,6 @@ CUE = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})$
 @pytest.fixture
 def settings(settings):
     return settings.with_overrides(fanout_min_duration=10, fanout_chunk_seconds=6)
-
-
-@pytest.fixture
-def pipeline(services, transcode_binding):
-    """The transcoder and the chunk workers, as Lambda would run them, until both queues are empty."""
-    chunk_binding = _binding(services.settings, services.settings.chunk_queue_name, load_handler("chunker"))
-    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding],
-                     services.settings.aws_region)
-
-    def run() -> None:
-        while pump.drain(transcode_binding) + pump.drain(chunk_binding):
-            pass
-    return run
 
 
 def stored(services, key: str) -> bytes:

@@ -4,14 +4,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.integration.conftest import _binding
 from tests.integration.viewers.conftest import set_status
 from tests.integration.viewers.test_captions import VTT, add, assert_subtitles_group, stored_keys
-from videoflix.aws import aws_client
 from videoflix.db.models import Video
 from videoflix.pipeline.hls import segment_names
-from videoflix_tools.dev.pump import QueuePump
-from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
 
@@ -20,18 +16,6 @@ pytestmark = pytest.mark.integration
 def settings(settings):
     # As tests/integration/videos/test_fanout.py: a short clip fans out into 6 s chunks, quickly.
     return settings.with_overrides(ffmpeg_preset="ultrafast", fanout_min_duration=5, fanout_chunk_seconds=6)
-
-
-@pytest.fixture
-def pipeline(services, transcode_binding):
-    chunk_binding = _binding(services.settings, services.settings.chunk_queue_name, load_handler("chunker"))
-    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding],
-                     services.settings.aws_region)
-
-    def run() -> None:
-        while pump.drain(transcode_binding) + pump.drain(chunk_binding):
-            pass
-    return run
 
 
 def test_captions_of_a_fanned_out_film_survive_a_retry(services, clip_factory, upload_video, pipeline,
