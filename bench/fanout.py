@@ -6,9 +6,10 @@
 One generated 1080p clip with audio (cached in bench/results/clips/) is transcoded three ways,
 each with exactly the code the functions run, minus S3 and SQS:
 
-- single: probe, the one-process ladder (`build_ladder_command`), the poster;
+- single: probe, the one-process ladder (`build_ladder_command`), the poster, the storyboard;
 - fan-out, measured: the coordinator's part (probe, poster, `make_plan`), then every job of
-  the run (`build_chunk_command` per chunk, `build_audio_command`) on `--workers` threads, one
+  the run (`build_chunk_command` per chunk, `build_audio_command`, `build_storyboard_command`)
+  on `--workers` threads, one
   FFmpeg each, then the finish (`assemble_playlists`, playlists written);
 - fan-out, each job alone: the same jobs one after the other, each with the whole machine.
 
@@ -39,12 +40,13 @@ from pathlib import Path
 
 from bench.harness import RESULTS_DIR, print_table, ratio, write_result
 from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
+from videoflix.pipeline.storyboard import STORYBOARD_FILE, build_storyboard_command, plan_storyboard
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
 from videoflix.pipeline.probe import MOV, MediaProbe, probe_media
 from videoflix.settings import Settings
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
-from videoflix.pipeline.fanout.plan import VIDEO_JOB, FanoutPlan, make_plan
+from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, VIDEO_JOB, FanoutPlan, make_plan
 from videoflix.pipeline.fanout.playlists import assemble_playlists, job_output
 from videoflix_tools.clips import generate_test_clip
 
@@ -103,6 +105,9 @@ def run_single(clip: Path, work: Path, settings: Settings, machine: Machine) -> 
     probe = machine.probe(clip, settings)
     machine.run(build_ladder_command(ffmpeg, str(clip), probe, str(output), ladder), probe.duration)
     machine.run(build_thumbnail_command(ffmpeg, str(clip), probe, str(output / "thumbnail.jpg")), 1.0)
+    storyboard = plan_storyboard(probe.picture_duration, probe.display_width, probe.display_height)
+    machine.run(build_storyboard_command(ffmpeg, str(clip), probe, storyboard, str(output / STORYBOARD_FILE)),
+                probe.duration)
     wall = time.perf_counter() - started
     segments = {rung.name: len(list(rung.glob("*.ts"))) for rung in output.iterdir() if rung.is_dir()}
     return {"wall_s": wall, "cpu_s": _children_cpu() - cpu, "segments": segments, "probe": probe}
@@ -129,6 +134,11 @@ def run_job(clip: Path, plan: FanoutPlan, kind: str, index: int, folder: Path, m
         command = build_chunk_command(ffmpeg, str(clip), plan.probe, chunk, str(folder), ladder, prefix)
         seconds = float(chunk.seconds(plan.rate, plan.total_frames))
         most = chunk.segment_count if chunk.frame_count is not None else None
+    elif kind == STORYBOARD_JOB:
+        layout = plan_storyboard(plan.probe.picture_duration, plan.probe.display_width, plan.probe.display_height)
+        machine.run(build_storyboard_command(ffmpeg, str(clip), plan.probe, layout, str(folder / STORYBOARD_FILE)),
+                    plan.probe.duration, slot)
+        return {"storyboard": layout.to_json()}, time.perf_counter() - started, _children_cpu() - cpu
     else:
         command = build_audio_command(ffmpeg, str(clip), plan.probe, str(folder), ladder, plan.audio_kbps, prefix)
         seconds, most = plan.probe.duration, None
@@ -170,7 +180,7 @@ def run_fanout(clip: Path, work: Path, settings: Settings, workers: int, name: s
     wall = time.perf_counter() - started
     segments: dict[str, int] = {}
     for _, _, output in outputs:
-        for rendition, recorded in output["renditions"].items():
+        for rendition, recorded in output.get("renditions", {}).items():
             segments[rendition] = segments.get(rendition, 0) + len(recorded["segments"])
     job_seconds = {f"{kind} {index}": seconds for (kind, index), (_, seconds, _) in zip(jobs, done)}
     job_cpu = {f"{kind} {index}": cpu_s for (kind, index), (_, _, cpu_s) in zip(jobs, done)}

@@ -9,9 +9,10 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.videos.admin import VideoAdmin
+    from videoflix.videos.caption_tracks import CAPTION_BODY_BYTES, CaptionAdmin
     from videoflix.videos.ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
-    from videoflix.web.responses import json_response
+    from videoflix.web.responses import ApiResponse, json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-admin")
@@ -62,6 +63,28 @@ def complete_upload(video_id):
 @api.route("/api/admin/videos/{video_id}/retry", methods=["POST"])
 def retry(video_id):
     return json_response(202, _admin().retry(parse_video_id(video_id)))
+
+
+def _captions() -> CaptionAdmin:
+    _staff()
+    return CaptionAdmin(get_services())
+
+
+@api.route("/api/admin/videos/{video_id}/captions", methods=["POST"], max_body_bytes=CAPTION_BODY_BYTES)
+def add_caption(video_id):
+    captions = _captions()
+    return json_response(201, captions.add(parse_video_id(video_id), api.json_body()))
+
+
+@api.route("/api/admin/videos/{video_id}/captions", methods=["GET"])
+def list_captions(video_id):
+    return json_response(200, _captions().list(parse_video_id(video_id)))
+
+
+@api.route("/api/admin/videos/{video_id}/captions/{lang}", methods=["DELETE"])
+def remove_caption(video_id, lang):
+    _captions().remove(parse_video_id(video_id), lang)
+    return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
 
 
 # -- the staff console (videoflix.console) ---------------------------------------------------

@@ -8,7 +8,10 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
     from videoflix.videos.catalog import Catalog
+    from videoflix.videos.finding import Finder, parse_video_query
+    from videoflix.videos.viewing import Viewing
     from videoflix.videos.ids import parse_video_id
+    from videoflix.videos.storyboards import storyboard_vtt_of
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 
@@ -16,6 +19,7 @@ configure_logging()  # JSON lines with the request id (docs/operations.md)
 app = Chalice(app_name="videoflix-catalog")
 api = ApiConventions(app, Response, get_settings)
 HLS_TYPE = "application/vnd.apple.mpegurl"
+VTT_TYPE = "text/vtt"
 
 
 def _catalog() -> Catalog:
@@ -27,14 +31,52 @@ def _playlist(text: str) -> ApiResponse:
     return ApiResponse(200, text, content_type=HLS_TYPE, headers={"Cache-Control": "no-store"})
 
 
+def _viewer():
+    return authenticate(get_services(), api.access_token())
+
+
 @api.route("/api/video", methods=["GET"])
 def list_videos():
-    return json_response(200, _catalog().list_videos())
+    query = parse_video_query(api.request.query_params)
+    if query is None:  # the bare list, exactly as before
+        return json_response(200, _catalog().list_videos())
+    _catalog()
+    return json_response(200, Finder(get_services()).search(query))
+
+
+@api.route("/api/categories", methods=["GET"])
+def categories():
+    _catalog()
+    return json_response(200, Finder(get_services()).categories())
+
+
+@api.route("/api/video/continue", methods=["GET"])
+def continue_watching():
+    return json_response(200, Viewing(get_services()).continue_watching(_viewer().id))
+
+
+@api.route("/api/video/{video_id}/progress", methods=["PUT"])
+def report_progress(video_id):
+    viewer = _viewer()
+    Viewing(get_services()).report_progress(viewer.id, parse_video_id(video_id), api.json_body(),
+                                            preview=viewer.is_staff)  # staff save their place in a preview too
+    return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
+
+
+@api.route("/api/video/{video_id}/subtitles/{lang}/index.m3u8", methods=["GET"])
+def subtitle_playlist(video_id, lang):
+    return _playlist(_catalog().subtitle_playlist(parse_video_id(video_id), lang))
 
 
 @api.route("/api/video/{video_id}/master.m3u8", methods=["GET"])
 def master_playlist(video_id):
     return _playlist(_catalog().master_playlist(parse_video_id(video_id), api.public_base_url()))
+
+
+@api.route("/api/video/{video_id}/storyboard.vtt", methods=["GET"])
+def storyboard(video_id):
+    vtt = storyboard_vtt_of(_catalog(), parse_video_id(video_id))
+    return ApiResponse(200, vtt, content_type=VTT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @api.route("/api/video/{video_id}/{resolution}/index.m3u8", methods=["GET"])

@@ -107,6 +107,9 @@ class Settings:
     fanout_min_duration: int = 120
     fanout_chunk_seconds: int = 30
     max_body_bytes: int = 64 * 1024
+    # Continue watching: at most one stored position per viewer and film this often (seconds); the
+    # newest in between waits in Redis and is written with the next one (0: every report is written).
+    watch_progress_interval: int = 5
     # Abuse limits (Redis fixed windows); 0 switches a limit off.
     login_failures_per_email: int = 10
     login_failures_per_ip: int = 100
@@ -175,6 +178,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "FANOUT_MIN_DURATION": ("fanout_min_duration", _as_int),
     "FANOUT_CHUNK_SECONDS": ("fanout_chunk_seconds", _as_int),
     "MAX_BODY_BYTES": ("max_body_bytes", _as_int),
+    "WATCH_PROGRESS_INTERVAL": ("watch_progress_interval", _as_int),
     "LOGIN_FAILURES_PER_EMAIL": ("login_failures_per_email", _as_int),
     "LOGIN_FAILURES_PER_IP": ("login_failures_per_ip", _as_int),
     "LOGIN_FAILURE_WINDOW": ("login_failure_window", _as_int),
@@ -349,6 +353,8 @@ def settings_problems(settings: Settings) -> list[str]:
         problems.append("FANOUT_CHUNK_SECONDS must be at least 6 (one HLS segment)")
     if settings.upload_part_size < 5 * 1024**2:
         problems.append("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
+    if not 0 <= settings.watch_progress_interval <= 3600:
+        problems.append("WATCH_PROGRESS_INTERVAL must be between 0 (every report) and 3600 seconds")
     problems += playback_problems(settings)
     return problems
 

@@ -36,6 +36,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 40))
 SEGMENTS = 3
 FRESH = "<fresh refresh token>"  # stands for a refresh cookie taken at call time
+KEPT_CAPTION, CAPTION = "en", "de"  # a track seeded on the ready film; the one generated calls add and remove
+CAPTION_FILE = "WEBVTT\n\n00:01.000 --> 00:04.000\nHello\n"
 ABSENT_VIDEO = 999_999
 STATUSES: dict[str, Counter] = {}  # operation -> status -> calls, for the summary test
 STATE: dict = {}  # filled by the `api` fixture, read while cases are generated
@@ -65,6 +67,7 @@ def prepare(stack, database: str) -> dict:
     access = staff_tokens(stack)[0]
     staff = {"Authorization": f"Bearer {access}"}
     ready = seed_ready_video(settings_, segments=SEGMENTS)
+    seed_storyboard(settings_, ready)
     pending = new_upload(stack, staff)["video"]["id"]  # stays awaiting its upload
     uploaded = new_upload(stack, staff)  # its one part is sent: completing it with these parts works
     part = requests.put(uploaded["upload"]["parts"][0]["url"], data=b"x", timeout=10)
@@ -72,8 +75,25 @@ def prepare(stack, database: str) -> dict:
     failed = seed_ready_video(settings_, title="Failed film", segments=1)
     mark_failed(settings_, failed)
     ids = {"ready": ready, "pending": pending, "uploaded": uploaded["video"]["id"], "failed": failed}
+    # A caption track of the ready film that generated deletions never reach (they may remove "de").
+    answer = requests.post(stack.url(f"/api/admin/videos/{ready}/captions/"), headers=staff, timeout=10,
+                           json={"lang": KEPT_CAPTION, "label": "English", "content": CAPTION_FILE})
+    assert answer.status_code == 201, answer.text
     return {"access": access, "ids": ids, "protected": set(ids.values()),
             "parts": [{"part_number": 1, "etag": part.headers["ETag"]}]}
+
+
+def seed_storyboard(settings_, video_id: int) -> None:
+    """The ready film's seek previews: its layout, and a sprite (nothing here decodes it)."""
+    from videoflix.aws import aws_client
+    from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+
+    s3 = aws_client("s3", settings_)
+    layout = plan_storyboard(6.0 * SEGMENTS, 854, 480)
+    s3.put_object(Bucket=settings_.media_bucket, Key=f"videos/{video_id}/{STORYBOARD_META}",
+                  Body=layout.to_json().encode(), ContentType="application/json")
+    s3.put_object(Bucket=settings_.media_bucket, Key=f"videos/{video_id}/{STORYBOARD_FILE}",
+                  Body=b"\xff\xd8\xff\xd9", ContentType="image/jpeg")
 
 
 def staff_tokens(stack) -> tuple[str, str]:
@@ -114,7 +134,9 @@ def flatmap_case(context, case):
         known = sorted(STATE["ids"].values())
         if case.operation.path.startswith("/api/video/"):  # playlists and segments: the ready one
             known = [STATE["ids"]["ready"]]
-        if case.method == "DELETE":  # the videos set up here must outlive the deletions
+        if case.method == "DELETE" and "/captions/" in case.operation.path:  # a caption of the ready film
+            known = [STATE["ids"]["ready"]]
+        elif case.method == "DELETE":  # the videos set up here must outlive the deletions
             known = list(range(max(known) + 1, max(known) + 8))
         choices["video_id"] = st.one_of(st.just(parameters["video_id"]), st.sampled_from(known))
     if "resolution" in parameters:
@@ -130,16 +152,22 @@ def flatmap_case(context, case):
                 choices["confirm"] = st.one_of(st.none(), st.just(pair))
     if case.operation.path.endswith("/upload/complete/"):
         choices["real_parts"] = st.booleans()
+    if "lang" in parameters:  # the seeded track for reads, the added one for deletions
+        choices["lang"] = st.one_of(st.just(parameters["lang"]),
+                                    st.just(CAPTION if case.method == "DELETE" else KEPT_CAPTION))
+    if case.method == "POST" and case.operation.path.endswith("/captions/"):
+        choices["real_caption"] = st.booleans()
     return st.fixed_dictionaries(choices).map(lambda chosen: steer(case, chosen))
 
 
 def steer(case, chosen: dict):
     if chosen["auth"] and STATE:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {STATE['access']}"}
-    for name in ("video_id", "resolution", "segment"):
+    for name in ("video_id", "resolution", "segment", "lang"):
         if name in chosen:
             case.path_parameters = {**case.path_parameters, name: chosen[name]}
-    if case.method == "DELETE" and STATE and case.path_parameters.get("video_id") in STATE["protected"]:
+    if case.method == "DELETE" and STATE and case.path_parameters.get("video_id") in STATE["protected"] \
+            and "/captions/" not in case.operation.path:
         case.path_parameters = {**case.path_parameters, "video_id": ABSENT_VIDEO}
     if chosen.get("fresh"):
         case.cookies = {**(case.cookies or {}), "refresh_token": FRESH}
@@ -149,6 +177,9 @@ def steer(case, chosen: dict):
     if chosen.get("real_parts") and STATE:
         case.body = {"parts": STATE["parts"]}
         case.path_parameters = {**case.path_parameters, "video_id": STATE["ids"]["uploaded"]}
+    if chosen.get("real_caption") and STATE:
+        case.body = {"lang": CAPTION, "label": "Deutsch", "content": CAPTION_FILE}
+        case.path_parameters = {**case.path_parameters, "video_id": STATE["ids"]["ready"]}
     return case
 
 
@@ -174,6 +205,7 @@ MUST_REACH = {
     "GET /api/health/": 200,
     "GET /api/video/": 200,
     "GET /api/video/{video_id}/master.m3u8": 200,
+    "GET /api/video/{video_id}/storyboard.vtt": 200,
     "GET /api/video/{video_id}/{resolution}/index.m3u8": 200,
     "GET /api/video/{video_id}/{resolution}/{segment}/": 302,
     "POST /api/admin/videos/": 201,
@@ -183,6 +215,13 @@ MUST_REACH = {
     "GET /api/admin/videos/{video_id}/upload/": 200,
     "POST /api/admin/videos/{video_id}/upload/complete/": 200,
     "POST /api/admin/videos/{video_id}/retry/": 202,
+    "GET /api/categories/": 200,
+    "GET /api/video/continue/": 200,
+    "PUT /api/video/{video_id}/progress/": 204,
+    "GET /api/video/{video_id}/subtitles/{lang}/index.m3u8": 200,
+    "POST /api/admin/videos/{video_id}/captions/": 201,
+    "GET /api/admin/videos/{video_id}/captions/": 200,
+    "DELETE /api/admin/videos/{video_id}/captions/{lang}/": 204,
     "GET /api/me/": 200,
     "PATCH /api/admin/videos/{video_id}/": 200,
     "GET /api/admin/users/": 200,

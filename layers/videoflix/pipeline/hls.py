@@ -177,3 +177,53 @@ def rewrite_master(master: str, rendition_url: Callable[[str], str]) -> str:
     lines = [_MEDIA_URI.sub(media_uri, line) if line.startswith("#EXT-X-MEDIA:") else line
              for line in master.splitlines()]
     return rewrite_playlist("\n".join(lines), replace)
+
+
+# -- subtitles (captions staff add to a film; served beside the transcode output) ----------------
+SUBTITLES_GROUP = "subs"
+_STREAM_INF = "#EXT-X-STREAM-INF:"
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    lang: str  # a BCP 47 tag
+    name: str  # what a player shows
+    default: bool
+    uri: str  # the subtitle media playlist
+
+
+def _quoted_string(value: str) -> str:
+    """An RFC 8216 quoted-string holds no double quote, CR or LF."""
+    return "".join(" " if ch in '"\r\n' or ord(ch) < 32 else ch for ch in value)
+
+
+def add_subtitles(master: str, tracks: Sequence[SubtitleTrack]) -> str:
+    """One `EXT-X-MEDIA:TYPE=SUBTITLES` line per track (before the first variant, after any other
+    EXT-X-MEDIA), and `SUBTITLES="subs"` on every variant. No tracks: the master as it is."""
+    if not tracks:
+        return master
+    defaults = [track for track in tracks if track.default][:1]  # at most one DEFAULT=YES in a group
+    media = [f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",NAME="{_quoted_string(t.name)}",'
+             f'LANGUAGE="{_quoted_string(t.lang)}",DEFAULT={"YES" if t in defaults else "NO"},AUTOSELECT=YES,'
+             f'URI="{_quoted_string(t.uri)}"' for t in tracks]
+    lines = master.splitlines()
+    first_variant = next((i for i, line in enumerate(lines) if line.startswith(_STREAM_INF)), len(lines))
+    last_media = max((i for i, line in enumerate(lines[:first_variant]) if line.startswith("#EXT-X-MEDIA:")),
+                     default=None)
+    at = last_media + 1 if last_media is not None else first_variant
+    while at > 0 and at == first_variant and not lines[at - 1].strip():
+        at -= 1  # before the blank line that sets the first variant apart
+    out = []
+    for line in lines[:at] + media + lines[at:]:
+        if line.startswith(_STREAM_INF) and "SUBTITLES=" not in line:
+            line = f'{line.rstrip()},SUBTITLES="{SUBTITLES_GROUP}"'
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def subtitle_playlist(duration: float, vtt_url: str) -> str:
+    """A subtitle media playlist of one WebVTT segment that spans the whole film."""
+    seconds = max(duration, 0.001)
+    return "\n".join(["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{max(1, math.ceil(seconds))}",
+                      "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", f"#EXTINF:{seconds:.3f},",
+                      vtt_url, "#EXT-X-ENDLIST"]) + "\n"

@@ -41,7 +41,7 @@ from videoflix.services import Services
 from videoflix.videos import lifecycle
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.videos.lifecycle import VideoState
-from videoflix.videos.storage import media_prefix
+from videoflix.videos.storage import kept_with_output, media_prefix
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -135,7 +135,9 @@ class Sweeper:
         for video_id, prefix in sorted(prefixes.items()):
             if statuses.get(video_id) in KEEP_OUTPUT:
                 continue
-            deleted = self.storage.delete_prefix(bucket, prefix, older_than=now - ORPHAN_GRACE)
+            # A film's captions stay while its row does (a retry publishes beside them).
+            keep = kept_with_output(prefix) if video_id in statuses else ()
+            deleted = self.storage.delete_prefix(bucket, prefix, older_than=now - ORPHAN_GRACE, keep=keep)
             if deleted:
                 report.orphans_deleted[prefix] = deleted
                 log.warning("deleted %d orphaned objects under %s (video %s)", deleted, prefix,

@@ -27,7 +27,7 @@ from videoflix.videos import lifecycle
 from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.pipeline.events import UploadedObject, parse_upload_notification
 from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
-from videoflix.videos.storage import ObjectMissing, media_prefix, upload_prefix
+from videoflix.videos.storage import ObjectMissing, kept_with_output, media_prefix, upload_prefix
 
 if TYPE_CHECKING:
     from videoflix.pipeline.probe import MediaProbe
@@ -165,7 +165,7 @@ class TranscodeJob:
 
     def _clean_output(self, prefix: str) -> None:
         try:
-            self.storage.delete_prefix(self.settings.media_bucket, prefix)
+            self.storage.delete_prefix(self.settings.media_bucket, prefix, keep=kept_with_output(prefix))
         except Exception:
             # The sweeper (and a retry, which rewrites the prefix) will clean what is left.
             log.exception("could not delete partial output %s", prefix)
@@ -218,6 +218,9 @@ class TranscodeJob:
                     f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
                     "file, or raise TRANSCODE_TIME_BUDGET.") from None
             _check_complete(output, probe)
+            from videoflix.pipeline.storyboard_maker import make_storyboard
+
+            make_storyboard(str(source), probe, output, video_id, time_left)  # published with the rest, or not at all
             renditions = master_variants((output / MASTER_PLAYLIST).read_text())
             thumbnail_key = poster_key(video_id) if thumbnail.is_file() else None
             self._publish(video_id, output, media_prefix(video_id))

@@ -9,6 +9,11 @@ log = logging.getLogger("videoflix.cache")
 CATALOG_LIST = "catalog:videos"
 # Hash: video id -> what playback needs of a ready video (see Catalog._ready_video).
 READY_VIDEOS = "catalog:ready"
+# Hash: normalized query (category, q, page, page_size) -> its answer, each with its own expiry.
+CATALOG_QUERIES = "catalog:queries"
+CATALOG_CATEGORIES = "catalog:categories"
+# Hash: video id -> its caption tracks (lang, label, default, version), for the master playlist.
+CAPTION_TRACKS = "catalog:captions"
 
 
 def playlist_key(video_id: int, rung: str, version: str) -> str:
@@ -20,9 +25,19 @@ def segment_names_key(video_id: int, rung: str, version: str) -> str:
     return f"{playlist_key(video_id, rung, version)}:names"
 
 
+def subtitle_playlist_key(video_id: int, lang: str, version: str) -> str:
+    """A caption's subtitle playlist; `version` changes with the film's transcode and the caption file."""
+    return f"catalog:subtitles:{video_id}:{lang}:{version}"
+
+
+def storyboard_key(video_id: int, version: str) -> str:
+    """A film's storyboard VTT (presigned sprite URL inside); "" when it has none."""
+    return f"catalog:storyboard:{video_id}:{version}"
+
+
 def invalidate_catalog(redis: Any) -> None:
     """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
     try:
-        redis.delete(CATALOG_LIST, READY_VIDEOS)
+        redis.delete(CATALOG_LIST, READY_VIDEOS, CATALOG_QUERIES, CATALOG_CATEGORIES, CAPTION_TRACKS)
     except Exception:  # the cache is an optimisation; never fail a status change because of it
         log.warning("could not invalidate the catalog cache", exc_info=True)

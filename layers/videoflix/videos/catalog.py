@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from videoflix.db.models import Video
 from videoflix.errors import NotFound
-from videoflix.ports import Storage
+from videoflix.ports import PlaybackUrls, Storage
 from videoflix.services import Services
+from videoflix.videos.caption_tracks import CaptionServing
 from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
 from videoflix.pipeline.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
                                     rewrite_master, rewrite_playlist, segment_names)
@@ -96,6 +97,10 @@ class Catalog:
         self._remember_ready_video(ready)
         return ready
 
+    def ready_video(self, video_id: int) -> ReadyVideo:
+        """A ready video's playback facts (duration included); NotFound unless it is ready."""
+        return self._ready_video(video_id)
+
     def _cached_ready_video(self, video_id: int) -> ReadyVideo | None:
         try:
             raw = self.services.cache.hget(READY_VIDEOS, str(video_id))
@@ -145,11 +150,17 @@ class Catalog:
         source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
         if source is None:
             raise NotFound("This resolution is not available for the video.")
+        urls, cache_ttl = self.media_urls(video)
+        rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
+        self._cache_set(key, rewritten, cache_ttl)
+        return rewritten
+
+    def media_urls(self, video: ReadyVideo) -> tuple[PlaybackUrls, int]:
+        """Signed URLs of the film's media under videos/<id>/ (services.playback: S3 or CloudFront), and
+        how long a text holding them (a playlist, the storyboard VTT) may be cached."""
         now = time.time()
         urls = self.services.playback.urls_for(video.id, now + self._url_ttl(video))
-        rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
-        self._cache_set(key, rewritten, self._playlist_cache_ttl(urls.expires_at - now))
-        return rewritten
+        return urls, self._playlist_cache_ttl(urls.expires_at - now)
 
     def _playlist_cache_ttl(self, url_lifetime: float) -> int:
         """The cache must expire well before the URLs inside it do: within the margin, and within half
@@ -163,7 +174,11 @@ class Catalog:
         if source is None:
             raise NotFound("Video not found.")
         base = api_base.rstrip("/")
-        return rewrite_master(source, lambda rung: f"{base}/api/video/{video.id}/{rung}/index.m3u8")
+        master = rewrite_master(source, lambda rung: f"{base}/api/video/{video.id}/{rung}/index.m3u8")
+        return CaptionServing(self).master(master, video, base)  # the captions staff added, if any
+
+    def subtitle_playlist(self, video_id: int, lang: str) -> str:
+        return CaptionServing(self).playlist(video_id, lang)
 
     def segment_url(self, video_id: int, resolution: str, segment: str) -> str:
         if not is_valid_segment_name(segment):

@@ -133,6 +133,11 @@ class S3Storage:
         self._s3.upload_file(str(path), self.settings.media_bucket, key, ExtraArgs={
             "ContentType": content_type, "CacheControl": CACHE_CONTROL.get(suffix, "no-cache")})
 
+    def put_media_text(self, key: str, text: str, content_type: str) -> None:
+        """A small text object of the media bucket (a caption file), replaced whole."""
+        self._s3.put_object(Bucket=self.settings.media_bucket, Key=key, Body=text.encode("utf-8"),
+                            ContentType=content_type, CacheControl="no-cache")
+
     def read_media_text(self, key: str) -> str | None:
         try:
             answer = self._s3.get_object(Bucket=self.settings.media_bucket, Key=key)
@@ -165,14 +170,16 @@ class S3Storage:
         return self._s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
                                                ExpiresIn=expires_in)
 
-    def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None) -> int:
+    def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None,
+                      keep: tuple[str, ...] = ()) -> int:
         """Delete every object under `prefix` (only those last written before `older_than`, if
-        given); returns how many were deleted."""
+        given; none under a prefix in `keep`); returns how many were deleted."""
         deleted = 0
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             keys = [{"Key": item["Key"]} for item in page.get("Contents", [])
-                    if older_than is None or item["LastModified"] < older_than]
+                    if (older_than is None or item["LastModified"] < older_than)
+                    and not item["Key"].startswith(keep)]
             if keys:
                 self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
                 deleted += len(keys)
@@ -192,6 +199,20 @@ def _is_missing(exc: BaseException) -> bool:
 
 def media_prefix(video_id: int) -> str:
     return f"videos/{video_id}/"
+
+
+CAPTIONS_FOLDER = "captions/"
+
+
+def captions_prefix(video_id: int) -> str:
+    """Caption files of a film: beside its transcode output, never replaced or removed with it."""
+    return f"{media_prefix(video_id)}{CAPTIONS_FOLDER}"
+
+
+def kept_with_output(prefix: str) -> tuple[str, ...]:
+    """Under a film's media prefix, what cleaning its transcode output (a new attempt, a failure,
+    the sweeper) leaves in place: the captions staff added. Deleting the film removes them too."""
+    return (f"{prefix}{CAPTIONS_FOLDER}",)
 
 
 def upload_prefix(video_id: int) -> str:

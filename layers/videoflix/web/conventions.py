@@ -33,11 +33,17 @@ class ApiConventions:
         self.app = app
         self._response_class = response_class
         self._settings = settings
+        # Routes that take larger bodies than MAX_BODY_BYTES (a caption file): template -> bytes.
+        self._body_limits: dict[str, int] = {}
         app.register_middleware(self._http_middleware, "http")
 
     # -- routes -----------------------------------------------------------------------
-    def route(self, path: str, methods: list[str]) -> Callable:
-        """Register a view; its ApiResponse or domain error is turned into a response."""
+    def route(self, path: str, methods: list[str], max_body_bytes: int | None = None) -> Callable:
+        """Register a view; its ApiResponse or domain error is turned into a response.
+        `max_body_bytes`: this route's body limit, instead of MAX_BODY_BYTES."""
+        if max_body_bytes is not None:
+            self._body_limits[path] = max_body_bytes
+
         def decorator(view: Callable[..., ApiResponse]) -> Callable:
             @functools.wraps(view)
             def run_view(**kwargs: str) -> Any:
@@ -69,7 +75,14 @@ class ApiConventions:
         return self.app.current_request
 
     def json_body(self) -> dict[str, Any]:
-        return parse_json_object(self.request.raw_body, max_bytes=self._settings().max_body_bytes)
+        return parse_json_object(self.request.raw_body, max_bytes=self._body_limit(self.request, self._settings()))
+
+    def _body_limit(self, request: Any, settings: Settings) -> int:
+        if self._body_limits:
+            template = (request.context or {}).get("resourcePath")
+            if template in self._body_limits:
+                return max(self._body_limits[template], settings.max_body_bytes)
+        return settings.max_body_bytes
 
     def cookies(self) -> dict[str, str]:
         return parse_cookie_header(self.request.headers.get("cookie"))
@@ -113,7 +126,7 @@ class ApiConventions:
                                                   headers=preflight_headers(origin, allowed)))
         elif is_cross_site_write(request.method, origin, allowed):
             response = self.to_native(detail(403, "Cross-site request refused: origin not allowed."))
-        elif len(request.raw_body or b"") > settings.max_body_bytes:
+        elif len(request.raw_body or b"") > self._body_limit(request, settings):
             response = self.to_native(detail(413, "The request body is too large."))
         else:
             response = get_response(request)

@@ -228,5 +228,9 @@ def register(commands) -> None:
     delete.add_argument("video_id", type=_video_id, metavar="ID")
     delete.set_defaults(run=cmd_delete)
 
+    from videoflix_tools.cli import captions
+
+    captions.register(commands, _video_id)
+
     from videoflix_tools.cli import console
     console.register(commands, _video_id)

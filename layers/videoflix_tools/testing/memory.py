@@ -132,6 +132,9 @@ class MemoryStorage:
     def upload_media_file(self, path: Path, key: str) -> None:
         self.put(self.settings.media_bucket, key, Path(path).read_bytes())
 
+    def put_media_text(self, key: str, text: str, content_type: str) -> None:
+        self.put(self.settings.media_bucket, key, text.encode("utf-8"))
+
     def read_media_text(self, key: str) -> str | None:
         stored = self.buckets[self.settings.media_bucket].get(key)
         return None if stored is None else stored.data.decode("utf-8")
@@ -145,10 +148,11 @@ class MemoryStorage:
     def presign_internal_read(self, bucket: str, key: str, expires_in: int) -> str:
         return f"{URL_BASE}{bucket}/{key}?internal=1&expires={expires_in}"
 
-    def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None) -> int:
+    def delete_prefix(self, bucket: str, prefix: str, older_than: datetime | None = None,
+                      keep: tuple[str, ...] = ()) -> int:
         objects = self.buckets.get(bucket, {})
         doomed = [key for key, stored in objects.items() if key.startswith(prefix)
-                  and (older_than is None or stored.written_at < older_than)]
+                  and (older_than is None or stored.written_at < older_than) and not key.startswith(keep)]
         for key in doomed:
             del objects[key]
         return len(doomed)

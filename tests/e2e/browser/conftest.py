@@ -53,11 +53,17 @@ def player_stack(tmp_path_factory, hls_js_installed):
         stack_iter.close()
 
 
-def wait_for_sample_film(stack) -> dict:
-    staff = requests.Session()
-    answer = staff.post(stack.url("/api/login/"), json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-                        timeout=10)
+def staff_session(stack) -> requests.Session:
+    """A requests session logged in as the dev stack's seeded staff account."""
+    session = requests.Session()
+    answer = session.post(stack.url("/api/login/"), json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+                          timeout=10)
     assert answer.status_code == 200, answer.text
+    return session
+
+
+def wait_for_sample_film(stack) -> dict:
+    staff = staff_session(stack)
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         videos = staff.get(stack.url("/api/admin/videos/"), timeout=10).json()

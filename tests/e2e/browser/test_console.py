@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.browser.conftest import email_link
+from tests.e2e.browser.conftest import email_link, staff_session
 from tests.e2e.browser.test_player import log_in
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_stack
 
@@ -46,14 +46,6 @@ def clip(tmp_path_factory) -> Path:
                 "-c:a", "aac", "-shortest", "-y", str(path)], duration=3, time_budget=60, on_progress=None)
     assert path.stat().st_size > 2 * PART_SIZE, path.stat().st_size
     return path
-
-
-def staff_session(stack) -> requests.Session:
-    session = requests.Session()
-    answer = session.post(stack.url("/api/login/"), json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-                          timeout=10)
-    assert answer.status_code == 200, answer.text
-    return session
 
 
 def new_viewer(stack, password: str = "viewer-pass-1") -> tuple[str, str]:

@@ -68,6 +68,23 @@ def transcode_binding(services):
 
 
 @pytest.fixture
+def chunk_binding(services):
+    return _binding(services.settings, services.settings.chunk_queue_name, load_handler("chunker"))
+
+
+@pytest.fixture
+def pipeline(services, transcode_binding, chunk_binding):
+    """Runs the transcoder and the chunk workers, as Lambda would, until both queues are empty."""
+    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding],
+                     services.settings.aws_region)
+
+    def run() -> None:
+        while pump.drain(transcode_binding) + pump.drain(chunk_binding):
+            pass
+    return run
+
+
+@pytest.fixture
 def transcoder(services, transcode_binding):
     """Runs the transcoder function on whatever the transcode queue holds, like Lambda would."""
     pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding], services.settings.aws_region)

@@ -112,3 +112,28 @@ def test_a_missing_signing_key_answers_503_not_500(viewer, ready_film):
     answer = viewer.get(f"/api/video/{video_id}/480p/index.m3u8")
     assert answer.status == 503
     assert answer.json == {"detail": "Playback is unavailable. Try again shortly."}
+
+
+def test_storyboard_and_subtitle_urls_are_signed_like_the_segments(services, viewer, staff_client, ready_film,
+                                                                   signing_key):
+    from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+
+    video_id, duration = ready_film
+    s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket
+    s3.put_object(Bucket=bucket, Key=f"videos/{video_id}/{STORYBOARD_META}",
+                  Body=plan_storyboard(duration, 854, 480).to_json().encode())
+    s3.put_object(Bucket=bucket, Key=f"videos/{video_id}/{STORYBOARD_FILE}", Body=b"\xff\xd8\xff\xd9")
+    vtt = viewer.get(f"/api/video/{video_id}/storyboard.vtt")
+    assert vtt.status == 200, vtt.text
+    sprite = next(line for line in vtt.text.splitlines() if "#xywh=" in line)
+    verified = verify_cloudfront_url(sprite.split("#", 1)[0], signing_key)
+    assert verified.path == f"/videos/{video_id}/{STORYBOARD_FILE}"
+    assert verified.resource == f"https://{DOMAIN}/videos/{video_id}/*"
+
+    added = staff_client.post(f"/api/admin/videos/{video_id}/captions/",
+                              {"lang": "de", "content": "WEBVTT\n\n00:01.000 --> 00:04.000\nHallo\n"})
+    assert added.status == 201, added.text
+    playlist = viewer.get(f"/api/video/{video_id}/subtitles/de/index.m3u8")
+    assert playlist.status == 200, playlist.text
+    [url] = segment_names(playlist.text)
+    assert verify_cloudfront_url(url, signing_key).path == f"/videos/{video_id}/captions/de.vtt"

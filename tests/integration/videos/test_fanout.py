@@ -15,14 +15,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from tests.integration.conftest import _binding
 from tests.integration.videos.conftest import assert_truthful_bandwidth
 from tests.integration.videos.test_pipeline import media_keys, video_row
 from videoflix.aws import aws_client, queue_url
 from videoflix.db.models import FanoutJob, FanoutRun, Video, VideoStatus, utcnow
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.pipeline.hls import master_variants, segment_names
-from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
@@ -34,23 +32,6 @@ CONTINUITY_TOLERANCE = 0.001
 @pytest.fixture
 def settings(settings):
     return settings.with_overrides(fanout_min_duration=10, fanout_chunk_seconds=6)
-
-
-@pytest.fixture
-def chunk_binding(services):
-    return _binding(services.settings, services.settings.chunk_queue_name, load_handler("chunker"))
-
-
-@pytest.fixture
-def pipeline(services, transcode_binding, chunk_binding):
-    """Runs the transcoder and the chunk workers, as Lambda would, until both queues are empty."""
-    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding],
-                     services.settings.aws_region)
-
-    def run() -> None:
-        while pump.drain(transcode_binding) + pump.drain(chunk_binding):
-            pass
-    return run
 
 
 def download(services, video_id: int, folder: Path) -> Path:
@@ -195,7 +176,7 @@ def test_a_failed_chunk_is_retried_alone_and_progress_counts_jobs(tmp_path, uplo
     assert sorted(runs) == ["0", "1", "audio"] and len(failures) == 1  # chunk 1 again, nothing else
     assert not any("-master_pl_name" in args and "-start_number" not in args and "a:0,name:audio" not in args
                    for args in ffmpeg_runs), "the single-process ladder never ran"
-    assert sorted(progress) == [(1, 3, 33), (2, 3, 66), (3, 3, 99)]  # 100 only once ready
+    assert sorted(progress) == [(1, 4, 24), (2, 4, 49), (3, 4, 74), (4, 4, 99)]  # 100 only once ready
     with services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(FanoutJob)) == 0
     folder = download(services, video_id, tmp_path / "out")
@@ -235,7 +216,8 @@ def test_exhausted_retries_fail_the_video_and_delete_its_partial_output(clip_fac
 
 
 def start_run(services, jobs_wanted: int = 6):
-    """A processing video with a run of `jobs_wanted` jobs, made straight in the database."""
+    """A processing video with a run of `jobs_wanted` jobs (chunks, the audio, the storyboard), made straight
+    in the database."""
     from videoflix.pipeline.fanout.plan import make_plan
     from videoflix.pipeline.fanout.state import FanoutState
 
@@ -246,7 +228,7 @@ def start_run(services, jobs_wanted: int = 6):
         session.add(video)
         session.flush()
         video_id = video.id
-    probe = MediaProbe(format_name="mov", duration=6.0 * (jobs_wanted - 1), width=640, height=360,
+    probe = MediaProbe(format_name="mov", duration=6.0 * (jobs_wanted - 2), width=640, height=360,
                        video_stream_index=0, audio_stream_index=1)
     settings = services.settings.with_overrides(fanout_chunk_seconds=6)
     plan = make_plan(settings, "b", "k", probe, None)

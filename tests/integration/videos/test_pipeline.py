@@ -26,7 +26,7 @@ def media_keys(services, video_id):
 
 EXPECTED_HEADERS = {".m3u8": ("application/vnd.apple.mpegurl", "no-cache"),
                     ".ts": ("video/MP2T", "private, max-age=31536000, immutable"),
-                    ".jpg": ("image/jpeg", "private, max-age=86400")}
+                    ".jpg": ("image/jpeg", "private, max-age=86400"), ".json": ("application/json", "no-cache")}
 
 
 def assert_media_headers(services, keys):

@@ -17,6 +17,7 @@ from videoflix.pipeline.fanout.playlists import job_output
 from videoflix.pipeline.fanout.plan import VIDEO_JOB
 from videoflix.pipeline.fanout.worker import CHUNK_MAX_ATTEMPTS, ChunkWorker
 from videoflix.pipeline.probe import MediaProbe
+from videoflix.pipeline.storyboard import parse_layout
 from videoflix.pipeline.transcode import TranscodeJob
 from videoflix.videos.cache_keys import CATALOG_LIST
 from videoflix_tools.testing.memory import FailingPort, memory_services
@@ -101,7 +102,7 @@ def test_a_long_film_is_fanned_out_without_a_download_and_published_by_its_last_
     video = video_row(services, video_id)
     assert (video.status, video.attempts) == ("processing", 1)
     assert services.storage.keys(media) == [f"videos/{video_id}/thumbnail.jpg"]
-    assert len(services.chunk_queue.messages) == 5 + 1  # 130 s in 30 s chunks, and the audio
+    assert len(services.chunk_queue.messages) == 5 + 1 + 1  # 130 s in 30 s chunks, the audio, the storyboard
     assert {m.video_id for m in services.chunk_queue.messages} == {video_id}
     services.cache.set(CATALOG_LIST, "[]")
     worker = RecordingEncoder(services)
@@ -114,6 +115,8 @@ def test_a_long_film_is_fanned_out_without_a_download_and_published_by_its_last_
     assert "720p/index.m3u8" in master and 'TYPE=AUDIO' in master
     assert services.storage.read_media_text(f"videos/{video_id}/480p/index.m3u8").count(".ts") == 5
     assert services.cache.get(CATALOG_LIST) is None
+    assert parse_layout(services.storage.read_media_text(f"videos/{video_id}/storyboard.json")).count == 65
+    assert f"videos/{video_id}/storyboard.jpg" in services.storage.keys(media)
 
 
 def test_a_failed_chunk_is_retried_alone(services, add_video):
@@ -172,3 +175,27 @@ def test_a_transcoded_record_names_its_video_in_its_log_context_and_leaves_none_
         job.transcode(UploadedObject(services.settings.upload_bucket, f"uploads/{video_id}/f.mp4", 10))
         assert seen == [video_id]
         assert current_context()["video_id"] is None  # the next record of the batch starts clean
+
+
+def test_a_storyboard_failing_on_its_last_attempt_leaves_the_film_published_without_one(services, add_video,
+                                                                                      monkeypatch):
+    import videoflix.pipeline.ffmpeg as ffmpeg
+
+    video_id = start_long_film(services, add_video)
+    poster = ffmpeg.run_ffmpeg
+
+    def storyboard_fails(command, **kwargs):
+        if any(arg.endswith("storyboard.jpg") for arg in command):
+            Path(command[-1]).write_bytes(b"half a sprite")  # FFmpeg wrote some, then failed
+            raise ffmpeg.FFmpegFailed(1, "decoding failed")
+        poster(command, **kwargs)
+
+    monkeypatch.setattr(ffmpeg, "run_ffmpeg", storyboard_fails)
+    worker = RecordingEncoder(services)
+    for receives in range(1, CHUNK_MAX_ATTEMPTS):
+        [error] = deliver(worker, services, receives=receives)
+        assert "decoding failed" in str(error) and video_row(services, video_id).status == "processing"
+    assert deliver(worker, services, receives=CHUNK_MAX_ATTEMPTS) == []
+    assert video_row(services, video_id).status == "ready"
+    keys = services.storage.keys(services.settings.media_bucket)
+    assert f"videos/{video_id}/master.m3u8" in keys and not [k for k in keys if "storyboard" in k]

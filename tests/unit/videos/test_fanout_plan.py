@@ -19,11 +19,12 @@ def test_fans_out_from_the_threshold_and_never_when_it_is_zero(minimum, duration
     assert should_fan_out(Settings(fanout_min_duration=minimum), duration) is expected
 
 
-def test_plan_lists_a_job_per_chunk_and_one_for_the_audio():
+def test_plan_lists_a_job_per_chunk_and_one_for_the_audio_and_the_storyboard():
     plan = make_plan(Settings(fanout_chunk_seconds=30), "uploads-bucket", "uploads/7/film.mp4", PROBE,
                      "videos/7/thumbnail.jpg")
     assert len(plan.chunks) == 5 and plan.chunks[-1].frame_count is None  # 130 s: 4 x 30 s + 10 s
-    assert plan.jobs() == [("video", 0), ("video", 1), ("video", 2), ("video", 3), ("video", 4), ("audio", 0)]
+    assert plan.jobs() == [("video", 0), ("video", 1), ("video", 2), ("video", 3), ("video", 4), ("audio", 0),
+                           ("storyboard", 0)]
     assert plan.rendition_names() == ["480p", "720p", "1080p", "audio"]
     assert plan.audio_kbps == 160 and plan.rate == Fraction(30000, 1001)
 
@@ -45,7 +46,7 @@ def test_a_plan_stored_before_per_title_rates_keeps_its_fixed_bitrates():
 def test_silent_film_has_no_audio_job():
     silent = MediaProbe(format_name="matroska", duration=200.0, width=640, height=360, video_stream_index=0)
     plan = make_plan(Settings(), "b", "k", silent, None)
-    assert [kind for kind, _ in plan.jobs()] == ["video"] * 7 and plan.audio_kbps is None
+    assert [kind for kind, _ in plan.jobs()] == ["video"] * 7 + ["storyboard"] and plan.audio_kbps is None
     assert plan.rendition_names() == ["480p"]
 
 

@@ -145,6 +145,25 @@ export async function authorized(path, options) {
   }
 }
 
+/** A text resource that needs a login (a WebVTT file): its text, or null when it is missing. */
+export async function authorizedText(path) {
+  const get = () => fetch(API_BASE + path, { credentials: "include" });
+  let response = await get();
+  if (response.status === 401 && (await refreshSession())) response = await get();
+  if (response.status === 404) return null;
+  if (!response.ok) throw new ApiError(response.status, await readJson(response));
+  return response.text();
+}
+
+/** A JSON write that outlives the page being left (keepalive), with the CSRF header. */
+export function sendOnLeave(path, method, body) {
+  return fetch(API_BASE + path, {
+    method, credentials: "include", keepalive: true,
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...csrfHeaders() },
+    body: JSON.stringify(body),
+  }).catch(() => {}); // nobody is left to tell
+}
+
 export async function login(email, password) {
   const data = await request("/api/login/", { method: "POST", body: { email, password } });
   // The login answer carries no token the page can read; the first protected page refreshes.
@@ -157,7 +176,7 @@ export function readCookie(name) {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
 }
 
-/** The header a state-changing request carries, as the logout does (the API also checks Origin). */
+/** The header a state-changing request carries (the readable csrftoken cookie); the API also checks Origin. */
 export function csrfHeaders() {
   const csrf = readCookie("csrftoken");
   return csrf ? { "X-CSRFToken": csrf } : {};
@@ -179,9 +198,8 @@ export function currentUser() {
 }
 
 export async function logout() {
-  const csrf = readCookie("csrftoken");
   try {
-    await request("/api/logout/", { method: "POST", headers: csrf ? { "X-CSRFToken": csrf } : {} });
+    await request("/api/logout/", { method: "POST", headers: csrfHeaders() });
   } catch {
     // Already logged out or expired: the login page is the right place either way.
   }

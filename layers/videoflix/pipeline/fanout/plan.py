@@ -18,6 +18,7 @@ from videoflix.settings import Settings
 
 VIDEO_JOB = "video"
 AUDIO_JOB = "audio"
+STORYBOARD_JOB = "storyboard"  # the seek previews, made from the whole upload (pipeline/storyboard.py)
 
 
 def should_fan_out(settings: Settings, duration: float) -> bool:
@@ -60,8 +61,9 @@ class FanoutPlan:
         return [r.name for r in self.rungs] + ([AUDIO_RENDITION] if self.probe.has_audio else [])
 
     def jobs(self) -> list[tuple[str, int]]:
-        """(kind, chunk index) of every job of the run: the chunks, then the audio."""
-        return [(VIDEO_JOB, c.index) for c in self.chunks] + ([(AUDIO_JOB, 0)] if self.probe.has_audio else [])
+        """(kind, chunk index) of every job of the run: the chunks, then the audio, then the storyboard."""
+        return ([(VIDEO_JOB, c.index) for c in self.chunks] + ([(AUDIO_JOB, 0)] if self.probe.has_audio else [])
+                + [(STORYBOARD_JOB, 0)])
 
     def to_json(self) -> dict[str, Any]:
         probe = asdict(self.probe)

@@ -23,11 +23,11 @@ from videoflix.videos.cache_keys import invalidate_catalog
 from videoflix.pipeline.attempts import CHUNK_MAX_ATTEMPTS
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
 from videoflix.pipeline.fanout.queue import parse_chunk_message
-from videoflix.pipeline.fanout.plan import VIDEO_JOB
+from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, VIDEO_JOB
 from videoflix.pipeline.fanout.playlists import IncompleteRun, job_output
 from videoflix.pipeline.fanout.publish import publish_run
 from videoflix.pipeline.fanout.state import FanoutState, Finish, JobContext
-from videoflix.videos.storage import media_prefix
+from videoflix.videos.storage import kept_with_output, media_prefix
 
 log = logging.getLogger("videoflix.chunks")
 
@@ -62,7 +62,7 @@ class ChunkWorker:
 
         started = time.monotonic()
         try:
-            output = self._encode_and_upload(context)
+            output = self._storyboard(context) if context.kind == STORYBOARD_JOB else self._encode_and_upload(context)
         except OutputTooShort as exc:
             # The source ends before its header says: every attempt would read the same bytes.
             self._fail(context, exc.reason)
@@ -113,6 +113,24 @@ class ChunkWorker:
                                                    f"{media_prefix(context.video_id)}{rendition}/{name}")
         return job_output(renditions)
 
+    def _storyboard(self, context: JobContext) -> dict[str, Any]:
+        """The seek previews; after its last failed attempt the film is published without them."""
+        from videoflix.pipeline.storyboard_maker import discard_storyboard, publish_storyboard
+
+        plan = context.plan
+        source = self.storage.presign_internal_read(plan.source_bucket, plan.source_key,
+                                                    self.settings.transcode_time_budget + SOURCE_URL_MARGIN_SECONDS)
+        try:
+            return publish_storyboard(self.storage, source, plan.probe, context.video_id,
+                                      self.settings.transcode_time_budget)
+        except Exception:
+            if context.attempts < CHUNK_MAX_ATTEMPTS:
+                raise
+            log.warning("video %s: the storyboard failed %s times; published without one", context.video_id,
+                        context.attempts, exc_info=True)
+            discard_storyboard(self.storage, self.settings.media_bucket, context.video_id)
+            return {"storyboard": None}
+
     # -- the end of a run -----------------------------------------------------------------
     def _publish_if_last(self, context: JobContext) -> None:
         if not self.state.claim_finalize(context.run_id):
@@ -136,7 +154,7 @@ class ChunkWorker:
         if self.state.fail(context.run_id, context.video_id, reason):
             log.error("video %s failed: %s", context.video_id, reason)
             invalidate_catalog(self.services.redis)
-            self._delete(media_prefix(context.video_id))
+            self._delete(media_prefix(context.video_id), keep_captions=True)
             announce(self.services, context.video_id, "chunk")
         else:  # a newer attempt owns the video now: remove only what this run left
             self._discard_run_segments(context)
@@ -146,9 +164,10 @@ class ChunkWorker:
         for rendition in context.plan.rendition_names():
             self._delete(f"{base}{rendition}/{segment_prefix(context.run_id)}")
 
-    def _delete(self, prefix: str) -> None:
+    def _delete(self, prefix: str, keep_captions: bool = False) -> None:
         try:
-            self.storage.delete_prefix(self.settings.media_bucket, prefix)
+            self.storage.delete_prefix(self.settings.media_bucket, prefix,
+                                       keep=kept_with_output(prefix) if keep_captions else ())
         except Exception:
             # Whatever stays is unreferenced; a retry of the film rewrites or deletes the prefix.
             log.exception("could not delete %s", prefix)
@@ -176,6 +195,8 @@ def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[t
 
 
 def _job_name(context: JobContext) -> str:
+    if context.kind == STORYBOARD_JOB:
+        return "the storyboard"
     return f"chunk {context.chunk_index}" if context.kind == VIDEO_JOB else "the audio"
 
 

@@ -1,5 +1,11 @@
 import { API_BASE, authorized, currentUser, goToLogin, query, refreshSession, startSession } from "../api.js";
-import { element, renderChrome, setStatus, showStaffLink } from "../ui.js";
+import { renderChrome, setStatus, showStaffLink } from "../ui.js";
+import { captionsMenu, hlsCaptions, nativeCaptions } from "../player/captions.js";
+import { renderChoices } from "../player/choices.js";
+import { bindControls } from "../player/controls.js";
+import { formatTime } from "../player/format.js";
+import { savedPosition, trackProgress } from "../player/progress.js";
+import { bindPreviews, loadStoryboard } from "../player/storyboard.js";
 
 renderChrome({ loggedIn: true });
 try {
@@ -12,14 +18,24 @@ showStaffLink();
 
 const id = query("id");
 const video = document.querySelector("#video");
+const player = document.querySelector("#player");
 const rung = document.querySelector("#rung");
 const qualityGroup = document.querySelector("#quality");
+const announcer = document.querySelector("#announcer");
 const masterUrl = `${API_BASE}/api/video/${encodeURIComponent(id)}/master.m3u8`;
 const apiOrigin = new URL(API_BASE).origin;
 const MAX_AUTH_RETRIES = 2;
 
 function showError(text) {
   setStatus("#player-error", text, "error");
+}
+
+let announceTimer = null;
+function announce(text) {
+  // Cleared first, so the same words said twice are read twice.
+  announcer.textContent = "";
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { announcer.textContent = text; }, 30);
 }
 
 async function describe() {
@@ -56,24 +72,23 @@ function chooseLevel(hls, index) {
   }
 }
 
-function qualityButtons(hls) {
-  const choices = [{ label: "Auto", index: -1 },
-    ...hls.levels.map((level, index) => ({ label: `${level.height}p`, index, height: level.height }))];
-  const buttons = choices.map(({ label, index, height }) => {
-    const button = element("button", { type: "button", class: "button secondary", "data-level": String(index),
-      "aria-pressed": String(index === -1), text: label });
-    if (height) button.dataset.height = String(height);
-    button.addEventListener("click", () => {
-      chooseLevel(hls, index);
-      buttons.forEach((other) => other.setAttribute("aria-pressed", String(other === button)));
-    });
-    return button;
+function qualityMenu(hls) {
+  const choices = [{ label: "Auto", value: -1, data: { level: -1 }, ariaLabel: "Quality: automatic" },
+    ...hls.levels.map((level, index) => ({ label: `${level.height}p`, value: index,
+      data: { level: index, height: level.height }, ariaLabel: `Quality: ${level.height}p` }))];
+  const press = renderChoices(qualityGroup, choices, -1, (index) => {
+    chooseLevel(hls, index);
+    press(index);
+    announce(index === -1 ? "Quality: automatic" : `Quality: ${hls.levels[index].height}p`);
   });
-  qualityGroup.replaceChildren(...buttons);
 }
 
-function playWithHls() {
+const captions = captionsMenu({ group: document.querySelector("#captions"),
+  label: document.querySelector("#captions-label"), announce });
+
+function playWithHls(startPosition) {
   const hls = new window.Hls({
+    startPosition: startPosition > 0 ? startPosition : -1,
     // Cookies go to the API only (the playlists); segment URLs are presigned and need none.
     xhrSetup(xhr, url) {
       xhr.withCredentials = new URL(url, location.href).origin === apiOrigin;
@@ -81,8 +96,9 @@ function playWithHls() {
   });
   let authRetries = 0;
   let mediaRecovered = false;
-  hls.on(window.Hls.Events.MANIFEST_PARSED, () => qualityButtons(hls));
+  hls.on(window.Hls.Events.MANIFEST_PARSED, () => qualityMenu(hls));
   hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => showRung(hls.levels[data.level]?.height));
+  hlsCaptions(hls, captions);
   hls.on(window.Hls.Events.ERROR, async (_event, data) => {
     const status = data.response?.code;
     if (!data.fatal) return; // hls.js retries these itself
@@ -104,36 +120,60 @@ function playWithHls() {
   hls.attachMedia(video);
 }
 
-function playNatively() {
+function playNatively(startPosition) {
   // Safari plays HLS itself and picks the rung; the playlists are same-site, so cookies go along.
   video.src = masterUrl;
-  qualityGroup.replaceChildren(element("span", { text: "Quality: automatic" }));
-  video.addEventListener("loadedmetadata", () => showRung(video.videoHeight), { once: true });
+  qualityGroup.textContent = "automatic";
+  nativeCaptions(video, captions);
+  video.addEventListener("loadedmetadata", () => {
+    showRung(video.videoHeight);
+    if (startPosition > 0) video.currentTime = startPosition;
+  }, { once: true });
 }
 
-const playButton = document.querySelector("#play");
-playButton.addEventListener("click", () => {
-  if (!video.paused) {
-    video.pause();
-    return;
-  }
-  video.play().catch((error) => showError(`The browser refused to play: ${error.message}`));
-});
-video.addEventListener("play", () => { playButton.textContent = "Pause"; });
-video.addEventListener("pause", () => { playButton.textContent = "Play"; });
+/** "Resumed at 1:02 · Start over": shown while the film starts where the viewer left it. */
+function offerStartOver(position, controls) {
+  const box = document.querySelector("#resume");
+  document.querySelector("#resume-text").textContent = `Resumed at ${formatTime(position)}`;
+  box.hidden = false;
+  announce(`Resuming at ${formatTime(position)}`);
+  document.querySelector("#start-over").addEventListener("click", () => {
+    box.hidden = true;
+    controls.seekTo(0, { say: false });
+    announce("Starting over");
+    document.querySelector("#play").focus();
+  }, { once: true });
+}
+
 video.addEventListener("error", () => {
   if (video.error) showError(`The video cannot be played (media error ${video.error.code}).`);
 });
 
-if (!id || !(await describe().catch((error) => { showError(error.message); return null; }))) {
+const progress = trackProgress(video, id);
+const controls = bindControls({ video, player, announce, onError: showError,
+  onUserSeek: () => progress.userSeeked(), toggleCaptions: () => captions.toggle() });
+
+const [found, resumeAt, cues] = await Promise.all([
+  id ? describe().catch((error) => { showError(error.message); return null; }) : false,
+  id ? savedPosition(id) : 0,
+  id ? loadStoryboard(id) : [],
+]);
+bindPreviews({ video, cues, track: document.querySelector("#seek-track"), seek: document.querySelector("#seek"),
+  preview: document.querySelector("#preview"), frame: document.querySelector("#preview-frame"),
+  label: document.querySelector("#preview-time") });
+
+if (!found) {
   document.querySelector("#video-title").textContent = "Film not found";
-  playButton.disabled = true;
-} else if (window.Hls && window.Hls.isSupported()) {
-  playWithHls();
-} else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-  playNatively();
-} else if (!window.Hls) {
-  showError("hls.js is not installed: run `npm ci` in infra/player (`make dev` does it for you).");
+  controls.disable();
 } else {
-  showError("This browser cannot play HLS video.");
+  if (window.Hls && window.Hls.isSupported()) {
+    playWithHls(resumeAt);
+  } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    playNatively(resumeAt);
+  } else if (!window.Hls) {
+    showError("hls.js is not installed: run `npm ci` in infra/player (`make dev` does it for you).");
+  } else {
+    showError("This browser cannot play HLS video.");
+  }
+  if (resumeAt > 0) offerStartOver(resumeAt, controls);
 }

@@ -1,0 +1,187 @@
+"""Caption tracks: staff add, list and remove them (admin API, CLI); the catalog serves them as an
+HLS subtitles group. Files live at `videos/<id>/captions/<lang>.vtt`, beside the transcode output
+and kept when it is replaced (videoflix.videos.storage.kept_with_output)."""
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from videoflix.db.models import Caption, Video, utcnow
+from videoflix.errors import Conflict, FieldErrors, NotFound
+from videoflix.pipeline.hls import SubtitleTrack, add_subtitles, subtitle_playlist
+from videoflix.services import Services
+from videoflix.videos.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
+from videoflix.videos.captions import CONTENT_TYPE, CaptionError, normalize_lang, parse_caption_file
+from videoflix.videos.hash_cache import hash_forget, hash_get, hash_set
+from videoflix.videos.serialize import iso
+from videoflix.videos.storage import captions_prefix, media_prefix
+
+if TYPE_CHECKING:
+    from videoflix.videos.catalog import Catalog, ReadyVideo
+
+MAX_LABEL_LENGTH = 100
+ADMIN_URL_TTL = 3600
+# The JSON body of a caption upload: a 2 MB file, escaped (\n, \", \uXXXX), with room to spare.
+CAPTION_BODY_BYTES = 3 * 2 * 1024 * 1024 + 64 * 1024
+
+
+def caption_key(video_id: int, lang: str) -> str:
+    return f"{captions_prefix(video_id)}{lang}.vtt"
+
+
+def _version(caption: Caption) -> str:
+    return str(int(caption.updated_at.timestamp() * 1000)) if caption.updated_at else "0"
+
+
+def parse_caption_fields(body: dict[str, Any]) -> tuple[str, str, bool, str]:
+    """(lang, label, default, content) of an upload, or FieldErrors naming each bad field."""
+    problems: dict[str, list[str]] = {}
+    raw_lang = body.get("lang")
+    lang = normalize_lang(raw_lang) if isinstance(raw_lang, str) else None
+    if lang is None:
+        problems["lang"] = ["A language tag (BCP 47) such as de, en-GB or pt-BR is required."]
+    label = body.get("label")
+    if label is None or label == "":
+        label = lang or ""
+    elif not isinstance(label, str):
+        problems["label"] = ["Must be a string."]
+        label = ""
+    else:
+        label = label.strip()
+        if any(unicodedata.category(ch) == "Cc" for ch in label) or '"' in label:
+            problems["label"] = ["Control characters and double quotes are not allowed."]
+        elif not label:
+            problems["label"] = ["This field may not be blank."]
+        elif len(label) > MAX_LABEL_LENGTH:
+            problems["label"] = [f"Ensure this field has no more than {MAX_LABEL_LENGTH} characters."]
+    default = body.get("default", False)
+    if default is None:
+        default = False
+    if not isinstance(default, bool):
+        problems["default"] = ["Must be true or false."]
+    content = body.get("content")
+    if not isinstance(content, str) or not content.strip():
+        problems["content"] = ["The caption file's text (WebVTT or SRT) is required."]
+    if problems:
+        raise FieldErrors(problems)
+    return lang, label, default, content
+
+
+class CaptionAdmin:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.storage = services.storage
+
+    def _json(self, caption: Caption) -> dict[str, Any]:
+        return {"lang": caption.lang, "label": caption.label, "default": caption.is_default, "cues": caption.cues,
+                "url": self.storage.presign_media(caption_key(caption.video_id, caption.lang), ADMIN_URL_TTL),
+                "created_at": iso(caption.created_at), "updated_at": iso(caption.updated_at)}
+
+    def _duration(self, video_id: int) -> float:
+        with self.services.db.session() as session:
+            video = session.get(Video, video_id)
+            if video is None:
+                raise NotFound("Video not found.")
+            if not video.duration:
+                raise Conflict(f"The film's duration is not known yet (status {video.status}); add captions "
+                               "once it is transcoded.")
+            return video.duration
+
+    def add(self, video_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        lang, label, default, content = parse_caption_fields(body)
+        try:
+            parsed = parse_caption_file(content, self._duration(video_id))
+        except CaptionError as exc:
+            raise FieldErrors.single("content", str(exc)) from None
+        # The file first: a row never names a file that is not there (a failed write leaves the old one).
+        self.storage.put_media_text(caption_key(video_id, lang), parsed.text, CONTENT_TYPE)
+        with self.services.db.session() as session:
+            if session.get(Video, video_id) is None:
+                raise NotFound("Video not found.")
+            if default:
+                session.execute(update(Caption).where(Caption.video_id == video_id, Caption.lang != lang)
+                                .values(is_default=False))
+            caption = session.get(Caption, (video_id, lang))
+            now = utcnow()
+            if caption is None:
+                caption = Caption(video_id=video_id, lang=lang, created_at=now)
+                session.add(caption)
+            caption.label, caption.is_default, caption.cues, caption.updated_at = label, default, len(parsed.cues), now
+            session.flush()
+            result = self._json(caption)
+        hash_forget(self.services.cache, CAPTION_TRACKS, str(video_id))
+        return result
+
+    def list(self, video_id: int) -> list[dict[str, Any]]:
+        with self.services.db.session() as session:
+            if session.get(Video, video_id) is None:
+                raise NotFound("Video not found.")
+            captions = session.scalars(select(Caption).where(Caption.video_id == video_id)
+                                       .order_by(Caption.lang)).all()
+            return [self._json(c) for c in captions]
+
+    def remove(self, video_id: int, raw_lang: str) -> None:
+        lang = normalize_lang(raw_lang)
+        with self.services.db.session() as session:
+            if session.get(Video, video_id) is None:
+                raise NotFound("Video not found.")
+            if lang is None or session.get(Caption, (video_id, lang)) is None:
+                raise NotFound("The video has no captions in this language.")
+        # Row last: if S3 fails the caption stays listed, and removing it again finishes the job.
+        self.storage.delete_prefix(self.services.settings.media_bucket, caption_key(video_id, lang))
+        with self.services.db.session() as session:
+            caption = session.get(Caption, (video_id, lang))
+            if caption is not None:
+                session.delete(caption)
+        hash_forget(self.services.cache, CAPTION_TRACKS, str(video_id))
+
+
+class CaptionServing:
+    """The catalog's side: the subtitles group of a master playlist, and each track's playlist."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.services = catalog.services
+        self.settings = catalog.settings
+
+    def _ttl(self) -> int:
+        return max(1, min(self.settings.catalog_cache_ttl, 3600))
+
+    def tracks(self, video_id: int) -> list[dict[str, Any]]:
+        cached = hash_get(self.services.cache, CAPTION_TRACKS, str(video_id))
+        if cached is not None:
+            return cached
+        with self.services.db.session() as session:
+            captions = session.scalars(select(Caption).where(Caption.video_id == video_id)
+                                       .order_by(Caption.lang)).all()
+            tracks = [{"lang": c.lang, "label": c.label, "default": c.is_default, "version": _version(c)}
+                      for c in captions]
+        hash_set(self.services.cache, CAPTION_TRACKS, str(video_id), tracks, self._ttl())
+        return tracks
+
+    def master(self, master: str, video: ReadyVideo, api_base: str) -> str:
+        base = api_base.rstrip("/")
+        return add_subtitles(master, [
+            SubtitleTrack(t["lang"], t["label"], t["default"],
+                          f"{base}/api/video/{video.id}/subtitles/{t['lang']}/index.m3u8")
+            for t in self.tracks(video.id)])
+
+    def playlist(self, video_id: int, raw_lang: str) -> str:
+        video = self.catalog.ready_video(video_id)
+        lang = normalize_lang(raw_lang)
+        track = next((t for t in self.tracks(video.id) if t["lang"] == lang), None)
+        if track is None:
+            raise NotFound("The video has no captions in this language.")
+        key = subtitle_playlist_key(video.id, track["lang"], f"{video.version}-{track['version']}")
+        cached = self.catalog._cache_get(key)
+        if cached is not None:
+            return cached
+        # Signed as the segments are (services.playback), relative to the film's prefix videos/<id>/.
+        urls, cache_ttl = self.catalog.media_urls(video)
+        text = subtitle_playlist(video.duration, urls.url(caption_key(video.id, track["lang"])
+                                                          .removeprefix(media_prefix(video.id))))
+        # As the rendition playlists: the cache expires well before the URL inside it does.
+        self.catalog._cache_set(key, text, cache_ttl)
+        return text

@@ -1,0 +1,71 @@
+"""Viewers' features and the staff console's publishing together: an unpublished film is never found,
+counted, continued, previewed or captioned for viewers; staff still play (and preview) it."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from videoflix.aws import aws_client
+from videoflix.db.models import Video
+from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+
+pytestmark = pytest.mark.integration
+VTT = "WEBVTT\n\n00:01.000 --> 00:04.000\nHallo\n"
+
+
+def publish(services, video_id: int, published: bool) -> None:
+    with services.db.session() as session:
+        session.execute(update(Video).where(Video.id == video_id).values(published=published))
+
+
+@pytest.fixture
+def films(services, staff_client, ready_film):
+    """A published film and an unpublished one, each with a storyboard and German captions."""
+    shown = ready_film(title="Shown", category="SciFi", description="space", age_minutes=2)
+    draft = ready_film(title="Draft space", category="Secret", description="space", age_minutes=1)
+    s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket
+    for film in (shown, draft):
+        s3.put_object(Bucket=bucket, Key=f"videos/{film}/{STORYBOARD_META}",
+                      Body=plan_storyboard(100.0, 854, 480).to_json().encode())
+        s3.put_object(Bucket=bucket, Key=f"videos/{film}/{STORYBOARD_FILE}", Body=b"\xff\xd8\xff\xd9")
+        added = staff_client.post(f"/api/admin/videos/{film}/captions/", {"lang": "de", "content": VTT})
+        assert added.status == 201, added.text
+    publish(services, draft, False)
+    return shown, draft
+
+
+def test_search_pages_and_category_counts_leave_unpublished_films_out(viewer, staff_client, films):
+    shown, draft = films
+    for client in (viewer, staff_client):  # as the bare list: staff find drafts in the console
+        assert client.get("/api/video/").json[0]["id"] == shown
+        assert [v["id"] for v in client.get("/api/video/?q=space").json["items"]] == [shown]
+        assert client.get("/api/video/?category=secret").json["total"] == 0
+        assert client.get("/api/categories/").json == [{"name": "SciFi", "count": 1}]
+    assert viewer.request("PATCH", f"/api/admin/videos/{draft}/", {"published": True}).status == 403
+    assert staff_client.request("PATCH", f"/api/admin/videos/{draft}/", {"published": True}).status == 200
+    assert [v["id"] for v in viewer.get("/api/video/?q=space").json["items"]] == [draft, shown]
+    assert {c["name"] for c in viewer.get("/api/categories/").json} == {"SciFi", "Secret"}
+    # Unpublished again: gone at once (the caches are dropped with the change).
+    assert staff_client.request("PATCH", f"/api/admin/videos/{draft}/", {"published": False}).status == 200
+    assert [v["id"] for v in viewer.get("/api/video/?q=space").json["items"]] == [shown]
+    assert viewer.get("/api/categories/").json == [{"name": "SciFi", "count": 1}]
+
+
+def test_storyboard_subtitles_and_progress_are_404_for_viewers_and_play_for_staff(viewer, staff_client, films):
+    shown, draft = films
+    for path in ("storyboard.vtt", "subtitles/de/index.m3u8", "master.m3u8"):
+        assert viewer.get(f"/api/video/{shown}/{path}").status == 200
+        assert viewer.get(f"/api/video/{draft}/{path}").status == 404
+        assert staff_client.get(f"/api/video/{draft}/{path}").status == 200
+    assert viewer.request("PUT", f"/api/video/{draft}/progress/", {"position_seconds": 30}).status == 404
+    assert staff_client.request("PUT", f"/api/video/{draft}/progress/", {"position_seconds": 30}).status == 204
+
+
+def test_the_continue_row_drops_a_film_once_it_is_unpublished(services, viewer, films):
+    shown, draft = films
+    publish(services, draft, True)
+    for film in (shown, draft):
+        assert viewer.request("PUT", f"/api/video/{film}/progress/", {"position_seconds": 30}).status == 204
+    assert {item["id"] for item in viewer.get("/api/video/continue/").json} == {shown, draft}
+    publish(services, draft, False)
+    assert [item["id"] for item in viewer.get("/api/video/continue/").json] == [shown]
