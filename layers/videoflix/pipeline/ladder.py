@@ -62,10 +62,16 @@ class LadderSettings:
     default_frame_rate: Fraction = Fraction(30)  # when the source does not say
     audio_sample_rate: int = 48000
     rate_control: str = "capped_crf"  # one of RATE_CONTROLS
+    # Per-title caps of "capped_crf" (pipeline/pertitle.py): (rung name, percent of the rung's
+    # target bitrate); a rung not named keeps the rung table's cap.
+    rung_caps: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.rate_control not in RATE_CONTROLS:
             raise ValueError(f"rate_control must be one of {RATE_CONTROLS}, not {self.rate_control!r}")
+        for name, percent in self.rung_caps:
+            if name not in RUNG_NAMES or not 0 < percent <= 100:
+                raise ValueError(f"a rung cap is a rung name and a percent in 1..100, not {name!r}: {percent!r}")
 
 
 MIN_BITRATE_SHARE = Fraction(1, 4)
@@ -87,7 +93,7 @@ class PlannedRung:
         box_width, box_height = self.rung.box
         return max(MIN_BITRATE_SHARE, min(Fraction(1), Fraction(self.width * self.height, box_width * box_height)))
 
-    def kbps(self, rung_value: int) -> int:
+    def kbps(self, rung_value: int | Fraction) -> int:
         return round(rung_value * self.bitrate_share)
 
 
@@ -165,9 +171,23 @@ def video_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSetting
             args += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k"]
         else:
             args += [f"-crf:v:{index}", str(rung.crf)]
-        args += [f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
-                 f"-bufsize:v:{index}", f"{planned.kbps(rung.buffer_kbits)}k"]
+        maxrate, bufsize = rung_limits(planned, settings)
+        args += [f"-maxrate:v:{index}", f"{maxrate}k", f"-bufsize:v:{index}", f"{bufsize}k"]
     return args
+
+
+def rung_limits(planned: PlannedRung, settings: LadderSettings) -> tuple[int, int]:
+    """(maxrate, bufsize) in kb/s and kbit: the rung table's VBV cap, or a per-title cap below it.
+
+    A per-title cap is a percent of the rung's target bitrate, never above the table's
+    maxrate; the buffer shrinks with it, so the bits a segment may carry shrink alike.
+    """
+    rung = planned.rung
+    percent = dict(settings.rung_caps).get(rung.name)
+    if settings.rate_control == "fixed" or percent is None:
+        return planned.kbps(rung.max_video_kbps), planned.kbps(rung.buffer_kbits)
+    maxrate = min(Fraction(rung.max_video_kbps), Fraction(rung.video_kbps * percent, 100))
+    return planned.kbps(maxrate), planned.kbps(rung.buffer_kbits * maxrate / rung.max_video_kbps)
 
 
 def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbnail_path: str) -> list[str]:
