@@ -261,7 +261,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds of each source (default 4)")
     parser.add_argument("--preset", default=LadderSettings().preset, help="x264 preset of both sides (default veryfast)")
     parser.add_argument("--sources", default="", help=f"comma-separated subset of {', '.join(s.name for s in SOURCES)}")
-    parser.add_argument("--crf", default="", help="tuning: other CRFs, e.g. 480p=21,720p=22,1080p=23")
+    parser.add_argument("--crf", default="", help="tuning: other CRFs for the ladder, e.g. 480p=21,720p=22,1080p=23 "
+                        "(the trial keeps the rung table's: edit it to tune both)")
     parser.add_argument("--tolerance", type=float, default=PerTitleSettings().tolerance,
                         help="tuning: VMAF points a per-title cap may lose against today's encode of the sample")
     parser.add_argument("--subsample", type=int, default=PerTitleSettings().vmaf_subsample,

@@ -36,11 +36,12 @@ class Rung:
 
 _480P, _720P, _1080P = RUNG_NAMES  # named once, in pipeline/hls.py (the catalog serves them)
 # The ladder: the only place bitrates and qualities live. The CRFs were tuned with
-# bench/encoding.py against the fixed bitrates (docs/encoding.md).
+# bench/encoding.py against the fixed bitrates, per-title caps included (docs/encoding.md);
+# max_video_kbps is the ceiling of the per-title caps (pipeline/pertitle.py).
 RUNGS = (
-    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=18),
-    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=21),
-    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=24),
+    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=17),
+    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=20),
+    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=23),
 )
 # "capped_crf": constant quality per rung, never above the rung's VBV cap (content-adaptive:
 # easy films cost less, hard ones what they cost before). "fixed": a target bitrate per

@@ -30,7 +30,7 @@ from videoflix.settings import Settings
 
 log = logging.getLogger("videoflix.pertitle")
 
-CANDIDATE_PERCENTS = (100, 70, 50, 35)  # of a rung's target bitrate in the fixed ladder, highest first
+CANDIDATE_PERCENTS = (100, 85, 70, 60, 50, 40)  # of a rung's target bitrate in the fixed ladder, highest first
 VMAF_MODEL = "vmaf_v0.6.1"
 
 
@@ -39,9 +39,9 @@ class PerTitleSettings:
     enabled: bool = True
     sample_seconds: float = 8.0  # all excerpts together
     excerpts: int = 3
-    tolerance: float = 1.0  # VMAF points below today's encode of the sample a cheaper cap may lose
+    tolerance: float = 1.5  # VMAF points below today's encode of the sample a cheaper cap may lose
     candidates: tuple[int, ...] = CANDIDATE_PERCENTS
-    vmaf_subsample: int = 2  # score every n-th frame
+    vmaf_subsample: int = 1  # score every n-th frame (1: all; 2 misjudged heavy noise)
     time_share: float = 0.25  # of the time left: past it the trial stops and the rungs keep the top candidate
 
 
@@ -109,7 +109,10 @@ class Trial:
 
 def build_trial_command(ffmpeg: str, source: str, probe: MediaProbe, windows: list[tuple[float, float]],
                         trials: list[Trial], settings: LadderSettings, output_dir: str) -> list[str]:
-    """The sample decoded once and encoded once per trial, like the ladder would: `<trial>.mkv`."""
+    """The sample decoded once and encoded once per trial, like the ladder would: `<trial>.ts`.
+
+    MPEG-TS as the ladder's segments: its 90 kHz clock keeps every frame's time exact (a
+    millisecond clock would round 1001/30000 down and pair frames one off in VMAF)."""
     rate = output_frame_rate(probe, settings)
     gop = str(keyframe_interval(rate, settings))
     branches = "".join(f"[s{i}]" for i in range(len(trials)))
@@ -118,19 +121,19 @@ def build_trial_command(ffmpeg: str, source: str, probe: MediaProbe, windows: li
     command = [ffmpeg, *quiet_flags(), *sample_inputs(source, probe, windows), "-filter_complex", ";".join(graph)]
     for index, trial in enumerate(trials):  # one output per trial, its only stream is v:0
         command += ["-map", f"[v{index}]", *video_codec_args([trial.rung], gop, trial.settings(settings)),
-                    "-an", "-f", "matroska", "-y", os.path.join(output_dir, f"{trial.file_name}.mkv")]
+                    "-an", "-f", "mpegts", "-y", os.path.join(output_dir, f"{trial.file_name}.ts")]
     return command
 
 
 def build_vmaf_command(ffmpeg: str, source: str, probe: MediaProbe, windows: list[tuple[float, float]],
                        trials: list[Trial], trial_dir: str, settings: LadderSettings, subsample: int,
                        threads: int) -> list[str]:
-    """VMAF of every trial's `<trial>.mkv` against the sample scaled to its rung: `<trial>.json`."""
+    """VMAF of every trial's `<trial>.ts` against the sample scaled to its rung: `<trial>.json`."""
     rate = output_frame_rate(probe, settings)
     first = len(trials)
     command = [ffmpeg, *quiet_flags()]
     for trial in trials:
-        command += ["-i", os.path.join(trial_dir, f"{trial.file_name}.mkv")]
+        command += ["-f", "mpegts", "-i", os.path.join(trial_dir, f"{trial.file_name}.ts")]
     command += sample_inputs(source, probe, windows)
     branches = "".join(f"[r{i}]" for i in range(len(trials)))
     graph = [sample_filter(probe, windows, rate, "sample", first_input=first), f"[sample]split={len(trials)}{branches}"]
@@ -140,7 +143,7 @@ def build_vmaf_command(ffmpeg: str, source: str, probe: MediaProbe, windows: lis
                   f"setpts=PTS-STARTPTS[ref{i}]",
                   f"[{i}:v]setpts=PTS-STARTPTS[dis{i}]",
                   f"[dis{i}][ref{i}]libvmaf=model=version={VMAF_MODEL}:n_threads={threads}:n_subsample={subsample}"
-                  f":log_fmt=json:log_path={log_path}[score{i}]"]
+                  f":log_fmt=json:log_path={log_path}:ts_sync_mode=nearest[score{i}]"]
     command += ["-filter_complex", ";".join(graph)]
     for i in range(len(trials)):
         command += ["-map", f"[score{i}]", "-f", "null", "-"]

@@ -82,9 +82,9 @@ def test_ladder_and_chunks_share_the_per_title_caps_of_the_plan():
     assert stored.rung_caps == caps and stored.to_json()["rung_caps"] == {"1080p": 35, "480p": 70, "720p": 50}
     chunk = build_chunk_command("ffmpeg", "/src.mp4", stored.probe, stored.chunks[0], "/out", stored.ladder_settings)
     ladder = build_ladder_command("ffmpeg", "/src.mp4", stored.probe, "/out", LadderSettings(rung_caps=caps))
-    expected = {"-crf:v:0": "18", "-maxrate:v:0": "980k", "-bufsize:v:0": "1372k",
-                "-crf:v:1": "21", "-maxrate:v:1": "1400k", "-bufsize:v:1": "1960k",
-                "-crf:v:2": "24", "-maxrate:v:2": "1750k", "-bufsize:v:2": "2453k"}
+    expected = {"-crf:v:0": "17", "-maxrate:v:0": "980k", "-bufsize:v:0": "1372k",
+                "-crf:v:1": "20", "-maxrate:v:1": "1400k", "-bufsize:v:1": "1960k",
+                "-crf:v:2": "23", "-maxrate:v:2": "1750k", "-bufsize:v:2": "2453k"}
     for name, value in expected.items():
         assert option(chunk, name) == option(ladder, name) == value, name
 
@@ -113,11 +113,11 @@ def test_trial_command_encodes_the_excerpts_once_per_trial():
                            "[s1]scale=854:480,setsar=1[v1];[s2]scale=1920:1080,setsar=1[v2]",
         # today's way: the fixed target bitrate
         "-map", "[v0]", *codec, "-b:v:0", "1400k", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",
-        "-an", "-f", "matroska", "-y", "/t/480p-today.mkv",
-        "-map", "[v1]", *codec, "-crf:v:0", "18", "-maxrate:v:0", "700k", "-bufsize:v:0", "980k",
-        "-an", "-f", "matroska", "-y", "/t/480p-50.mkv",
-        "-map", "[v2]", *codec, "-crf:v:0", "24", "-maxrate:v:0", "2500k", "-bufsize:v:0", "3505k",
-        "-an", "-f", "matroska", "-y", "/t/1080p-50.mkv"]
+        "-an", "-f", "mpegts", "-y", "/t/480p-today.ts",
+        "-map", "[v1]", *codec, "-crf:v:0", "17", "-maxrate:v:0", "700k", "-bufsize:v:0", "980k",
+        "-an", "-f", "mpegts", "-y", "/t/480p-50.ts",
+        "-map", "[v2]", *codec, "-crf:v:0", "23", "-maxrate:v:0", "2500k", "-bufsize:v:0", "3505k",
+        "-an", "-f", "mpegts", "-y", "/t/1080p-50.ts"]
 
 
 def test_vmaf_command_scores_each_trial_against_the_sample_at_its_size():
@@ -126,11 +126,12 @@ def test_vmaf_command_scores_each_trial_against_the_sample_at_its_size():
     command = build_vmaf_command("ffmpeg", "/src.mp4", probe(duration=6.0), [(0.0, 6.0)], trials, "/t", SETTINGS,
                                  subsample=2, threads=2)
     assert command == [
-        "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-i", "/t/720p-70.mkv",
+        "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-f", "mpegts",
+        "-i", "/t/720p-70.ts",
         "-t", "6.000", "-protocol_whitelist", "file", "-f", "mov", "-i", "file:/src.mp4",
         "-filter_complex", "[1:0]fps=25,format=yuv420p,setpts=PTS-STARTPTS[sample];[sample]split=1[r0];"
                            "[r0]scale=1280:720:flags=bicubic,setsar=1,setpts=PTS-STARTPTS[ref0];"
                            "[0:v]setpts=PTS-STARTPTS[dis0];"
                            "[dis0][ref0]libvmaf=model=version=vmaf_v0.6.1:n_threads=2:n_subsample=2"
-                           ":log_fmt=json:log_path=/t/720p-70.json[score0]",
+                           ":log_fmt=json:log_path=/t/720p-70.json:ts_sync_mode=nearest[score0]",
         "-map", "[score0]", "-f", "null", "-"]
