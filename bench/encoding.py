@@ -36,6 +36,7 @@ from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.hls import parse_media_playlist
 from videoflix.pipeline.ladder import (RUNG_PLAYLIST, LadderSettings, PlannedRung, build_ladder_command,
                                        output_frame_rate, plan_ladder, rate_text)
+from videoflix.pipeline.pertitle import PerTitleSettings, as_settings, choose_caps
 from videoflix.pipeline.probe import probe_media
 
 FIXED, CRF = "fixed", "capped_crf"
@@ -134,15 +135,29 @@ def cap_check(planned: PlannedRung, segments: list[tuple[float, int]]) -> tuple[
 
 
 def encode_source(ffmpeg: str, source: Source, seconds: float, preset: str, crfs: dict[str, int],
-                  work: Path) -> list[dict]:
+                  per_title: PerTitleSettings, work: Path) -> list[dict]:
     clip = reference_clip(ffmpeg, source, seconds, work / f"{source.name}.mp4")
     probe = probe_media(str(clip), max_duration=4 * 3600)
     rungs = plan_ladder(probe)
     rows = {planned.name: {"source": source.name, "kind": source.kind, "rung": planned.name,
                            "size": f"{planned.width}x{planned.height}",
                            "maxrate_kbps": planned.kbps(planned.rung.max_video_kbps)} for planned in rungs}
+    caps: dict[str, int] = {}
     for mode in (FIXED, CRF):
         settings = LadderSettings(preset=preset, rate_control=mode)
+        if mode == CRF:  # the per-title decision, as the transcoder makes it (the clip is its own sample)
+            started = time.perf_counter()
+            trial_folder = work / "trial"
+            trial_folder.mkdir()
+            trial: dict = {}
+            caps = choose_caps(ffmpeg, str(clip), probe, settings, per_title, trial_folder, time_budget=None,
+                               record=trial)
+            trial_seconds = time.perf_counter() - started
+            print(f"  {source.name}: per-title caps {caps} in {trial_seconds:.1f} s; trial VMAF: " + "; ".join(
+                f"{name} today {trial['today'].get(name, 0):.2f}, "
+                + ", ".join(f"{p} % {v:.2f}" for p, v in tried.items()) for name, tried in trial["scores"].items()),
+                flush=True)
+            settings = LadderSettings(preset=preset, rate_control=mode, rung_caps=as_settings(caps))
         output = work / f"{source.name}-{mode}"
         output.mkdir()
         command = build_ladder_command(ffmpeg, str(clip), probe, str(output), settings)
@@ -150,7 +165,8 @@ def encode_source(ffmpeg: str, source: Source, seconds: float, preset: str, crfs
             command = with_crfs(command, rungs, crfs)
         started = time.perf_counter()
         run_ffmpeg(command, duration=probe.duration, time_budget=None, on_progress=None)
-        print(f"  {source.name}: {mode} ladder in {time.perf_counter() - started:.1f} s", flush=True)
+        ladder_seconds = time.perf_counter() - started
+        print(f"  {source.name}: {mode} ladder in {ladder_seconds:.1f} s", flush=True)
         rate = rate_text(output_frame_rate(probe, settings))
         for planned in rungs:
             stats = segment_stats(output / planned.name)
@@ -159,7 +175,11 @@ def encode_source(ffmpeg: str, source: Source, seconds: float, preset: str, crfs
                 "bytes": stats["bytes"], "seconds": stats["seconds"],
                 "bytes_per_minute": stats["bytes"] * 60 / stats["seconds"],
                 "vmaf": vmaf(ffmpeg, output / planned.name / RUNG_PLAYLIST, clip, planned, rate),
-                "peak_segment_video_kbps": peak, "within_cap": within}
+                "peak_segment_video_kbps": peak, "within_cap": within, "ladder_seconds": ladder_seconds}
+            if mode == CRF:
+                rows[planned.name][mode].update(cap_percent=caps.get(planned.name), trial_seconds=trial_seconds,
+                                                trial_today_vmaf=trial["today"].get(planned.name),
+                                                trial_vmaf=trial["scores"].get(planned.name))
     return list(rows.values())
 
 
@@ -188,7 +208,7 @@ def verdict(rows: list[dict]) -> dict:
     }
 
 
-def run(seconds: float, preset: str, names: list[str], crfs: dict[str, int]) -> dict:
+def run(seconds: float, preset: str, names: list[str], crfs: dict[str, int], per_title: PerTitleSettings) -> dict:
     ffmpeg = ffmpeg_executable()
     sources = [s for s in SOURCES if not names or s.name in names]
     rows: list[dict] = []
@@ -197,25 +217,34 @@ def run(seconds: float, preset: str, names: list[str], crfs: dict[str, int]) -> 
             print(f"{source.name} ({source.kind}) ...", flush=True)
             source_folder = Path(folder) / source.name
             source_folder.mkdir()
-            rows += encode_source(ffmpeg, source, seconds, preset, crfs, source_folder)
+            rows += encode_source(ffmpeg, source, seconds, preset, crfs, per_title, source_folder)
     table = [[r["source"], r["rung"], r["size"], r[FIXED]["bytes_per_minute"] / 1e6,
               r[CRF]["bytes_per_minute"] / 1e6, f"{r[CRF]['bytes_per_minute'] / r[FIXED]['bytes_per_minute'] - 1:+.0%}",
               r[FIXED]["vmaf"], r[CRF]["vmaf"], f"{r[CRF]['vmaf'] - r[FIXED]['vmaf']:+.2f}",
+              f"{r[CRF]['cap_percent']} %",
               f"{r[CRF]['peak_segment_video_kbps']:,.0f}/{r['maxrate_kbps']:,}",
               "yes" if r[CRF]["within_cap"] else "NO"] for r in rows]
-    print_table(f"Per-title rates: {seconds:g} s of each source, x264 {preset}, fixed bitrates against capped CRF "
+    print_table(f"Per-title rates: {seconds:g} s of each source, x264 {preset}, fixed bitrates against per-title "
+                f"capped CRF (trial: candidates {per_title.candidates} %, tolerance {per_title.tolerance:g}) "
                 f"({', '.join(f'{k} {v}' for k, v in crfs.items()) or 'the rung table'}), {os.cpu_count()} CPUs",
                 ["source", "rung", "size", "fixed MB/min", "CRF MB/min", "bytes", "fixed VMAF", "CRF VMAF",
-                 "VMAF", "CRF peak kb/s / cap", "within cap"], table)
+                 "VMAF", "cap", "CRF peak kb/s / cap", "within cap"], table)
     result = verdict(rows)
     print(f"\ntotal: fixed {result['bytes_per_minute'][FIXED] / 1e6:.1f} MB/min, capped CRF "
           f"{result['bytes_per_minute'][CRF] / 1e6:.1f} MB/min: {result['bytes_saved']:.1%} fewer bytes")
     print(f"mean VMAF: fixed {result['mean_vmaf'][FIXED]:.2f}, capped CRF {result['mean_vmaf'][CRF]:.2f}; "
           f"worst: {result['worst_vmaf_delta']['delta']:+.2f} ({result['worst_vmaf_delta']['source']} "
           f"{result['worst_vmaf_delta']['rung']})")
+    trials = {r["source"]: r[CRF]["trial_seconds"] for r in rows}
+    ladders = {r["source"]: r[CRF]["ladder_seconds"] for r in rows}
+    print("trial cost: " + ", ".join(f"{name} {trials[name]:.0f} s ({trials[name] / ladders[name]:.1f}x its ladder)"
+                                      for name in trials))
     for criterion, met in result["met"].items():
         print(f"{criterion}: {'met' if met else 'not met'}")
+    print(f"target: {'met' if all(result['met'].values()) else 'not met'}")
     return {"seconds": seconds, "preset": preset, "crf_overrides": crfs, "vmaf_model": VMAF_MODEL,
+            "per_title": {"candidates": per_title.candidates, "tolerance": per_title.tolerance,
+                          "vmaf_subsample": per_title.vmaf_subsample, "trial_seconds": trials},
             "rows": rows, **result}
 
 
@@ -232,7 +261,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds of each source (default 4)")
     parser.add_argument("--preset", default=LadderSettings().preset, help="x264 preset of both sides (default veryfast)")
     parser.add_argument("--sources", default="", help=f"comma-separated subset of {', '.join(s.name for s in SOURCES)}")
-    parser.add_argument("--crf", default="", help="tuning: other CRFs, e.g. 480p=21,720p=22,1080p=23")
+    parser.add_argument("--crf", default="", help="tuning: other CRFs for the ladder, e.g. 480p=21,720p=22,1080p=23 "
+                        "(the trial keeps the rung table's: edit it to tune both)")
+    parser.add_argument("--tolerance", type=float, default=PerTitleSettings().tolerance,
+                        help="tuning: VMAF points a per-title cap may lose against today's encode of the sample")
+    parser.add_argument("--subsample", type=int, default=PerTitleSettings().vmaf_subsample,
+                        help="tuning: the trial scores every n-th frame")
+    parser.add_argument("--candidates", default=",".join(map(str, PerTitleSettings().candidates)),
+                        help="tuning: caps to try, percent of the target bitrate, highest first")
     args = parser.parse_args(argv)
     names = [n for n in args.sources.split(",") if n]
     unknown = set(names) - {s.name for s in SOURCES}
@@ -240,7 +276,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown sources: {', '.join(sorted(unknown))}")
     if not math.isfinite(args.seconds) or args.seconds <= 0:
         parser.error("--seconds must be positive")
-    write_result("encoding", run(args.seconds, args.preset, names, parse_crfs(args.crf)))
+    per_title = PerTitleSettings(tolerance=args.tolerance, vmaf_subsample=args.subsample,
+                                 candidates=tuple(int(c) for c in args.candidates.split(",")))
+    write_result("encoding", run(args.seconds, args.preset, names, parse_crfs(args.crf), per_title))
 
 
 if __name__ == "__main__":

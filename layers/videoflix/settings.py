@@ -106,6 +106,10 @@ class Settings:
     # Films at least this long (seconds) are cut into chunks encoded in parallel; 0: never.
     fanout_min_duration: int = 120
     fanout_chunk_seconds: int = 30
+    # Per-title caps (pipeline/pertitle.py): test encodes of a sample of every film choose how
+    # far below its target bitrate each rung may go; off: every rung capped at its target.
+    per_title_trials: bool = True
+    per_title_sample_seconds: int = 8
     max_body_bytes: int = 64 * 1024
     # Continue watching: at most one stored position per viewer and film this often (seconds); the
     # newest in between waits in Redis and is written with the next one (0: every report is written).
@@ -177,6 +181,8 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "FFMPEG_PRESET": ("ffmpeg_preset", _as_str),
     "FANOUT_MIN_DURATION": ("fanout_min_duration", _as_int),
     "FANOUT_CHUNK_SECONDS": ("fanout_chunk_seconds", _as_int),
+    "PER_TITLE_TRIALS": ("per_title_trials", _as_bool),
+    "PER_TITLE_SAMPLE_SECONDS": ("per_title_sample_seconds", _as_int),
     "MAX_BODY_BYTES": ("max_body_bytes", _as_int),
     "WATCH_PROGRESS_INTERVAL": ("watch_progress_interval", _as_int),
     "LOGIN_FAILURES_PER_EMAIL": ("login_failures_per_email", _as_int),
@@ -351,6 +357,8 @@ def settings_problems(settings: Settings) -> list[str]:
         problems.append("FANOUT_MIN_DURATION must be 0 (off) or positive")
     if settings.fanout_chunk_seconds < 6:
         problems.append("FANOUT_CHUNK_SECONDS must be at least 6 (one HLS segment)")
+    if not 2 <= settings.per_title_sample_seconds <= 60:
+        problems.append("PER_TITLE_SAMPLE_SECONDS must be between 2 and 60")
     if settings.upload_part_size < 5 * 1024**2:
         problems.append("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
     if not 0 <= settings.watch_progress_interval <= 3600:

@@ -36,11 +36,12 @@ class Rung:
 
 _480P, _720P, _1080P = RUNG_NAMES  # named once, in pipeline/hls.py (the catalog serves them)
 # The ladder: the only place bitrates and qualities live. The CRFs were tuned with
-# bench/encoding.py against the fixed bitrates (docs/encoding.md).
+# bench/encoding.py against the fixed bitrates, per-title caps included (docs/encoding.md);
+# max_video_kbps is the ceiling of the per-title caps (pipeline/pertitle.py).
 RUNGS = (
-    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=18),
-    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=21),
-    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=24),
+    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=17),
+    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=20),
+    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=23),
 )
 # "capped_crf": constant quality per rung, never above the rung's VBV cap (content-adaptive:
 # easy films cost less, hard ones what they cost before). "fixed": a target bitrate per
@@ -62,10 +63,16 @@ class LadderSettings:
     default_frame_rate: Fraction = Fraction(30)  # when the source does not say
     audio_sample_rate: int = 48000
     rate_control: str = "capped_crf"  # one of RATE_CONTROLS
+    # Per-title caps of "capped_crf" (pipeline/pertitle.py): (rung name, percent of the rung's
+    # target bitrate); a rung not named keeps the rung table's cap.
+    rung_caps: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.rate_control not in RATE_CONTROLS:
             raise ValueError(f"rate_control must be one of {RATE_CONTROLS}, not {self.rate_control!r}")
+        for name, percent in self.rung_caps:
+            if name not in RUNG_NAMES or not 0 < percent <= 100:
+                raise ValueError(f"a rung cap is a rung name and a percent in 1..100, not {name!r}: {percent!r}")
 
 
 MIN_BITRATE_SHARE = Fraction(1, 4)
@@ -87,7 +94,7 @@ class PlannedRung:
         box_width, box_height = self.rung.box
         return max(MIN_BITRATE_SHARE, min(Fraction(1), Fraction(self.width * self.height, box_width * box_height)))
 
-    def kbps(self, rung_value: int) -> int:
+    def kbps(self, rung_value: int | Fraction) -> int:
         return round(rung_value * self.bitrate_share)
 
 
@@ -165,9 +172,23 @@ def video_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSetting
             args += [f"-b:v:{index}", f"{planned.kbps(rung.video_kbps)}k"]
         else:
             args += [f"-crf:v:{index}", str(rung.crf)]
-        args += [f"-maxrate:v:{index}", f"{planned.kbps(rung.max_video_kbps)}k",
-                 f"-bufsize:v:{index}", f"{planned.kbps(rung.buffer_kbits)}k"]
+        maxrate, bufsize = rung_limits(planned, settings)
+        args += [f"-maxrate:v:{index}", f"{maxrate}k", f"-bufsize:v:{index}", f"{bufsize}k"]
     return args
+
+
+def rung_limits(planned: PlannedRung, settings: LadderSettings) -> tuple[int, int]:
+    """(maxrate, bufsize) in kb/s and kbit: the rung table's VBV cap, or a per-title cap below it.
+
+    A per-title cap is a percent of the rung's target bitrate, never above the table's
+    maxrate; the buffer shrinks with it, so the bits a segment may carry shrink alike.
+    """
+    rung = planned.rung
+    percent = dict(settings.rung_caps).get(rung.name)
+    if settings.rate_control == "fixed" or percent is None:
+        return planned.kbps(rung.max_video_kbps), planned.kbps(rung.buffer_kbits)
+    maxrate = min(Fraction(rung.max_video_kbps), Fraction(rung.video_kbps * percent, 100))
+    return planned.kbps(maxrate), planned.kbps(rung.buffer_kbits * maxrate / rung.max_video_kbps)
 
 
 def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbnail_path: str) -> list[str]:

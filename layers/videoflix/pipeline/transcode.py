@@ -173,6 +173,7 @@ class TranscodeJob:
     def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
         from videoflix.pipeline.ffmpeg import TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
         from videoflix.pipeline.ladder import LadderSettings, build_ladder_command
+        from videoflix.pipeline.pertitle import title_caps
         from videoflix.pipeline.poster import POSTER_FILE, make_poster, poster_key
 
         started = time.monotonic()
@@ -206,10 +207,11 @@ class TranscodeJob:
                 return
             if in_place is not None:  # the bytes already probed through the URL, encoded from a copy
                 self._download(uploaded, source)
-            ladder = build_ladder_command(ffmpeg_executable(), str(source), probe, str(output),
-                                          LadderSettings(preset=self.settings.ffmpeg_preset))
             thumbnail = output / POSTER_FILE
             try:
+                caps = title_caps(self.settings, str(source), probe, work, time_left)
+                ladder = build_ladder_command(ffmpeg_executable(), str(source), probe, str(output),
+                                              LadderSettings(preset=self.settings.ffmpeg_preset, rung_caps=caps))
                 run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
                            on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
                 make_poster(str(source), probe, thumbnail, video_id, time_left)

@@ -36,9 +36,9 @@ def test_second_chunk_of_a_1080p_film():
         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", "50", "-keyint_min", "50",
         "-sc_threshold", "0",
         # One CRF per rung, the same for every chunk of the film: no quality step at chunk joins.
-        "-crf:v:0", "18", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",
-        "-crf:v:1", "21", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",
-        "-crf:v:2", "24", "-maxrate:v:2", "5350k", "-bufsize:v:2", "7500k",
+        "-crf:v:0", "17", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",
+        "-crf:v:1", "20", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",
+        "-crf:v:2", "23", "-maxrate:v:2", "5350k", "-bufsize:v:2", "7500k",
         "-force_key_frames", "expr:eq(mod(n,50),0)",
         "-frames:v", "750",
         "-output_ts_offset", "40.000000",  # 10 s above zero, then the chunk's place on the timeline

@@ -69,8 +69,8 @@ def test_720p_command_is_exactly_one_process_with_split_rungs():
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
         "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-        "-crf:v:0", "18", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",  # capped CRF: quality per rung,
-        "-crf:v:1", "21", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",  # never above the rung's cap
+        "-crf:v:0", "17", "-maxrate:v:0", "1500k", "-bufsize:v:0", "2100k",  # capped CRF: quality per rung,
+        "-crf:v:1", "20", "-maxrate:v:1", "3000k", "-bufsize:v:1", "4200k",  # never above the rung's cap
         "-c:a", "aac", "-ac", "2", "-ar", "48000", "-b:a:0", "96k", "-b:a:1", "128k",
         "-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
         "-hls_segment_type", "mpegts", "-hls_segment_filename", "/work/out/%v/segment_%05d.ts",
@@ -86,7 +86,7 @@ def test_4k_source_is_scaled_to_three_rungs_from_one_decode():
         "[s1]scale=1280:720,setsar=1[v1];[s2]scale=1920:1080,setsar=1[v2]")
     assert option(command, "-var_stream_map") == "v:0,a:0,name:480p v:1,a:1,name:720p v:2,a:2,name:1080p"
     assert option(command, "-f") == "matroska"  # the first -f is the forced input demuxer
-    assert option(command, "-crf:v:2") == "24" and option(command, "-maxrate:v:2") == "5350k"
+    assert option(command, "-crf:v:2") == "23" and option(command, "-maxrate:v:2") == "5350k"
     assert option(command, "-b:a:2") == "160k" and not any(arg.startswith("-b:v") for arg in command)
     assert command.count("-i") == 1 and command.count("ffmpeg") == 1
 
@@ -104,7 +104,7 @@ def test_240p_source_gets_one_rung_at_its_own_size_with_fewer_bits():
     assert option(command, "-filter_complex") == "[0:0]fps=25,format=yuv420p,split=1[s0];[s0]scale=320:240,setsar=1[v0]"
     assert option(command, "-var_stream_map") == "v:0,a:0,name:480p"
     assert option(command, "-maxrate:v:0") == "375k"  # a quarter of the 480p cap, the floor
-    assert option(command, "-bufsize:v:0") == "525k" and option(command, "-crf:v:0") == "18"
+    assert option(command, "-bufsize:v:0") == "525k" and option(command, "-crf:v:0") == "17"
 
 
 def test_fixed_rate_control_keeps_the_target_bitrates_for_comparison():

@@ -35,10 +35,11 @@ class FanoutPlan:
     thumbnail_key: str | None = None
     # Stored with the run, so every chunk of one film is encoded alike even across a deploy.
     rate_control: str = LadderSettings.rate_control
+    rung_caps: tuple[tuple[str, int], ...] = ()  # per-title caps (pipeline/pertitle.py), chosen once per film
 
     @property
     def ladder_settings(self) -> LadderSettings:
-        return LadderSettings(preset=self.preset, rate_control=self.rate_control)
+        return LadderSettings(preset=self.preset, rate_control=self.rate_control, rung_caps=self.rung_caps)
 
     @property
     def rate(self) -> Fraction:
@@ -71,7 +72,8 @@ class FanoutPlan:
             probe[name] = None if probe[name] is None else str(probe[name])
         return {"source_bucket": self.source_bucket, "source_key": self.source_key, "probe": probe,
                 "preset": self.preset, "chunks": [asdict(c) for c in self.chunks],
-                "thumbnail_key": self.thumbnail_key, "rate_control": self.rate_control}
+                "thumbnail_key": self.thumbnail_key, "rate_control": self.rate_control,
+                "rung_caps": dict(self.rung_caps)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FanoutPlan":
@@ -82,12 +84,14 @@ class FanoutPlan:
                    preset=data["preset"], chunks=tuple(Chunk(**c) for c in data["chunks"]),
                    thumbnail_key=data.get("thumbnail_key"),
                    # A plan stored before per-title rates had none: its chunks began at fixed bitrates.
-                   rate_control=data.get("rate_control", "fixed"))
+                   rate_control=data.get("rate_control", "fixed"),
+                   # A plan stored before per-title caps had none: the rung table's caps.
+                   rung_caps=tuple(sorted((str(k), int(v)) for k, v in data.get("rung_caps", {}).items())))
 
 
 def make_plan(settings: Settings, bucket: str, key: str, probe: MediaProbe,
-              thumbnail_key: str | None) -> FanoutPlan:
-    ladder = LadderSettings(preset=settings.ffmpeg_preset)
+              thumbnail_key: str | None, rung_caps: tuple[tuple[str, int], ...] = ()) -> FanoutPlan:
+    ladder = LadderSettings(preset=settings.ffmpeg_preset, rung_caps=rung_caps)
     chunks = plan_chunks(probe.duration, output_frame_rate(probe, ladder), settings.fanout_chunk_seconds, ladder)
     return FanoutPlan(bucket, key, probe, settings.ffmpeg_preset, tuple(chunks), thumbnail_key,
-                      rate_control=ladder.rate_control)
+                      rate_control=ladder.rate_control, rung_caps=ladder.rung_caps)
