@@ -108,7 +108,8 @@ class Settings:
     fanout_chunk_seconds: int = 30
     # Per-title caps (pipeline/pertitle.py): test encodes of a sample of every film choose how
     # far below its target bitrate each rung may go; off: every rung capped at its target.
-    per_title_trials: bool = True
+    # Off by default: the trials cost up to 3.7x a short film's own encode (docs/encoding.md).
+    per_title_trials: bool = False
     per_title_sample_seconds: int = 8
     max_body_bytes: int = 64 * 1024
     # Continue watching: at most one stored position per viewer and film this often (seconds); the
