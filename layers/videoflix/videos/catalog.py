@@ -195,7 +195,7 @@ class Catalog:
             self._cache_set(names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl)
         if segment not in names:
             raise NotFound("Segment not found.")
-        urls = self.services.playback.urls_for(video.id, time.time() + self._url_ttl(video))
+        urls, _ = self.media_urls(video)
         return urls.url(f"{rung}/{segment}")
 
 
