@@ -140,7 +140,8 @@ def run_job(clip: Path, plan: FanoutPlan, kind: str, index: int, folder: Path, m
                     plan.probe.duration, slot)
         return {"storyboard": layout.to_json()}, time.perf_counter() - started, _children_cpu() - cpu
     else:
-        command = build_audio_command(ffmpeg, str(clip), plan.probe, str(folder), ladder, plan.audio_kbps, prefix)
+        command = build_audio_command(ffmpeg, str(clip), plan.probe, str(folder), ladder, plan.audio_kbps, prefix,
+                                      plan.audio_parts[index])
         seconds, most = plan.probe.duration, None
     machine.run(command, seconds, slot)
     return job_output(read_output(folder, most)), time.perf_counter() - started, _children_cpu() - cpu

@@ -106,6 +106,7 @@ class Settings:
     # Films at least this long (seconds) are cut into chunks encoded in parallel; 0: never.
     fanout_min_duration: int = 120
     fanout_chunk_seconds: int = 30
+    fanout_audio_part_seconds: int = 300
     # Per-title caps (pipeline/pertitle.py): test encodes of a sample of every film choose how
     # far below its target bitrate each rung may go; off: every rung capped at its target.
     # Off by default: the trials cost up to 3.7x a short film's own encode (docs/encoding.md).
@@ -182,6 +183,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "FFMPEG_PRESET": ("ffmpeg_preset", _as_str),
     "FANOUT_MIN_DURATION": ("fanout_min_duration", _as_int),
     "FANOUT_CHUNK_SECONDS": ("fanout_chunk_seconds", _as_int),
+    "FANOUT_AUDIO_PART_SECONDS": ("fanout_audio_part_seconds", _as_int),
     "PER_TITLE_TRIALS": ("per_title_trials", _as_bool),
     "PER_TITLE_SAMPLE_SECONDS": ("per_title_sample_seconds", _as_int),
     "MAX_BODY_BYTES": ("max_body_bytes", _as_int),
@@ -358,6 +360,8 @@ def settings_problems(settings: Settings) -> list[str]:
         problems.append("FANOUT_MIN_DURATION must be 0 (off) or positive")
     if settings.fanout_chunk_seconds < 6:
         problems.append("FANOUT_CHUNK_SECONDS must be at least 6 (one HLS segment)")
+    if settings.fanout_audio_part_seconds < 6:
+        problems.append("FANOUT_AUDIO_PART_SECONDS must be at least 6 (one HLS segment)")
     if not 2 <= settings.per_title_sample_seconds <= 60:
         problems.append("PER_TITLE_SAMPLE_SECONDS must be between 2 and 60")
     if settings.upload_part_size < 5 * 1024**2:

@@ -1,6 +1,7 @@
 """Fan-out: a long film cut into chunks encoded by chunk workers, against the single-process ladder.
 
-The threshold and the chunk length are lowered so an 18 s clip makes three 6 s chunks. The
+The threshold and the chunk length are lowered so an 18 s clip makes three 6 s chunks and
+two audio parts (12 s and 6 s). The
 output of both paths is downloaded from the media bucket and read packet by packet with PyAV.
 """
 from __future__ import annotations
@@ -31,7 +32,8 @@ CONTINUITY_TOLERANCE = 0.001
 
 @pytest.fixture
 def settings(settings):
-    return settings.with_overrides(fanout_min_duration=10, fanout_chunk_seconds=6)
+    # Audio parts of two segments: the 18 s clip's audio is encoded in two parts, joined at 12 s.
+    return settings.with_overrides(fanout_min_duration=10, fanout_chunk_seconds=6, fanout_audio_part_seconds=12)
 
 
 def download(services, video_id: int, folder: Path) -> Path:
@@ -118,6 +120,9 @@ def test_fanout_matches_the_single_process_ladder(clip_factory, upload_video, pi
             assert abs(start - audio_start) <= SYNC_TOLERANCE
         assert len(audio_spans) == len(spans)
         assert audio_spans[-1][1] == pytest.approx(spans[-1][1], abs=0.1)
+    # The audio goes on from segment to segment, across the join of its two parts as within one.
+    for (_, end, _), (start, _, _) in zip(audio_spans, audio_spans[1:]):
+        assert start == pytest.approx(end, abs=CONTINUITY_TOLERANCE), "gap or overlap in the audio"
     # Frame-accurate seeks: each chunk starts with the very frame the single process has there.
     for index, ((ours, _), (theirs, _)) in enumerate(zip(playlist(fanned_dir, "720p"), playlist(single_dir, "720p"))):
         first, [same, following] = luma(ours, 1)[0], luma(theirs)
@@ -230,7 +235,7 @@ def start_run(services, jobs_wanted: int = 6):
         video_id = video.id
     probe = MediaProbe(format_name="mov", duration=6.0 * (jobs_wanted - 2), width=640, height=360,
                        video_stream_index=0, audio_stream_index=1)
-    settings = services.settings.with_overrides(fanout_chunk_seconds=6)
+    settings = services.settings.with_overrides(fanout_chunk_seconds=6, fanout_audio_part_seconds=600)
     plan = make_plan(settings, "b", "k", probe, None)
     assert len(plan.jobs()) == jobs_wanted
     state = FanoutState(services.db, services.settings.transcode_time_budget)

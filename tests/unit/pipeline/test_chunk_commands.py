@@ -3,7 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
+from videoflix.pipeline.fanout.chunking import AudioPart, plan_audio_parts
+from videoflix.pipeline.fanout.commands import (AUDIO_POSTROLL_FRAMES, AUDIO_PREROLL_FRAMES, audio_cut,
+                                                audio_part_seconds, build_audio_command, build_chunk_command)
 from videoflix.pipeline.fanout.chunking import Chunk
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, source_input
 from videoflix.pipeline.probe import MediaProbe
@@ -83,7 +85,7 @@ def test_ntsc_chunks_seek_to_exact_frame_times():
     assert option(command, "-force_key_frames") == "expr:eq(mod(n,60),0)"
 
 
-def test_audio_is_encoded_once_as_its_own_rendition():
+def test_the_whole_audio_track_is_one_rendition_encoded_from_zero():
     command = build_audio_command("ffmpeg", URL, probe(), "/out", SETTINGS, 160, "r3_")
     assert command == [
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
@@ -94,7 +96,8 @@ def test_audio_is_encoded_once_as_its_own_rendition():
         "-output_ts_offset", "10.000000",
         "-f", "hls", "-hls_time", "6.000000", "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
         "-hls_segment_type", "mpegts", "-hls_segment_filename", "/out/%v/r3_segment_%05d.ts",
-        "-master_pl_name", "master.m3u8", "-var_stream_map", "a:0,name:audio", "-y", "/out/%v/index.m3u8"]
+        "-master_pl_name", "master.m3u8", "-start_number", "0", "-var_stream_map", "a:0,name:audio",
+        "-y", "/out/%v/index.m3u8"]
     with pytest.raises(ValueError, match="no audio"):
         build_audio_command("ffmpeg", URL, probe(audio=False), "/out", SETTINGS, 160)
 
@@ -122,3 +125,43 @@ def test_other_url_schemes_are_refused(source):
 def test_names_ffmpeg_would_expand_or_the_catalog_refuse_are_rejected(folder, prefix):
     with pytest.raises(ValueError):
         build_chunk_command("ffmpeg", URL, probe(), Chunk(0, 0, 750, 0, 5), folder, SETTINGS, prefix)
+
+
+def test_an_audio_part_encodes_past_its_edges_on_the_frame_grid_and_keeps_its_own_frames():
+    # Segments 20-39 of a 25 fps film: 120 s to 240 s. AAC frames are 1024/48000 s = 21.333 ms.
+    command = build_audio_command("ffmpeg", URL, probe(duration=600), "/out", SETTINGS, 160, "r3_",
+                                  AudioPart(1, 20, 20))
+    # The cut: the first frame at most one frame before 120 s is frame 5624 of the grid that starts
+    # at minus one frame.
+    first = audio_cut(20, Fraction(25), SETTINGS)
+    frame = Fraction(1024, 48000)
+    assert first == 5624 * frame and 120 - frame <= first < 120
+    start = first - AUDIO_PREROLL_FRAMES * frame  # whole frames from zero: the same grid as part 0
+    assert (start / frame).denominator == 1
+    assert option(command, "-ss") == f"{float(start):.6f}"
+    assert option(command, "-output_ts_offset") == f"{10 + float(start):.6f}"
+    after = audio_cut(40, Fraction(25), SETTINGS)
+    assert option(command, "-t") == f"{float(after + AUDIO_POSTROLL_FRAMES * frame - start):.6f}"
+    assert option(command, "-bsf:a") == (f"noise=drop=lt(pts*tb\\,{float(first - start - frame / 2):.6f})"
+                                         f"+gte(pts*tb\\,{float(after - start - frame / 2):.6f})")
+    assert option(command, "-start_number") == "20"
+
+
+def test_the_first_part_does_not_seek_and_the_last_runs_to_the_end_of_the_sound():
+    first = build_audio_command("ffmpeg", URL, probe(duration=600), "/out", SETTINGS, 160, "", AudioPart(0, 0, 50))
+    assert "-ss" not in first  # `-ss 0` would shift an MP4's AAC by its priming
+    assert option(first, "-bsf:a").startswith("noise=drop=gte(") and "lt(" not in option(first, "-bsf:a")
+    last = build_audio_command("ffmpeg", URL, probe(duration=600), "/out", SETTINGS, 160, "", AudioPart(1, 50, None))
+    assert option(last, "-bsf:a") == f"noise=drop=lt(pts*tb\\,{float(47 * Fraction(1024, 48000) - Fraction(512, 48000)):.6f})"
+    start = Fraction(option(last, "-ss"))
+    assert float(start + Fraction(option(last, "-t"))) == pytest.approx(600 - 1024 / 48000, abs=1e-5)
+
+
+def test_audio_part_seconds_cover_the_sound_from_cut_to_cut():
+    parts = plan_audio_parts(100.0, Fraction(25), 30, SETTINGS)
+    assert parts == [AudioPart(0, 0, 5), AudioPart(1, 5, 5), AudioPart(2, 10, 5), AudioPart(3, 15, None)]
+    spans = [audio_part_seconds(p, probe(duration=100), SETTINGS) for p in parts]
+    assert spans[0] == (0.0, pytest.approx(30 - 1024 / 48000 * 0.5, abs=0.011))
+    for (start, seconds), (following, _) in zip(spans, spans[1:]):
+        assert start + seconds == pytest.approx(following, abs=1e-9)
+    assert spans[-1][0] + spans[-1][1] == pytest.approx(100.0)

@@ -6,6 +6,7 @@ import pytest
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings
 from videoflix.pipeline.fanout.queue import ChunkMessage, MalformedChunkMessage, parse_chunk_message
+from videoflix.pipeline.fanout.chunking import AudioPart
 from videoflix.pipeline.fanout.plan import FanoutPlan, make_plan, should_fan_out
 
 PROBE = MediaProbe(format_name="mov", duration=130.0, width=1920, height=1080, video_stream_index=0,
@@ -57,3 +58,21 @@ def test_chunk_messages_round_trip_and_garbage_is_refused():
                  '{"run": true, "job": 2, "video": 3}', '{"run": 0, "job": 2, "video": 3}'):
         with pytest.raises(MalformedChunkMessage):
             parse_chunk_message(body)
+
+
+def test_a_long_film_gets_its_audio_in_parts_of_whole_segments_up_to_where_the_sound_ends():
+    long = MediaProbe(format_name="mov", duration=7200.0, width=1920, height=1080, video_stream_index=0,
+                      audio_stream_index=1, frame_rate=Fraction(25), video_codec="h264", audio_duration=7000.0)
+    plan = make_plan(Settings(fanout_audio_part_seconds=300), "b", "k", long, None)
+    assert len(plan.chunks) == 240
+    # 7,000 s of sound in 6 s segments: 1,167 segments, 50 a part, so 24 parts, the last of 17.
+    assert len(plan.audio_parts) == 24 and plan.audio_parts[-1] == AudioPart(23, 1150, None)
+    assert all(part.first_segment == 50 * part.index for part in plan.audio_parts)
+    assert [kind for kind, _ in plan.jobs()].count("audio") == 24 and len(plan.jobs()) == 240 + 24 + 1
+    assert FanoutPlan.from_json(plan.to_json()).audio_parts == plan.audio_parts
+
+
+def test_a_plan_stored_before_the_audio_was_split_encodes_it_as_one_part():
+    stored = make_plan(Settings(), "b", "uploads/1/a.mkv", PROBE, None).to_json()
+    del stored["audio_parts"]  # as runs queued before the change have it
+    assert FanoutPlan.from_json(stored).audio_parts == (AudioPart(0, 0, None),)

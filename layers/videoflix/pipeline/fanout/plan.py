@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from videoflix.pipeline.fanout.chunking import Chunk, plan_chunks, total_frames
+from videoflix.pipeline.fanout.chunking import AudioPart, Chunk, plan_audio_parts, plan_chunks, total_frames
 from videoflix.pipeline.hls import AUDIO_RENDITION
 from videoflix.pipeline.ladder import LadderSettings, PlannedRung, output_frame_rate, plan_ladder
 from videoflix.pipeline.probe import MediaProbe
@@ -36,6 +36,8 @@ class FanoutPlan:
     # Stored with the run, so every chunk of one film is encoded alike even across a deploy.
     rate_control: str = LadderSettings.rate_control
     rung_caps: tuple[tuple[str, int], ...] = ()  # per-title caps (pipeline/pertitle.py), chosen once per film
+    # The audio in parts of whole segments, encoded in parallel; one part: the whole track.
+    audio_parts: tuple[AudioPart, ...] = (AudioPart(0, 0, None),)
 
     @property
     def ladder_settings(self) -> LadderSettings:
@@ -62,9 +64,9 @@ class FanoutPlan:
         return [r.name for r in self.rungs] + ([AUDIO_RENDITION] if self.probe.has_audio else [])
 
     def jobs(self) -> list[tuple[str, int]]:
-        """(kind, chunk index) of every job of the run: the chunks, then the audio, then the storyboard."""
-        return ([(VIDEO_JOB, c.index) for c in self.chunks] + ([(AUDIO_JOB, 0)] if self.probe.has_audio else [])
-                + [(STORYBOARD_JOB, 0)])
+        """(kind, index) of every job of the run: the chunks, then the audio parts, then the storyboard."""
+        audio = [(AUDIO_JOB, part.index) for part in self.audio_parts] if self.probe.has_audio else []
+        return [(VIDEO_JOB, c.index) for c in self.chunks] + audio + [(STORYBOARD_JOB, 0)]
 
     def to_json(self) -> dict[str, Any]:
         probe = asdict(self.probe)
@@ -73,7 +75,7 @@ class FanoutPlan:
         return {"source_bucket": self.source_bucket, "source_key": self.source_key, "probe": probe,
                 "preset": self.preset, "chunks": [asdict(c) for c in self.chunks],
                 "thumbnail_key": self.thumbnail_key, "rate_control": self.rate_control,
-                "rung_caps": dict(self.rung_caps)}
+                "rung_caps": dict(self.rung_caps), "audio_parts": [asdict(p) for p in self.audio_parts]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FanoutPlan":
@@ -86,12 +88,18 @@ class FanoutPlan:
                    # A plan stored before per-title rates had none: its chunks began at fixed bitrates.
                    rate_control=data.get("rate_control", "fixed"),
                    # A plan stored before per-title caps had none: the rung table's caps.
-                   rung_caps=tuple(sorted((str(k), int(v)) for k, v in data.get("rung_caps", {}).items())))
+                   rung_caps=tuple(sorted((str(k), int(v)) for k, v in data.get("rung_caps", {}).items())),
+                # A plan stored before the audio was split had one audio job: the whole track.
+                audio_parts=tuple(AudioPart(**p) for p in data.get("audio_parts") or [asdict(AudioPart(0, 0, None))]))
 
 
 def make_plan(settings: Settings, bucket: str, key: str, probe: MediaProbe,
               thumbnail_key: str | None, rung_caps: tuple[tuple[str, int], ...] = ()) -> FanoutPlan:
     ladder = LadderSettings(preset=settings.ffmpeg_preset, rung_caps=rung_caps)
-    chunks = plan_chunks(probe.duration, output_frame_rate(probe, ladder), settings.fanout_chunk_seconds, ladder)
+    rate = output_frame_rate(probe, ladder)
+    chunks = plan_chunks(probe.duration, rate, settings.fanout_chunk_seconds, ladder)
+    # The sound may end before the picture: no part is planned where there is nothing to encode.
+    sound = min(probe.duration, probe.sound_duration or probe.duration)
+    parts = plan_audio_parts(sound, rate, settings.fanout_audio_part_seconds, ladder)
     return FanoutPlan(bucket, key, probe, settings.ffmpeg_preset, tuple(chunks), thumbnail_key,
-                      rate_control=ladder.rate_control, rung_caps=ladder.rung_caps)
+                      rate_control=ladder.rate_control, rung_caps=ladder.rung_caps, audio_parts=tuple(parts))

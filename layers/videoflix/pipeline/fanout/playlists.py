@@ -33,10 +33,10 @@ def assemble_playlists(plan: FanoutPlan, outputs: Iterable[tuple[str, int, dict[
         raise IncompleteRun("the rungs have different numbers of segments")
     audio = None
     if plan.probe.has_audio:
-        recorded = [output for kind, _, output in outputs if kind == AUDIO_JOB]
-        if len(recorded) != 1:
-            raise IncompleteRun("the audio job did not record its output")
-        audio = AudioRendition(*_joined(AUDIO_RENDITION, recorded))
+        parts = sorted((index, output) for kind, index, output in outputs if kind == AUDIO_JOB)
+        if [index for index, _ in parts] != [part.index for part in plan.audio_parts]:
+            raise IncompleteRun("the audio parts did not all record their output")
+        audio = AudioRendition(*_joined(AUDIO_RENDITION, [output for _, output in parts]))
     files = {f"{v.name}/{RUNG_PLAYLIST}": media_playlist(v.segments) for v in variants}
     if audio is not None:
         files[f"{AUDIO_RENDITION}/{RUNG_PLAYLIST}"] = media_playlist(audio.segments)

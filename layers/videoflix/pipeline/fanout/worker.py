@@ -1,4 +1,4 @@
-"""The chunk worker: one fan-out job per message, a chunk of every video rung or the audio.
+"""The chunk worker: one fan-out job per message, a chunk of every video rung or a part of the audio.
 
 It reads its time range straight from the upload through a presigned URL (FFmpeg asks for
 byte ranges), uploads its segments, and records them; whoever records the run's last job
@@ -86,7 +86,7 @@ class ChunkWorker:
         return True
 
     def _encode_and_upload(self, context: JobContext) -> dict[str, Any]:
-        from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
+        from videoflix.pipeline.fanout.commands import audio_part_seconds, build_audio_command, build_chunk_command
         from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 
         plan = context.plan
@@ -101,9 +101,10 @@ class ChunkWorker:
                 seconds = float(chunk.seconds(plan.rate, plan.total_frames))
                 most = chunk.segment_count if chunk.frame_count is not None else None
             else:
+                part = plan.audio_parts[context.chunk_index]
                 command = build_audio_command(ffmpeg_executable(), source, plan.probe, work, ladder,
-                                              plan.audio_kbps or 128, prefix)
-                seconds, most = plan.probe.duration, None
+                                              plan.audio_kbps or 128, prefix, part)
+                seconds, most = audio_part_seconds(part, plan.probe, ladder)[1], part.segment_count
             run_ffmpeg(command, duration=seconds, time_budget=self.settings.transcode_time_budget, on_progress=None)
             renditions = read_output(Path(work), most)
             _check_complete(context, renditions)  # before anything of it is uploaded
@@ -190,14 +191,22 @@ def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[t
         what = f"chunk {chunk.index} ({start:.1f} s to {start + expected:.1f} s)"
         encoded = min(seconds(planned.name) for planned in plan.rungs)
     else:
-        expected, what, encoded = plan.probe.sound_duration or 0.0, "the sound", seconds(AUDIO_RENDITION)
+        from videoflix.pipeline.fanout.commands import audio_part_seconds
+
+        start, expected = audio_part_seconds(plan.audio_parts[context.chunk_index], plan.probe, plan.ladder_settings)
+        if plan.probe.sound_duration is None:  # nothing announced to hold the sound to
+            expected = 0.0
+        what = "the sound" if len(plan.audio_parts) == 1 else f"the sound from {start:.1f} s"
+        encoded = seconds(AUDIO_RENDITION)
     check_encoded_duration(expected, encoded, what)
 
 
 def _job_name(context: JobContext) -> str:
     if context.kind == STORYBOARD_JOB:
         return "the storyboard"
-    return f"chunk {context.chunk_index}" if context.kind == VIDEO_JOB else "the audio"
+    if context.kind == VIDEO_JOB:
+        return f"chunk {context.chunk_index}"
+    return "the audio" if len(context.plan.audio_parts) == 1 else f"audio part {context.chunk_index}"
 
 
 def chunk_batch(event: dict[str, Any], services: Services) -> dict:
