@@ -59,7 +59,8 @@ bench: install
 	$(PY) -m bench.playlist
 	$(PY) -m bench.cold_start
 	$(PY) -m bench.api
-	@if [ -f bench/fanout.py ]; then $(PY) -m bench.fanout; fi
+	$(PY) -m bench.fanout
+	$(PY) -m bench.fanout --simulate
 
 ## LocalStack from PyPI (no Docker) on 127.0.0.1:4566: own venv on Python >= 3.12, data in .localstack/.
 localstack:

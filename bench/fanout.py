@@ -38,9 +38,11 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
+from bench.fanout_simulate import DEFAULT_FILMS
 from bench.harness import RESULTS_DIR, print_table, ratio, write_result
 from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
 from videoflix.pipeline.storyboard import STORYBOARD_FILE, build_storyboard_command, plan_storyboard
+from videoflix.pipeline.storyboard_maker import render_storyboard
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
 from videoflix.pipeline.probe import MOV, MediaProbe, probe_media
@@ -134,10 +136,8 @@ def run_job(clip: Path, plan: FanoutPlan, kind: str, index: int, folder: Path, m
         command = build_chunk_command(ffmpeg, str(clip), plan.probe, chunk, str(folder), ladder, prefix)
         seconds = float(chunk.seconds(plan.rate, plan.total_frames))
         most = chunk.segment_count if chunk.frame_count is not None else None
-    elif kind == STORYBOARD_JOB:
-        layout = plan_storyboard(plan.probe.picture_duration, plan.probe.display_width, plan.probe.display_height)
-        machine.run(build_storyboard_command(ffmpeg, str(clip), plan.probe, layout, str(folder / STORYBOARD_FILE)),
-                    plan.probe.duration, slot)
+    elif kind == STORYBOARD_JOB:  # the job's own code (not pinned: it may run PyAV in this process)
+        layout = render_storyboard(str(clip), plan.probe, folder, time_budget=900)
         return {"storyboard": layout.to_json()}, time.perf_counter() - started, _children_cpu() - cpu
     else:
         command = build_audio_command(ffmpeg, str(clip), plan.probe, str(folder), ladder, plan.audio_kbps, prefix,
@@ -265,7 +265,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="pin each worker's FFmpeg to this many cores of its own (default 0: no pinning)")
     parser.add_argument("--no-probe", action="store_true",
                         help="describe the generated clip from its parameters instead of probing it with PyAV")
+    parser.add_argument("--simulate", type=int, nargs="*", metavar="SECONDS",
+                        help="project time-to-ready and GB-s of films this long from measured parts "
+                             f"(bench/fanout_simulate.py; no value: {' '.join(map(str, DEFAULT_FILMS))})")
+    parser.add_argument("--upload-mb-per-s", type=float, default=50.0,
+                        help="--simulate: a worker's upload rate to S3 for its segments (default 50 MB/s)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="--simulate: rounds of the one-process ladder against a chunk job (default 2)")
+    parser.add_argument("--concurrency", type=int, default=50,
+                        help="--simulate: ChunkWorkerMaxConcurrency for the capped projection (default 50)")
     args = parser.parse_args(argv)
+    if args.simulate is not None:
+        from bench import fanout_simulate
+
+        films = args.simulate or list(DEFAULT_FILMS)
+        write_result("fanout_simulate", fanout_simulate.run(films, args), module="fanout")
+        return
     write_result("fanout", run(args.seconds, args.chunk_seconds, max(1, args.workers), args.preset, args.memory_mb,
                                args.hop_seconds, max(0, args.cores_per_worker), not args.no_probe))
 

@@ -114,13 +114,14 @@ def machine() -> dict[str, Any]:
     return info
 
 
-def write_result(name: str, result: dict[str, Any], directory: Path | None = None) -> Path:
-    """bench/results/<name>.json (the latest run) with the machine and the command line added."""
+def write_result(name: str, result: dict[str, Any], directory: Path | None = None, module: str | None = None) -> Path:
+    """bench/results/<name>.json (the latest run) with the machine and the command line (of `bench.<module>`,
+    by default `bench.<name>`) added."""
     folder = directory or RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     document = {"benchmark": name, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "command": " ".join(["python -m", f"bench.{name}", *sys.argv[1:]]), "machine": machine(),
+                "command": " ".join(["python -m", f"bench.{module or name}", *sys.argv[1:]]), "machine": machine(),
                 **result}
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print(f"\nresult written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
