@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from videoflix.settings import Settings
 
 SQS_BATCH_LIMIT = 10
+SQS_PARALLEL_BATCHES = 8
 
 
 class SqsQueue:
@@ -31,13 +32,25 @@ class SqsQueue:
 
         sqs = aws_client("sqs", self._settings)
         url = queue_url(self._settings, self.queue_name)
-        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
-            batch = bodies[start:start + SQS_BATCH_LIMIT]
+
+        def send(batch: Sequence[str]) -> None:
             answer: dict[str, Any] = sqs.send_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(index), "MessageBody": body} for index, body in enumerate(batch)])
             if answer.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(answer['Failed'])} message(s) on {self.queue_name}: "
                                    f"{answer['Failed'][0]}")
+        batches = [bodies[start:start + SQS_BATCH_LIMIT] for start in range(0, len(bodies), SQS_BATCH_LIMIT)]
+        if len(batches) <= 1:
+            for batch in batches:
+                send(batch)
+            return
+        # A 4-hour film queues over 500 jobs: one round trip per ten of them, one after the
+        # other, would add seconds to its time-to-ready. boto3 clients are thread-safe.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(SQS_PARALLEL_BATCHES, len(batches))) as pool:
+            for sent in [pool.submit(send, batch) for batch in batches]:
+                sent.result()  # raises the first refusal
 
 
 class SqsTranscodeQueue:

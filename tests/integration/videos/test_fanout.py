@@ -328,3 +328,20 @@ def test_when_the_probe_through_a_url_fails_the_downloaded_copy_is_fanned_out(cl
     video = video_row(services, video_id)
     assert video.status == "ready", video.error
     assert video.renditions == ["480p", "audio"] and video.thumbnail_key == f"videos/{video_id}/thumbnail.jpg"
+
+
+def test_a_feature_length_run_queues_every_job_once(services):
+    """A 2-hour film's 266 job messages go out in parallel batches of ten: all of them, each once."""
+    from videoflix.pipeline.fanout.queue import ChunkMessage, parse_chunk_message
+
+    sent = [ChunkMessage(run_id=5, job_id=job, video_id=9) for job in range(1, 267)]
+    services.chunk_queue.send(sent)
+    sqs = aws_client("sqs", services.settings)
+    url = queue_url(services.settings, services.settings.chunk_queue_name)
+    received = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        received += [parse_chunk_message(m["Body"]) for m in messages]
+    assert sorted(received, key=lambda m: m.job_id) == sent
