@@ -114,7 +114,7 @@ def probe_media(path: str, max_duration: float) -> MediaProbe:
     """Check that `path` is a playable video within the limits; raises MediaRejected otherwise."""
     with open(path, "rb") as source:
         head = source.read(HEAD_BYTES)
-    return _probe_container(path, _allowed_format(head), max_duration, {"protocol_whitelist": "file"})
+    return _probe_container(path, _allowed_format(head), max_duration, protocols=None)
 
 
 def url_protocols(source: str) -> str | None:
@@ -135,8 +135,24 @@ def probe_media_url(url: str, head: bytes, max_duration: float) -> MediaProbe:
     protocols = url_protocols(url)
     if protocols is None:
         raise ValueError(f"no http or https scheme: {url!r} is not a URL")
-    return _probe_container(url, _allowed_format(head), max_duration, {"protocol_whitelist": protocols},
-                            timeout=URL_READ_TIMEOUT)
+    return _probe_container(url, _allowed_format(head), max_duration, protocols)
+
+
+def open_source(source: str, format_name: str):
+    """PyAV's container of `source`, a local path or an http(s) URL (as FFmpeg's source_input reads
+    it): the probed demuxer forced, only the source's own protocols. Raises an av error, or
+    ValueError for a URL of another scheme."""
+    return _open(source, format_name, url_protocols(source))
+
+
+def _open(source: str, format_name: str, protocols: str | None):
+    """`protocols` None: a local file (and nothing else); else those, and a read through the URL fails
+    after URL_READ_TIMEOUT seconds without data."""
+    import av  # heavy native library: only the transcoder pays for importing it
+
+    if protocols is None:
+        return av.open(source, format=format_name, options={"protocol_whitelist": "file"})
+    return av.open(source, format=format_name, options={"protocol_whitelist": protocols}, timeout=URL_READ_TIMEOUT)
 
 
 def _allowed_format(head: bytes) -> str:
@@ -149,12 +165,11 @@ def _allowed_format(head: bytes) -> str:
     return format_name
 
 
-def _probe_container(source: str, format_name: str, max_duration: float, options: dict[str, str],
-                     timeout: float | None = None) -> MediaProbe:
-    import av  # heavy native library: only the transcoder pays for importing it
+def _probe_container(source: str, format_name: str, max_duration: float, protocols: str | None) -> MediaProbe:
+    import av
 
     try:
-        container = av.open(source, format=format_name, options=options, timeout=timeout)
+        container = _open(source, format_name, protocols)
     except av.error.FFmpegError as exc:
         raise MediaRejected(f"The video file could not be read ({_short(exc)}). It may be damaged or "
                             "incomplete; upload it again.") from None

@@ -21,10 +21,10 @@ TILE_WIDTH = 160  # pixels; the height keeps the picture's display aspect (even,
 MAX_TILES = 100
 MAX_COLUMNS = 10
 MIN_INTERVAL = 2  # seconds; the output's keyframe interval, and finer than any seek bar needs
-# From this interval on, only the source's keyframes are decoded: a tile then shows the keyframe
-# nearest its time (within half the source's keyframe interval, commonly 0.5 to 5 s), and the
-# decode of a long film costs about a tenth of a full one (measured on 1080p: 0.005-0.009 s instead
-# of 0.055-0.075 s a second of film), so a 2-hour film's storyboard takes about a minute (docs/fanout.md).
+# From this interval on, a tile shows a source keyframe: the one at or before its time (within one
+# source keyframe interval, commonly 1 to 10 s), found by one seek per tile instead of a pass over
+# the whole film, so the job reads and decodes about `count` keyframes whatever the film's length
+# (docs/fanout.md).
 KEYFRAMES_ONLY_FROM = 4  # seconds, i.e. films longer than MAX_TILES x 3 s = 5 min
 JPEG_QUALITY = 5  # FFmpeg's -q:v, 2 (best) to 31
 
@@ -79,7 +79,9 @@ def tile_size(display_width: int, display_height: int) -> tuple[int, int]:
 
 def build_storyboard_command(ffmpeg: str, source: str, probe: MediaProbe, layout: StoryboardLayout,
                              sprite_path: str) -> list[str]:
-    """One JPEG sprite: a frame every `interval` seconds, scaled to a tile, tiled row by row.
+    """One JPEG sprite: a frame every `interval` seconds, scaled to a tile, tiled row by row, from one
+    pass over the source. storyboard_maker uses it below KEYFRAMES_ONLY_FROM (short films, every
+    frame decoded); longer ones seek instead (build_sprite_command).
 
     `eof_action=pass` keeps the frame due in the film's last partial interval; `-frames:v 1`
     keeps one sheet even if the source has a frame more than announced (its tile is unused).
@@ -90,6 +92,37 @@ def build_storyboard_command(ffmpeg: str, source: str, probe: MediaProbe, layout
              f"tile={layout.columns}x{layout.rows}")
     return [ffmpeg, *quiet_flags(), *skip, *source_input(source, probe),
             "-map", f"0:{probe.video_stream_index}", "-an", "-sn", "-dn", "-vf", graph,
+            "-frames:v", "1", "-map_metadata", "-1", "-q:v", str(JPEG_QUALITY),
+            "-f", "image2", "-update", "1", "-y", sprite_path]
+
+
+def tile_times(layout: StoryboardLayout) -> list[int]:
+    """Seconds into the picture that each tile shows, row by row: 0, interval, 2 x interval..."""
+    return [index * layout.interval for index in range(layout.count)]
+
+
+def raw_tile_size(layout: StoryboardLayout, rotation: int) -> tuple[int, int]:
+    """The size a decoded frame is scaled to before it is turned upright: the tile's, its sides
+    swapped for a quarter turn."""
+    if rotation % 180 == 90:
+        return layout.tile_height, layout.tile_width
+    return layout.tile_width, layout.tile_height
+
+
+def upright_filters(rotation: int) -> list[str]:
+    """The filters FFmpeg's autorotate inserts for a display matrix turning the picture `rotation`
+    degrees counterclockwise (MediaProbe.rotation): PyAV hands frames over as stored."""
+    return {90: ["transpose=cclock"], 180: ["hflip", "vflip"], 270: ["transpose=clock"]}.get(rotation % 360, [])
+
+
+def build_sprite_command(ffmpeg: str, layout: StoryboardLayout, rotation: int, sprite_path: str) -> list[str]:
+    """The sprite from raw tiles on standard input: `count` yuv420p frames of raw_tile_size, in tile
+    order, turned upright and tiled, with build_storyboard_command's geometry and JPEG settings
+    (`tile` pads a short last row with black)."""
+    width, height = raw_tile_size(layout, rotation)
+    graph = ",".join([*upright_filters(rotation), "setsar=1", f"tile={layout.columns}x{layout.rows}"])
+    return [ffmpeg, *quiet_flags(), "-protocol_whitelist", "pipe", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+            "-video_size", f"{width}x{height}", "-framerate", "1", "-i", "pipe:0", "-vf", graph,
             "-frames:v", "1", "-map_metadata", "-1", "-q:v", str(JPEG_QUALITY),
             "-f", "image2", "-update", "1", "-y", sprite_path]
 

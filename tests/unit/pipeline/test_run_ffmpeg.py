@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, run_ffmpeg
+from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, run_ffmpeg, run_ffmpeg_fed
 
 
 def stand_in(script: str) -> list[str]:
@@ -62,3 +62,41 @@ def test_arguments_are_never_interpreted_by_a_shell(tmp_path):
     with pytest.raises(FFmpegFailed) as caught:
         run_ffmpeg([*stand_in(script), f"; touch {marker}", "$(id)"], duration=1.0, time_budget=30, on_progress=None)
     assert "$(id)" in caught.value.stderr_tail and not marker.exists()
+
+
+COUNT_STDIN = "import sys; data = sys.stdin.buffer.read(); open(sys.argv[1], 'w').write(str(len(data)))"
+
+
+def test_a_fed_run_gets_every_chunk_on_its_standard_input(tmp_path):
+    counted = tmp_path / "count"
+    run_ffmpeg_fed([*stand_in(COUNT_STDIN), str(counted)], (b"x" * 100_000 for _ in range(30)), time_budget=30)
+    assert counted.read_text() == "3000000"
+
+
+def test_a_fed_run_that_fails_raises_with_its_stderr_even_when_it_stops_reading():
+    script = "import sys; print('Invalid data found', file=sys.stderr); sys.exit(1)"
+    with pytest.raises(FFmpegFailed, match="Invalid data found"):
+        run_ffmpeg_fed(stand_in(script), (b"x" * 1_000_000 for _ in range(50)), time_budget=30)
+
+
+def test_a_failing_producer_kills_the_run_and_its_error_goes_up():
+    def chunks():
+        yield b"tile"
+        raise ConnectionError("source unreachable")
+
+    started = time.monotonic()
+    with pytest.raises(ConnectionError, match="source unreachable"):
+        run_ffmpeg_fed(stand_in("import time\ntime.sleep(30)"), chunks(), time_budget=30)
+    assert time.monotonic() - started < 5
+
+
+def test_a_fed_run_over_budget_stops_even_while_the_producer_is_slow():
+    def slow_chunks():
+        for _ in range(100):
+            time.sleep(0.1)
+            yield b"tile"
+
+    started = time.monotonic()
+    with pytest.raises(TimeBudgetExceeded):
+        run_ffmpeg_fed(stand_in("import sys; sys.stdin.buffer.read()"), slow_chunks(), time_budget=0.5)
+    assert time.monotonic() - started < 5

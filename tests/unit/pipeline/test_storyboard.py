@@ -6,8 +6,10 @@ from fractions import Fraction
 import pytest
 
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.pipeline.storyboard import (KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, build_storyboard_command, parse_layout,
-                                           plan_storyboard, storyboard_vtt, tile_count, tile_size, vtt_time)
+from videoflix.pipeline.storyboard import (KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, build_sprite_command,
+                                           build_storyboard_command, parse_layout, plan_storyboard, raw_tile_size,
+                                           storyboard_vtt, tile_count, tile_size, tile_times, upright_filters,
+                                           vtt_time)
 
 CUE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$")
 
@@ -82,6 +84,41 @@ def test_command_of_a_long_film_through_its_url_decodes_keyframes_only():
     assert command[command.index("-i") + 1] == url and command.index("-skip_frame") < command.index("-i")
     assert command[command.index("-protocol_whitelist") + 1] == "https,tls,tcp"
     assert command[command.index("-vf") + 1] == "fps=1/36:eof_action=pass,scale=160:90,setsar=1,tile=10x10"
+
+
+def test_tile_times_are_the_interval_apart_from_zero_one_per_tile():
+    assert tile_times(plan_storyboard(7200.0, 1920, 1080)) == list(range(0, 7200, 72))
+    layout = plan_storyboard(901.0, 1280, 720)  # 91 tiles, the last at 900 s, within the film
+    assert tile_times(layout)[:3] == [0, 10, 20] and tile_times(layout)[-1] == 900 and len(tile_times(layout)) == 91
+    assert tile_times(plan_storyboard(0.5, 1280, 720)) == [0]
+
+
+def test_raw_tiles_are_scaled_as_stored_and_turned_upright_like_ffmpeg_autorotates():
+    layout = plan_storyboard(3600.0, 1080, 1920)  # a portrait film, as shown: 160x284 tiles
+    assert [raw_tile_size(layout, r) for r in (0, 90, 180, 270)] == [(160, 284), (284, 160), (160, 284), (284, 160)]
+    # MediaProbe.rotation is the display matrix's counterclockwise angle; FFmpeg's autorotate turns
+    # the picture back: 90 -> transpose=cclock, 270 -> transpose=clock.
+    assert [upright_filters(r) for r in (0, 90, 180, 270)] == [
+        [], ["transpose=cclock"], ["hflip", "vflip"], ["transpose=clock"]]
+
+
+def test_sprite_command_of_raw_tiles_keeps_the_geometry_and_jpeg_settings_of_the_whole_file_command():
+    layout = plan_storyboard(3600.0, 1920, 1080)
+    assert build_sprite_command("ffmpeg", layout, 0, "/w/storyboard.jpg") == [
+        "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+        "-protocol_whitelist", "pipe", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "160x90",
+        "-framerate", "1", "-i", "pipe:0", "-vf", "setsar=1,tile=10x10",
+        "-frames:v", "1", "-map_metadata", "-1", "-q:v", "5", "-f", "image2", "-update", "1",
+        "-y", "/w/storyboard.jpg"]
+    whole_file = build_storyboard_command("ffmpeg", "/in.mp4", probe(duration=3600.0), layout, "/w/storyboard.jpg")
+    assert build_sprite_command("ffmpeg", layout, 0, "/w/storyboard.jpg")[-12:] == whole_file[-12:]
+
+
+def test_sprite_command_of_a_rotated_film_turns_its_tiles_before_tiling():
+    layout = plan_storyboard(3600.0, 1080, 1920)
+    command = build_sprite_command("ffmpeg", layout, 90, "/w/s.jpg")
+    assert command[command.index("-video_size") + 1] == "284x160"
+    assert command[command.index("-vf") + 1] == "transpose=cclock,setsar=1,tile=10x10"
 
 
 def test_the_stored_layout_round_trips_and_anything_else_is_none():
