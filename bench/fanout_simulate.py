@@ -81,7 +81,8 @@ def long_film(seconds: int, source: str = "light") -> Path:
         listing = folder / f"{source}_{seconds}s.txt"
         listing.write_text(f"file '{base.name}'\n" * math.ceil(seconds / BASE_SECONDS))
         partial = path.with_suffix(".partial.mp4")
-        subprocess.run([*ffmpeg, "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-t", str(seconds),
+        # A frame short of `seconds`: a 4-hour film must stay within MAX_VIDEO_DURATION's 4 hours.
+        subprocess.run([*ffmpeg, "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-t", f"{seconds - 0.04:.2f}",
                         "-y", str(partial)], check=True)
         partial.rename(path)
         listing.unlink()

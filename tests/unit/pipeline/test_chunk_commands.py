@@ -165,3 +165,10 @@ def test_audio_part_seconds_cover_the_sound_from_cut_to_cut():
     for (start, seconds), (following, _) in zip(spans, spans[1:]):
         assert start + seconds == pytest.approx(following, abs=1e-9)
     assert spans[-1][0] + spans[-1][1] == pytest.approx(100.0)
+
+
+def test_a_last_audio_part_of_under_a_second_rides_with_the_one_before():
+    # 7,200.02 s: one frame past 1,200 segments would make a 25th part of a single segment.
+    assert plan_audio_parts(7200.02, Fraction(25), 300, SETTINGS)[-1] == AudioPart(23, 1150, None)
+    assert plan_audio_parts(7201.5, Fraction(25), 300, SETTINGS)[-1] == AudioPart(24, 1200, None)
+    assert plan_audio_parts(0.5, Fraction(25), 300, SETTINGS) == [AudioPart(0, 0, None)]

@@ -80,4 +80,8 @@ def plan_audio_parts(seconds: float, rate: Fraction, part_seconds: int, settings
     per_part = max(1, part_seconds // settings.segment_seconds)
     segments = math.ceil(total_frames(seconds, rate) / segment_frames(rate, settings))
     count = max(1, math.ceil(segments / per_part))
+    # A last part with less than a second of sound rides with the part before it: a job for a
+    # few frames (or none, where the sound ends just past a segment start) is start-up alone.
+    if count > 1 and seconds - float((count - 1) * per_part * segment_duration(rate, settings)) < 1:
+        count -= 1
     return [AudioPart(index, index * per_part, None if index == count - 1 else per_part) for index in range(count)]
