@@ -194,8 +194,6 @@ def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[t
         from videoflix.pipeline.fanout.commands import audio_part_seconds
 
         start, expected = audio_part_seconds(plan.audio_parts[context.chunk_index], plan.probe, plan.ladder_settings)
-        if plan.probe.sound_duration is None:  # nothing announced to hold the sound to
-            expected = 0.0
         what = "the sound" if len(plan.audio_parts) == 1 else f"the sound from {start:.1f} s"
         encoded = seconds(AUDIO_RENDITION)
     check_encoded_duration(expected, encoded, what)
