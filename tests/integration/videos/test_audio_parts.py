@@ -41,9 +41,8 @@ def tone_clip(path: Path, sample_rate: int, frame_rate: str) -> Path:
     return path
 
 
-def encode(clip: Path, folder: Path, part) -> list[Path]:
+def encode(clip: Path, probe, folder: Path, part) -> list[Path]:
     """One audio job as the chunk worker runs it; the segments it wrote, in playlist order."""
-    probe = probe_media(str(clip), max_duration=3600)
     command = build_audio_command(ffmpeg_executable(), str(clip), probe, str(folder), LADDER, 160, "r1_", part)
     run_ffmpeg(command, duration=SECONDS, time_budget=120, on_progress=None)
     rendition = folder / "audio"
@@ -78,10 +77,11 @@ def test_audio_parts_join_like_one_encode(tmp_path, sample_rate, frame_rate):
     rate = Fraction(frame_rate)
     parts = plan_audio_parts(SECONDS, rate, 12, LADDER)  # two segments a part
     assert len(parts) == 4
-    whole = encode(clip, tmp_path / "whole", WHOLE_TRACK)
+    probe = probe_media(str(clip), max_duration=3600)
+    whole = encode(clip, probe, tmp_path / "whole", WHOLE_TRACK)
     in_parts = []
     for part in parts:
-        in_parts += encode(clip, tmp_path / f"part{part.index}", part)
+        in_parts += encode(clip, probe, tmp_path / f"part{part.index}", part)
     assert [p.name for p in in_parts] == [p.name for p in whole], "the parts number their segments on"
 
     # Packets: the same frames at the same times, one AAC frame apart across every join.

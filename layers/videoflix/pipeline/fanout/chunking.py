@@ -38,6 +38,9 @@ class AudioPart:
     segment_count: int | None  # None: on to the end of the sound (the last part)
 
 
+WHOLE_TRACK = AudioPart(0, 0, None)  # one part: the audio as one job encoded it before the split
+
+
 def segment_frames(rate: Fraction, settings: LadderSettings) -> int:
     return keyframe_interval(rate, settings) * max(1, settings.segment_seconds // settings.keyframe_seconds)
 

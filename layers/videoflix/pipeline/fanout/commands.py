@@ -19,7 +19,7 @@ import os
 import re
 from fractions import Fraction
 
-from videoflix.pipeline.fanout.chunking import AudioPart, Chunk, segment_duration
+from videoflix.pipeline.fanout.chunking import WHOLE_TRACK, AudioPart, Chunk, segment_duration
 from videoflix.pipeline.hls import AUDIO_RENDITION, MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN
 from videoflix.pipeline.ladder import (LadderSettings, keyframe_interval, ladder_filter, output_frame_rate, plan_ladder,
                                        quiet_flags, source_input, stream_map, video_codec_args)
@@ -29,7 +29,6 @@ TIMELINE_OFFSET = 10  # seconds; above any encoder delay
 AAC_FRAME_SAMPLES = 1024
 AUDIO_PREROLL_FRAMES = 47  # about 1 s: the encoder's rate control and psychoacoustics settle
 AUDIO_POSTROLL_FRAMES = 24  # about 0.5 s: the last kept frame's look-ahead and overlap
-WHOLE_TRACK = AudioPart(0, 0, None)
 SEGMENT_PREFIX = re.compile(r"[A-Za-z0-9_-]*")  # keeps names within hls.SEGMENT_NAME
 
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from videoflix.pipeline.fanout.chunking import AudioPart, Chunk, plan_audio_parts, plan_chunks, total_frames
+from videoflix.pipeline.fanout.chunking import WHOLE_TRACK, AudioPart, Chunk, plan_audio_parts, plan_chunks, total_frames
 from videoflix.pipeline.hls import AUDIO_RENDITION
 from videoflix.pipeline.ladder import LadderSettings, PlannedRung, output_frame_rate, plan_ladder
 from videoflix.pipeline.probe import MediaProbe
@@ -37,7 +37,7 @@ class FanoutPlan:
     rate_control: str = LadderSettings.rate_control
     rung_caps: tuple[tuple[str, int], ...] = ()  # per-title caps (pipeline/pertitle.py), chosen once per film
     # The audio in parts of whole segments, encoded in parallel; one part: the whole track.
-    audio_parts: tuple[AudioPart, ...] = (AudioPart(0, 0, None),)
+    audio_parts: tuple[AudioPart, ...] = (WHOLE_TRACK,)
 
     @property
     def ladder_settings(self) -> LadderSettings:
@@ -90,7 +90,7 @@ class FanoutPlan:
                    # A plan stored before per-title caps had none: the rung table's caps.
                    rung_caps=tuple(sorted((str(k), int(v)) for k, v in data.get("rung_caps", {}).items())),
                 # A plan stored before the audio was split had one audio job: the whole track.
-                audio_parts=tuple(AudioPart(**p) for p in data.get("audio_parts") or [asdict(AudioPart(0, 0, None))]))
+                audio_parts=tuple(AudioPart(**p) for p in data.get("audio_parts") or []) or (WHOLE_TRACK,))
 
 
 def make_plan(settings: Settings, bucket: str, key: str, probe: MediaProbe,
