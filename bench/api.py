@@ -39,7 +39,7 @@ def seed_catalog(services, count: int) -> None:
 
 
 def run(repeat: int, logins: int, videos: int, bcrypt_rounds: int) -> dict:
-    from videoflix.videos.cache_keys import CATALOG_LIST
+    from videoflix.domain.cache_keys import CATALOG_LIST
 
     with running_stack(bcrypt_rounds=bcrypt_rounds) as stack:
         stack.user(EMAIL, PASSWORD)

@@ -127,10 +127,10 @@ def simulation_stack(jobs: int) -> Iterator[Any]:
 # ------------------------------------------------------------------ the coordinator, for real
 def coordinate(services: Any, film: Path) -> dict[str, Any]:
     """Upload the film to moto's S3, then probe and dispatch it as the transcoder does (by URL)."""
-    from videoflix.pipeline.events import UploadedObject
+    from videoflix.domain.transcode_messages import UploadedObject
     from videoflix.pipeline.fanout.coordinator import dispatch_fanout
     from videoflix.pipeline.probe import HEAD_BYTES, probe_media_url
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
     from videoflix_tools.testing.factories import insert_video
 
     settings = services.settings
@@ -156,7 +156,7 @@ def simulated_output(plan: Any, kind: str, index: int, run_id: int) -> dict[str,
     from videoflix.pipeline.fanout.output import segment_prefix
     from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB
     from videoflix.pipeline.fanout.playlists import job_output
-    from videoflix.pipeline.hls import AUDIO_RENDITION, SEGMENT_PATTERN
+    from videoflix.domain.hls import AUDIO_RENDITION, SEGMENT_PATTERN
 
     seconds = float(segment_duration(plan.rate, plan.ladder_settings))
     prefix = segment_prefix(run_id)
@@ -181,7 +181,7 @@ def run_together(services: Any, video_id: int) -> dict[str, Any]:
     import videoflix.pipeline.fanout.worker as worker_module
     from sqlalchemy import func, select
 
-    from videoflix.aws import aws_client, queue_url
+    from videoflix.adapters.aws import aws_client, queue_url
     from videoflix.db.models import FanoutRun, Video
     from videoflix.pipeline.fanout.state import Finish, FanoutState
     from videoflix.pipeline.fanout.worker import ChunkWorker

@@ -137,10 +137,10 @@ def seed_ready_video(settings, title: str = "Load test film", segments: int = SE
     """A ready 480p video: its row, a master and rendition playlist, segments and a poster."""
     import uuid
 
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
     from videoflix.db.session import Database
-    from videoflix.videos.storage import CACHE_CONTROL, CONTENT_TYPES, media_prefix
+    from videoflix.adapters.s3_storage import CACHE_CONTROL, CONTENT_TYPES, media_prefix
 
     db = Database.from_url(settings.database_url)
     with db.session() as session:

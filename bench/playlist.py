@@ -44,9 +44,9 @@ def rendition_playlist(segments: int) -> str:
 
 def seed_video(services, segments: int) -> tuple[int, datetime]:
     """A ready video whose 480p playlist has `segments` segments; returns (id, ready_at)."""
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
-    from videoflix.videos.storage import media_prefix
+    from videoflix.adapters.s3_storage import media_prefix
 
     ready_at = datetime.now(timezone.utc).replace(microsecond=0)
     with services.db.session() as session:
@@ -69,7 +69,7 @@ CLOUDFRONT = {"playback_signer": "cloudfront", "cloudfront_domain": "d111111abcd
 
 def cloudfront_playback(settings):
     """The CloudFront signer with a fresh key pair, its private key read once as from Secrets Manager."""
-    from videoflix.videos.playback import CloudFrontPlayback
+    from videoflix.adapters.playback import CloudFrontPlayback
     from videoflix_tools.cli.cloudfront_keys import generate_key_pair
 
     private, _ = generate_key_pair()
@@ -78,7 +78,7 @@ def cloudfront_playback(settings):
 
 def run(segments: int, repeat: int, uncached_repeat: int) -> dict:
     from videoflix.auth.service import authenticate
-    from videoflix.videos.cache_keys import playlist_key
+    from videoflix.domain.cache_keys import playlist_key
 
     with running_stack() as stack:
         stack.user(EMAIL, PASSWORD)

@@ -5,12 +5,12 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from chalice import Chalice, Response
 
     from videoflix.auth.service import authenticate, require_staff
-    from videoflix.console import staff_routes as console
+    from videoflix.staff import routes as console
     from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
-    from videoflix.videos.admin import VideoAdmin
-    from videoflix.videos.caption_tracks import CAPTION_BODY_BYTES, CaptionAdmin
-    from videoflix.videos.ids import parse_video_id
+    from videoflix.staff.videos import VideoAdmin
+    from videoflix.staff.captions import CAPTION_BODY_BYTES, CaptionAdmin
+    from videoflix.domain.video_ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 
@@ -87,7 +87,7 @@ def remove_caption(video_id, lang):
     return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
 
 
-# -- the staff console (videoflix.console) ---------------------------------------------------
+# -- the staff console (videoflix.staff) ---------------------------------------------------
 @api.route("/api/admin/videos/{video_id}", methods=["PATCH"])
 def edit_video(video_id):
     staff = _staff()

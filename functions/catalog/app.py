@@ -7,11 +7,11 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.auth.service import authenticate
     from videoflix.observability.logs import configure_logging
     from videoflix.services import get_services, get_settings
-    from videoflix.videos.catalog import Catalog
-    from videoflix.videos.finding import Finder, parse_video_query
-    from videoflix.videos.viewing import Viewing
-    from videoflix.videos.ids import parse_video_id
-    from videoflix.videos.storyboards import storyboard_vtt_of
+    from videoflix.viewer.catalog import Catalog
+    from videoflix.viewer.finding import Finder, parse_video_query
+    from videoflix.viewer.viewing import Viewing
+    from videoflix.domain.video_ids import parse_video_id
+    from videoflix.viewer.storyboards import storyboard_vtt_of
     from videoflix.web.conventions import ApiConventions
     from videoflix.web.responses import ApiResponse, json_response
 

@@ -4,8 +4,8 @@ from videoflix.coldstart import collector_paused
 with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.observability.logs import configure_logging, logged_invocation
     from videoflix.auth.service import prepare_mail_job
-    from videoflix.mail.outbox import SqlMailLedger
-    from videoflix.mail.worker import send_mail_batch
+    from videoflix.adapters.mail.outbox import SqlMailLedger
+    from videoflix.adapters.mail.worker import send_mail_batch
     from videoflix.services import get_services
 
 

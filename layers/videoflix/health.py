@@ -25,7 +25,7 @@ def _probe(name: str, check: Callable[[], Any]) -> dict[str, Any]:
 
 
 def check_health(services) -> dict[str, Any]:
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
 
     settings = services.settings
 

@@ -1,6 +1,6 @@
 """Dependencies built once per process (lazily), shared by handlers; tests swap them.
 
-`Services` holds the settings, the database and the ports (videoflix.ports). Each port's
+`Services` holds the settings, the database and the ports (videoflix.domain.ports). Each port's
 adapter is built on first use, not with `Services`: an API function's cold start pays only
 for what its request touches. Tests pass twins instead (videoflix_tools.testing.memory), or
 assign one to the attribute.
@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from videoflix.db.session import Database
-from videoflix.ports import Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage, TranscodeQueue
+from videoflix.domain.ports import Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage, TranscodeQueue
 from videoflix.settings import Settings, load_settings
 
 
@@ -33,50 +33,50 @@ class Services:
 
     @functools.cached_property
     def storage(self) -> Storage:
-        from videoflix.videos.storage import S3Storage
+        from videoflix.adapters.s3_storage import S3Storage
 
         return S3Storage(self.settings)
 
     @functools.cached_property
     def transcode_queue(self) -> TranscodeQueue:
-        from videoflix.queues import SqsTranscodeQueue
+        from videoflix.adapters.sqs import SqsTranscodeQueue
 
         return SqsTranscodeQueue(self.settings)
 
     @functools.cached_property
     def chunk_queue(self) -> ChunkQueue:
-        from videoflix.queues import SqsChunkQueue
+        from videoflix.adapters.sqs import SqsChunkQueue
 
         return SqsChunkQueue(self.settings)
 
     @functools.cached_property
     def outbox(self) -> MailOutbox:
-        from videoflix.mail.outbox import SqsMailOutbox
+        from videoflix.adapters.mail.outbox import SqsMailOutbox
 
         return SqsMailOutbox(self.settings)
 
     @functools.cached_property
     def mailer(self) -> MailSender:
-        from videoflix.mail.ses import SesMailSender
+        from videoflix.adapters.mail.ses import SesMailSender
 
         return SesMailSender(self.settings)
 
     @functools.cached_property
     def cache(self) -> Cache:
-        from videoflix.cache import connect_redis
+        from videoflix.adapters.redis_cache import connect_redis
 
         return connect_redis(self.settings.redis_url)
 
     @functools.cached_property
     def events(self) -> EventPublisher:
-        from videoflix.observability.eventbridge import EventBridgePublisher
+        from videoflix.adapters.eventbridge import EventBridgePublisher
 
         return EventBridgePublisher(self.settings)
 
     @functools.cached_property
     def playback(self) -> Playback:
         """Signs viewers' media URLs: S3 presigning or CloudFront (PLAYBACK_SIGNER)."""
-        from videoflix.videos.playback import playback_for
+        from videoflix.adapters.playback import playback_for
 
         return playback_for(self.settings, self.storage)
 

@@ -90,7 +90,7 @@ class Settings:
     mail_sender: str = "noreply@videoflix.local"
     upload_bucket: str = "videoflix-uploads"
     media_bucket: str = "videoflix-media"
-    # The EventBridge bus that gets Video Ready / Video Failed (videoflix.observability.video_events).
+    # The EventBridge bus that gets Video Ready / Video Failed (videoflix.domain.video_events).
     event_bus_name: str = "videoflix-events"
     admin_email: str = ""
     admin_password: str = ""
@@ -125,7 +125,7 @@ class Settings:
     password_resets_per_email_hour: int = 5
     password_resets_per_ip_hour: int = 30
     # Who signs viewers' media URLs: s3 (presigned per object; dev, LocalStack, moto) or cloudfront
-    # (one signed policy per film on the CloudFront distribution; videoflix.videos.playback).
+    # (one signed policy per film on the CloudFront distribution; videoflix.adapters.playback).
     playback_signer: str = "s3"
     cloudfront_domain: str = ""  # the distribution's host name, d111111abcdef8.cloudfront.net
     cloudfront_key_pair_id: str = ""  # the CloudFront public key's id (K...)

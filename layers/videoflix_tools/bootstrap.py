@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from videoflix.aws import aws_client
-from videoflix.pipeline.attempts import CHUNK_MAX_ATTEMPTS, TRANSCODE_MAX_ATTEMPTS
+from videoflix.adapters.aws import aws_client
+from videoflix.domain.attempts import CHUNK_MAX_ATTEMPTS, TRANSCODE_MAX_ATTEMPTS
 from videoflix.settings import Settings
 
 MAIL_MAX_RECEIVES = 5

@@ -85,8 +85,8 @@ def prepare(stack, database: str) -> dict:
 
 def seed_storyboard(settings_, video_id: int) -> None:
     """The ready film's seek previews: its layout, and a sprite (nothing here decodes it)."""
-    from videoflix.aws import aws_client
-    from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+    from videoflix.adapters.aws import aws_client
+    from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
 
     s3 = aws_client("s3", settings_)
     layout = plan_storyboard(6.0 * SEGMENTS, 854, 480)
@@ -114,7 +114,7 @@ def mark_failed(settings_, video_id: int) -> None:
     """Fail the video, keeping its upload in the bucket: a retry then has a file to transcode (202)."""
     from sqlalchemy import select, update
 
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
     from videoflix.db.session import Database
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import Base
 from videoflix.services import Services, use_services

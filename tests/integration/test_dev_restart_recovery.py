@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.pipeline.sweeper import Sweeper
 from videoflix_tools.dev.stack import requeue_interrupted
@@ -58,7 +58,7 @@ def test_uploaded_videos_are_requeued_and_running_leases_end(services):
 def test_cached_presigned_urls_of_the_last_run_are_forgotten(services):
     # The embedded endpoint gets a new port on each start; a Redis of its own (REDIS_URL) would
     # otherwise serve playlists and thumbnails signed for the old one for up to 15 minutes.
-    from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key
+    from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key
     from videoflix_tools.dev.stack import forget_presigned_urls
 
     redis = services.redis

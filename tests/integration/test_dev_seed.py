@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.conftest import _binding
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video
 from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.dev.seed import SAMPLE_FILM, seed_sample_film

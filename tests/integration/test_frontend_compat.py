@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.settings import Settings, read_dotenv
 from videoflix_tools.testing.api_client import FRONTEND_ORIGIN

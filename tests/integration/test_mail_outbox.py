@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import OutboxMail, User, utcnow
 from videoflix.pipeline.sweeper import Sweeper
 
@@ -89,7 +89,7 @@ def test_the_relay_sends_after_commit_and_marks_the_row_sent_without_its_link(se
 
 def test_an_answer_lost_after_sqs_accepted_gives_two_messages_and_one_email(services, client, mailbox,
                                                                           monkeypatch):
-    from videoflix.mail.outbox import SqsMailOutbox, mail_message
+    from videoflix.adapters.mail.outbox import SqsMailOutbox, mail_message
 
     # The request's relay cannot reach SQS: the registration stands, its mail waits in the outbox.
     monkeypatch.setattr(services, "outbox",
@@ -129,8 +129,8 @@ def test_the_sweeper_prunes_rows_sent_over_a_week_ago(services):
 
 
 def test_a_claimed_key_is_busy_until_released_delivered_or_expired(services):
-    from videoflix.mail.outbox import CLAIM_HOLD, SqlMailLedger
-    from videoflix.mail.worker import BUSY, DONE, SEND, UNKNOWN
+    from videoflix.adapters.mail.outbox import CLAIM_HOLD, SqlMailLedger
+    from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN
 
     with services.db.session() as session:
         key = services.outbox.enqueue(session, "activation", {"to": "a@example.com", "link": "http://x/a"})

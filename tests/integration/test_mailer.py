@@ -38,7 +38,7 @@ def test_unverified_sender_fails_the_message_for_a_retry(services):
 
 
 def test_poison_message_ends_in_the_dead_letter_queue(services, mailbox):
-    from videoflix.aws import aws_client, queue_url
+    from videoflix.adapters.aws import aws_client, queue_url
 
     sqs = aws_client("sqs", services.settings)
     settings = services.settings

@@ -22,7 +22,7 @@ from tests.integration.conftest import (  # noqa: F401 - fixtures reused as they
     mail_binding, make_client, register_user, services, staff_client, user_client,
 )
 from tests.integration.videos.conftest import clip_factory, transcode_binding, upload_video  # noqa: F401
-from videoflix.aws import aws_client, clear_client_cache
+from videoflix.adapters.aws import aws_client, clear_client_cache
 from videoflix.settings import Settings
 from videoflix_tools.bootstrap import bootstrap_aws
 from videoflix_tools.dev.emails import localstack_sent_emails

@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from videoflix.aws import aws_client
-from videoflix.pipeline.hls import segment_names
+from videoflix.adapters.aws import aws_client
+from videoflix.domain.hls import segment_names
 from videoflix_tools.bootstrap import bootstrap_aws
 from videoflix_tools.dev.events import receive_events, route_events_to_queue
 from videoflix_tools.dev.pump import QueuePump

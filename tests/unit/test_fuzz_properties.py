@@ -12,8 +12,8 @@ import pytest
 
 from videoflix.auth.account_tokens import check_account_token, make_account_token
 from videoflix.errors import FieldErrors
-from videoflix.videos.admin import parse_new_video
-from videoflix.pipeline.events import MalformedEvent, UploadedObject, parse_upload_notification
+from videoflix.staff.videos import parse_new_video
+from videoflix.domain.transcode_messages import MalformedEvent, UploadedObject, parse_upload_notification
 from videoflix_tools.testing.fuzz_targets import SECRET, SEED_BODIES, TARGETS, json_body_is_an_object_or_a_domain_error
 
 EXAMPLES = 60

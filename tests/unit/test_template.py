@@ -276,7 +276,7 @@ def test_sweeper_runs_on_a_schedule_and_sends_to_the_transcode_and_mail_queues_o
     [event] = function_properties(template, "sweeper")["Events"].values()
     assert event["Type"] == "Schedule" and event["Properties"]["Schedule"].startswith("rate(")
     sending = [s for s in policy_statements(template, "sweeper") if "sqs:SendMessage" in s["Action"]]
-    # Requeued transcodes, and the mail outbox's rows left unsent (videoflix.mail.outbox).
+    # Requeued transcodes, and the mail outbox's rows left unsent (videoflix.adapters.mail.outbox).
     assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["TranscodeQueue", "Arn"]},
                                                 {"Fn::GetAtt": ["MailQueue", "Arn"]}]
     deleting = [s for s in policy_statements(template, "sweeper") if "s3:DeleteObject" in s["Action"]]
@@ -440,7 +440,7 @@ def test_transcoder_errors_and_expired_leases_alarm(template):
 
 
 def test_video_events_go_to_the_bus_and_the_sample_rule_to_the_operators(template):
-    from videoflix.observability.video_events import DETAIL_TYPES, SOURCE
+    from videoflix.domain.video_events import DETAIL_TYPES, SOURCE
 
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["EVENT_BUS_NAME"] == {"Ref": "EventBus"}

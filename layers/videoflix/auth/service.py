@@ -14,7 +14,7 @@ from videoflix.auth.passwords import dummy_hash, hash_password, password_problem
 from videoflix.auth.revocation import RefreshTokenRegistry
 from videoflix.auth.throttle import (Throttle, login_counters, password_reset_counters,
                                      registration_counters)
-from videoflix.cache import redis_errors
+from videoflix.adapters.redis_cache import redis_errors
 from videoflix.db.models import User, utcnow
 from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
 from videoflix.observability import metrics
@@ -102,7 +102,7 @@ def register(services: Services, email: str, password: str, confirmed_password: 
             base = services.settings.frontend_url.rstrip("/")
             job = ("already_registered", {"to": email, "login_link": f"{base}/pages/auth/login.html",
                                           "reset_link": f"{base}/pages/auth/forgot_password.html"})
-        # Written in this transaction, sent to the mail queue after the commit (videoflix.mail.outbox).
+        # Written in this transaction, sent to the mail queue after the commit (videoflix.adapters.mail.outbox).
         services.outbox.enqueue(session, *job)
     return email
 

@@ -7,7 +7,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, 
                         UniqueConstraint, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from videoflix.videos.lifecycle import VideoState
+from videoflix.db.video_transitions import VideoState
 
 
 def utcnow() -> datetime:
@@ -35,7 +35,7 @@ class User(Base):
     tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-# The states and their transitions live in videoflix.videos.lifecycle, the only writer of them.
+# The states and their transitions live in videoflix.db.video_transitions, the only writer of them.
 VideoStatus = VideoState
 
 
@@ -119,7 +119,7 @@ class OutboxMail(Base):
     After the commit it is relayed to the mail queue (`sent_at`, its context then emptied: the links
     in it are credentials); the sweeper re-sends rows left unsent. The mailer claims the key for a
     short while (`claimed_until`) and marks `delivered_at` once SES accepted: one email per key,
-    however often SQS delivers the job. See videoflix.mail.outbox.
+    however often SQS delivers the job. See videoflix.adapters.mail.outbox.
     """
 
     __tablename__ = "mail_outbox"
@@ -139,7 +139,7 @@ class WatchProgress(Base):
     """Where a viewer stopped in a film (continue watching); one row per viewer and film.
 
     Keyed by (user, video), no id of its own: deleting the account or the film removes it (CASCADE).
-    Written at most every WATCH_PROGRESS_INTERVAL seconds (videoflix.videos.viewing coalesces in Redis).
+    Written at most every WATCH_PROGRESS_INTERVAL seconds (videoflix.viewer.viewing coalesces in Redis).
     """
 
     __tablename__ = "watch_progress"
@@ -169,7 +169,7 @@ class Caption(Base):
 
 
 class AdminHistory(Base):
-    """One change made by staff, written in the transaction of the change (videoflix.console.history).
+    """One change made by staff, written in the transaction of the change (videoflix.staff.history).
 
     The actor is kept as an email address, not a foreign key: the row outlives the account.
     """

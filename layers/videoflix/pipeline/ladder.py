@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_NAMES, RUNG_PLAYLIST, SEGMENT_PATTERN, SEGMENT_SECONDS
+from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_NAMES, RUNG_PLAYLIST, SEGMENT_PATTERN, SEGMENT_SECONDS
 from videoflix.pipeline.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from videoflix.videos.storage import ObjectMissing, media_prefix
+from videoflix.adapters.s3_storage import ObjectMissing, media_prefix
 
 if TYPE_CHECKING:
     from videoflix.pipeline.probe import MediaProbe
-    from videoflix.ports import Storage
+    from videoflix.domain.ports import Storage
     from videoflix.services import Services
 
 log = logging.getLogger("videoflix.transcoder")
@@ -107,7 +107,7 @@ def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | No
 
     from videoflix.db.models import Video
     from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
-    from videoflix.videos.cache_keys import invalidate_catalog
+    from videoflix.domain.cache_keys import invalidate_catalog
 
     storage = storage or services.storage
     with services.db.session() as session:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from videoflix.pipeline.probe import FIRST_FRAME_PACKET_LIMIT, MediaProbe
-from videoflix.pipeline.storyboard import (STORYBOARD_FILE, STORYBOARD_META, StoryboardLayout,
+from videoflix.domain.storyboard import (STORYBOARD_FILE, STORYBOARD_META, StoryboardLayout,
                                            build_sprite_command, build_storyboard_command, plan_storyboard,
                                            raw_tile_size, tile_times)
-from videoflix.ports import Storage
-from videoflix.videos.storage import media_prefix
+from videoflix.domain.ports import Storage
+from videoflix.adapters.s3_storage import media_prefix
 
 log = logging.getLogger("videoflix.transcoder")
 

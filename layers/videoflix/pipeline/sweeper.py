@@ -20,7 +20,7 @@ a delete or a failure whose own clean-up failed. Only objects older than the swe
 read here keeps everything it writes.
 
 Last, it sends the mail outbox's rows still unsent a minute after their commit (the mail
-queue was unreachable then) and deletes rows sent a week ago (videoflix.mail.outbox).
+queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox).
 """
 from __future__ import annotations
 
@@ -34,14 +34,14 @@ from sqlalchemy import select
 from videoflix.db.models import Video, utcnow
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.observability.video_events import announce
-from videoflix.pipeline.attempts import TRANSCODE_MAX_ATTEMPTS
-from videoflix.ports import Storage
+from videoflix.domain.video_events import announce
+from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.domain.ports import Storage
 from videoflix.services import Services
-from videoflix.videos import lifecycle
-from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.lifecycle import VideoState
-from videoflix.videos.storage import kept_with_output, media_prefix
+from videoflix.db import video_transitions as lifecycle
+from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.db.video_transitions import VideoState
+from videoflix.adapters.s3_storage import kept_with_output, media_prefix
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -18,16 +18,16 @@ from sqlalchemy import select
 from videoflix.db.models import Video, utcnow
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.observability.video_events import announce
-from videoflix.ports import Storage
+from videoflix.domain.video_events import announce
+from videoflix.domain.ports import Storage
 from videoflix.services import Services
-from videoflix.sqs_batch import process_sqs_batch
-from videoflix.pipeline.attempts import TRANSCODE_MAX_ATTEMPTS
-from videoflix.videos import lifecycle
-from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.pipeline.events import UploadedObject, parse_upload_notification
-from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
-from videoflix.videos.storage import ObjectMissing, kept_with_output, media_prefix, upload_prefix
+from videoflix.adapters.sqs_batch import process_sqs_batch
+from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.db import video_transitions as lifecycle
+from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.domain.transcode_messages import UploadedObject, parse_upload_notification
+from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
+from videoflix.adapters.s3_storage import ObjectMissing, kept_with_output, media_prefix, upload_prefix
 
 if TYPE_CHECKING:
     from videoflix.pipeline.probe import MediaProbe
@@ -72,7 +72,7 @@ class TranscodeJob:
         from videoflix.pipeline.poster import make_chosen_poster, parse_poster_job
 
         poster = parse_poster_job(record.get("body", ""))
-        if poster is not None:  # staff chose a frame as the poster (videoflix.console.poster)
+        if poster is not None:  # staff chose a frame as the poster (videoflix.staff.posters)
             make_chosen_poster(self.services, poster, self.storage)
             return
         for uploaded in parse_upload_notification(record.get("body", "")):
@@ -146,7 +146,7 @@ class TranscodeJob:
             raise  # the message is retried by SQS, and lands in the dead-letter queue in the end
 
     def _check_upload_size(self, claim: Claim, uploaded: UploadedObject) -> None:
-        from videoflix.videos.upload_size import upload_size_refusal
+        from videoflix.domain.upload_size import upload_size_refusal
 
         try:
             actual = self.storage.size_of(uploaded.bucket, uploaded.key)

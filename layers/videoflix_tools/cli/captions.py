@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from videoflix.videos.captions import CaptionError, decode_caption_bytes
+from videoflix.domain.captions import CaptionError, decode_caption_bytes
 from videoflix_tools.cli.ops import CommandFailed
 
 
@@ -55,7 +55,7 @@ def cmd_remove(args) -> int:
 
 
 def _lang(raw: str) -> str:
-    from videoflix.videos.captions import normalize_lang
+    from videoflix.domain.captions import normalize_lang
 
     lang = normalize_lang(raw)
     if lang is None:

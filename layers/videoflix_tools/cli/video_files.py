@@ -9,7 +9,7 @@ from videoflix_tools.cli.ops import CommandFailed
 
 def accepted_types() -> dict[str, str]:
     """Content type -> extension, exactly as the admin API accepts them."""
-    from videoflix.videos.admin import ACCEPTED_CONTENT_TYPES
+    from videoflix.staff.videos import ACCEPTED_CONTENT_TYPES
 
     return ACCEPTED_CONTENT_TYPES
 

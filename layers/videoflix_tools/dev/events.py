@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from videoflix.observability.video_events import SOURCE
+from videoflix.domain.video_events import SOURCE
 from videoflix.settings import Settings
 
 RULE_NAME = "videoflix-dev-event-log"
@@ -16,7 +16,7 @@ KEPT = 200
 
 def route_events_to_queue(settings: Settings, queue_name: str, rule_name: str = RULE_NAME) -> str:
     """A rule on the bus sending every `videoflix` event to the queue `queue_name` (made if absent); its URL."""
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
     from videoflix_tools.bootstrap import ensure_event_bus
 
     sqs, events = aws_client("sqs", settings), aws_client("events", settings)
@@ -37,7 +37,7 @@ def route_events_to_queue(settings: Settings, queue_name: str, rule_name: str = 
 
 def receive_events(settings: Settings, url: str, wait: int = 0) -> list[dict[str, Any]]:
     """Every event waiting in the queue at `url` (deleted once read)."""
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
 
     sqs = aws_client("sqs", settings)
     found = []

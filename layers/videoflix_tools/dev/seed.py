@@ -35,7 +35,7 @@ def catalog_is_empty(services: Services) -> bool:
 
 def seed_sample_film(services: Services, seconds: float = DEFAULT_SECONDS) -> int | None:
     """Upload the sample film if the catalog is empty; returns its video id (None: skipped)."""
-    from videoflix.videos.admin import VideoAdmin
+    from videoflix.staff.videos import VideoAdmin
     from videoflix_tools.clips import generate_test_clip
     from videoflix_tools.testing.multipart import put_parts
 

@@ -310,7 +310,7 @@ def add_dev_events_route(gateway, settings: Settings) -> None:
 
 
 def build_pump(stack: DevStack):
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
     from videoflix_tools.dev.pump import QueuePump
     from videoflix_tools.dev.worker import subprocess_handler
     from videoflix_tools.functions import load_handler

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from videoflix.videos.cloudfront import cloudfront_b64decode
+from videoflix.adapters.cloudfront import cloudfront_b64decode
 
 # CloudFront's URL-safe base64 alphabet: no `+`, `=` or `/` ever appears in Policy or Signature.
 CLOUDFRONT_B64 = re.compile(r"[A-Za-z0-9~_-]+")

@@ -51,7 +51,7 @@ def api_gateway(settings: Settings) -> LocalApiGateway:
 def queue_binding(settings: Settings, queue_name: str, handler: Callable[[dict, Any], Any],
                   **options: Any) -> QueueBinding:
     """The pump's binding of a queue to a handler; the event names the queue by ARN, as Lambda's does."""
-    from videoflix.aws import aws_client, queue_url
+    from videoflix.adapters.aws import aws_client, queue_url
 
     url = queue_url(settings, queue_name)
     attributes = aws_client("sqs", settings).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])

@@ -1,4 +1,4 @@
-"""In-memory twins of the ports (videoflix.ports) and a whole `Services` built from them.
+"""In-memory twins of the ports (videoflix.domain.ports) and a whole `Services` built from them.
 
 The use cases run against these exactly as against S3, SQS, SES and Redis, so their
 orchestration (the fan-out, the sweeper, the admin's retry and delete) is tested in
@@ -19,11 +19,11 @@ from typing import Any, Callable, Sequence
 
 from videoflix.db.models import utcnow
 from videoflix.db.session import Database
-from videoflix.pipeline.events import transcode_request
-from videoflix.pipeline.fanout.queue import ChunkMessage
+from videoflix.domain.transcode_messages import transcode_request
+from videoflix.domain.chunk_messages import ChunkMessage
 from videoflix.services import Services
 from videoflix.settings import Settings
-from videoflix.videos.storage import ObjectMissing, UploadedPart
+from videoflix.adapters.s3_storage import ObjectMissing, UploadedPart
 
 MEMORY_SECRET = "memory-twin-secret-key-long-enough-for-every-hmac-0123456789abcdef"
 # Every URL the storage twin presigns starts so: recognisable, shaped as FFmpeg accepts a source
@@ -300,7 +300,7 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     database = folder / "videoflix.sqlite3"
     _copy_database(_migrated_template(), database)
     settings = (settings or memory_settings()).with_overrides(database_url=f"sqlite:///{database}", **overrides)
-    from videoflix.mail.outbox import TransactionalOutbox
+    from videoflix.adapters.mail.outbox import TransactionalOutbox
 
     return Services(settings=settings, db=Database.from_url(settings.database_url),
                     storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),

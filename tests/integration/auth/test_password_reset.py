@@ -77,7 +77,7 @@ def test_an_unactivated_account_gets_a_reset_email_and_the_reset_activates_it(cl
 
 
 def test_reset_jobs_for_unknown_addresses_are_dropped_by_the_mailer(client, mailbox, services, mail_binding):
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
 
     assert client.post("/api/password_reset/", {"email": "ghost@example.com"}).json == SENT
     assert mailbox.deliver() == []

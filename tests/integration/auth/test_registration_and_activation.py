@@ -44,7 +44,7 @@ def test_register_normalizes_email_and_sends_activation_email(client, mailbox, s
 
 def test_sender_is_taken_from_settings(client, services):
     register(client)
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
 
     # moto records the verified sender; a wrong Source would be refused by SES itself.
     identities = aws_client("ses", services.settings).list_identities()["Identities"]
@@ -150,9 +150,9 @@ def test_a_72_byte_password_is_accepted(client, mailbox):
 
 
 def test_queue_outage_still_registers_and_the_sweeper_sends_the_mail(client, services, mailbox, monkeypatch):
-    # The mail job is committed with the account (transactional outbox, videoflix.mail.outbox), so an
+    # The mail job is committed with the account (transactional outbox, videoflix.adapters.mail.outbox), so an
     # unreachable mail queue no longer fails the registration (it answered 503 before).
-    from videoflix.mail.outbox import SqsMailOutbox
+    from videoflix.adapters.mail.outbox import SqsMailOutbox
     from videoflix.pipeline.sweeper import Sweeper
 
     down = services.settings.with_overrides(aws_endpoint_url="http://127.0.0.1:1")

@@ -160,7 +160,7 @@ def test_a_refresh_token_revoked_by_logout_gets_no_grace(logged_in_client, make_
 
 # ---------------------------------------------------------------- Redis down: fail closed, like refresh
 def test_without_the_token_store_authenticated_requests_answer_503(services, logged_in_client, staff_client):
-    from videoflix.cache import connect_redis
+    from videoflix.adapters.redis_cache import connect_redis
 
     viewer = logged_in_client()
     working = services.redis

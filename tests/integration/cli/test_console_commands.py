@@ -9,7 +9,7 @@ from PIL import Image
 
 from tests.integration.cli.conftest import STAFF_EMAIL, one_line_error
 from videoflix.auth.service import create_user
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import User, Video
 from videoflix_tools.testing.factories import insert_ready_video
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.integration.cli.conftest import PART_SIZE, one_line_error
 from tests.support.videos import set_video, video_row
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video
 from videoflix_tools.dev.stack import free_port
 

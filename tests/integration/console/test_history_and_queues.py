@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.integration.console.conftest import STAFF, history
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import Video, utcnow
 
 pytestmark = pytest.mark.integration

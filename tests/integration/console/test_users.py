@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.integration.console.conftest import STAFF, VIEWER, VIEWER_PASSWORD, history
 from videoflix.auth.service import create_user
-from videoflix.console.users import change_user, delete_user
+from videoflix.staff.users import change_user, delete_user
 from videoflix.db.models import User
 from videoflix.errors import Conflict
 

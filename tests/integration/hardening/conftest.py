@@ -9,7 +9,7 @@ from tests.integration.videos.conftest import (  # noqa: F401 - fixtures reused 
     clip_factory, ffmpeg_runs, settings, transcode_binding, transcode_queue_messages, transcoder,
     upload_video)
 from tests.support.videos import set_video, video_row  # noqa: F401 - used by the hardening tests
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import User, Video, utcnow
 
 VIEWER, VIEWER_PASSWORD = "viewer@example.com", "correct-horse-9"

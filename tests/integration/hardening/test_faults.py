@@ -17,7 +17,7 @@ from tests.conftest import TEST_SECRET
 from tests.integration.hardening.conftest import (VIEWER, VIEWER_PASSWORD, json_error, media_keys, only_message,
                                                   put_media, queue_bodies, user_row, video_row)
 from tests.integration.videos.conftest import completed_upload_message
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix_tools.bootstrap import MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
 from videoflix_tools.testing.memory import FailingPort
 
@@ -61,7 +61,7 @@ def test_ses_failing_registration_is_201_and_the_mail_job_ends_in_the_dead_lette
 # ---------------------------------------------------------------- Redis
 def test_redis_down_authenticated_requests_refresh_and_logout_fail_closed(services, viewer_client, make_client,
                                                                          stored_ready_video):
-    from videoflix.cache import connect_redis
+    from videoflix.adapters.redis_cache import connect_redis
 
     assert viewer_client.get("/api/video/").status == 200  # the list is now cached in Redis
     working = services.redis

@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.hardening.conftest import media_keys, put_media, queue_bodies, set_video, video_row
 from tests.integration.videos.conftest import completed_upload_message
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import Video, utcnow
 from videoflix_tools.testing.factories import insert_video as add_video
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import _binding
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.functions import load_handler
 from videoflix_tools.testing.multipart import put_parts
@@ -141,7 +141,7 @@ def assert_truthful_bandwidth(folder: Path) -> None:
     A rung's rate is what its segments measure (with capped CRF nothing else knows it); a
     variant with a separate audio rendition counts the audio segment of the same index too.
     """
-    from videoflix.pipeline.hls import parse_media_playlist
+    from videoflix.domain.hls import parse_media_playlist
 
     def rates(rendition: str) -> list[tuple[float, int]]:
         return [(seconds, (folder / rendition / name).stat().st_size * 8)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix_tools.testing.multipart import put_parts
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ import pytest
 from videoflix.pipeline.fanout.chunking import plan_audio_parts
 from videoflix.pipeline.fanout.commands import WHOLE_TRACK, aac_frame_seconds, audio_cut, build_audio_command
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
-from videoflix.pipeline.hls import segment_names
+from videoflix.domain.hls import segment_names
 from videoflix.pipeline.ladder import LadderSettings
 from videoflix.pipeline.probe import probe_media
 

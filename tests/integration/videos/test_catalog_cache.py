@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from videoflix.videos.cache_keys import READY_VIDEOS
+from videoflix.domain.cache_keys import READY_VIDEOS
 from videoflix_tools.testing.factories import insert_playable_video
 
 VIEWER, PASSWORD = "cache-viewer@example.com", "correct-horse-9"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video, utcnow
-from videoflix.pipeline.hls import segment_names
+from videoflix.domain.hls import segment_names
 from videoflix_tools.cli.cloudfront_keys import generate_key_pair
 from videoflix_tools.testing.cloudfront import verify_cloudfront_url
 
@@ -116,7 +116,7 @@ def test_a_missing_signing_key_answers_503_not_500(viewer, ready_film):
 
 def test_storyboard_and_subtitle_urls_are_signed_like_the_segments(services, viewer, staff_client, ready_film,
                                                                    signing_key):
-    from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+    from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
 
     video_id, duration = ready_film
     s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from tests.integration.videos.conftest import assert_truthful_bandwidth
 from tests.integration.videos.test_pipeline import media_keys, video_row
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import FanoutJob, FanoutRun, Video, VideoStatus, utcnow
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.pipeline.hls import master_variants, segment_names
+from videoflix.domain.hls import master_variants, segment_names
 from videoflix_tools.functions import load_handler
 
 pytestmark = pytest.mark.integration
@@ -301,7 +301,7 @@ def test_a_long_film_is_fanned_out_without_downloading_the_upload(clip_factory, 
                                                                  monkeypatch):
     # The coordinator probes the upload and makes the poster through ranged reads of a presigned
     # URL, as the chunk workers read their chunks: nobody copies the whole film first.
-    from videoflix.videos.storage import S3Storage
+    from videoflix.adapters.s3_storage import S3Storage
 
     downloads = []
     monkeypatch.setattr(S3Storage, "download", lambda self, bucket, key, destination: downloads.append(key))
@@ -334,8 +334,8 @@ def test_a_feature_length_run_queues_every_job_once(services):
     """A long film's job messages go out in parallel batches of ten: all of them, each once. Nine
     batches, the last one short, keep every sender busy (moto slows with the queue's depth, so
     not a 2-hour film's 27)."""
-    from videoflix.pipeline.fanout.queue import ChunkMessage, parse_chunk_message
-    from videoflix.queues import SQS_BATCH_LIMIT, SQS_PARALLEL_BATCHES
+    from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
+    from videoflix.adapters.sqs import SQS_BATCH_LIMIT, SQS_PARALLEL_BATCHES
 
     sent = [ChunkMessage(run_id=5, job_id=job, video_id=9) for job in range(1, 86)]
     assert len(sent) > SQS_PARALLEL_BATCHES * SQS_BATCH_LIMIT

@@ -11,7 +11,7 @@ from tests.integration.videos.conftest import assert_truthful_bandwidth, remux
 from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
 from videoflix.pipeline.probe import MATROSKA, MOV, MediaRejected, probe_media
-from videoflix.pipeline.hls import is_valid_segment_name, master_variants, segment_names
+from videoflix.domain.hls import is_valid_segment_name, master_variants, segment_names
 from videoflix_tools.clips import generate_test_clip
 
 pytestmark = pytest.mark.integration

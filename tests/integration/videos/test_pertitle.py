@@ -5,7 +5,7 @@ import av
 
 from tests.integration.videos.conftest import assert_truthful_bandwidth
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
-from videoflix.pipeline.hls import parse_media_playlist
+from videoflix.domain.hls import parse_media_playlist
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, plan_ladder, rung_limits
 from videoflix.pipeline.pertitle import CANDIDATE_PERCENTS, PerTitleSettings, as_settings, choose_caps
 from videoflix.pipeline.probe import probe_media

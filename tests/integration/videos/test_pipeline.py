@@ -10,8 +10,8 @@ import requests
 
 from tests.integration.videos.conftest import completed_upload_message, remux
 from tests.support.videos import video_row
-from videoflix.aws import aws_client
-from videoflix.pipeline.hls import segment_names
+from videoflix.adapters.aws import aws_client
+from videoflix.domain.hls import segment_names
 
 pytestmark = pytest.mark.integration
 
@@ -154,7 +154,7 @@ def test_text_file_renamed_mp4_fails_without_media(tmp_path, upload_video, trans
 
 def test_crash_while_uploading_output_leaves_no_ready_and_no_objects(clip_factory, upload_video, services,
                                                                    transcode_queue_messages):
-    from videoflix.videos.storage import S3Storage
+    from videoflix.adapters.s3_storage import S3Storage
     from videoflix.pipeline.transcode import TranscodeJob
 
     class FailingStorage(S3Storage):

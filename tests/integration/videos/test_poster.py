@@ -9,7 +9,7 @@ import pytest
 import requests
 from PIL import Image
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.pipeline.poster import build_poster_command, parse_poster_job
 from videoflix_tools.testing.factories import insert_ready_video
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video
 from videoflix.pipeline.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
-from videoflix.videos.storage import S3Storage
+from videoflix.adapters.s3_storage import S3Storage
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ def test_only_http_and_https_urls_are_read(url):
 def test_a_short_film_is_probed_once_through_its_url_then_downloaded(clip_factory, upload_video, transcoder,
                                                                      services, monkeypatch):
     from videoflix.pipeline import probe as probing
-    from videoflix.videos.storage import S3Storage
+    from videoflix.adapters.s3_storage import S3Storage
 
     local_probes, downloads = [], []
     real_probe, real_download = probing.probe_media, S3Storage.download

@@ -17,12 +17,12 @@ from PIL import Image, ImageChops, ImageStat
 
 from tests.integration.videos.conftest import remux
 from tests.integration.videos.test_pipeline import media_keys, video_row
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.probe import probe_media
-from videoflix.pipeline.storyboard import build_storyboard_command, parse_layout, plan_storyboard
+from videoflix.domain.storyboard import build_storyboard_command, parse_layout, plan_storyboard
 from videoflix.pipeline.storyboard_maker import StoryboardUnreadable, publish_storyboard, render_storyboard
-from videoflix.videos.storage import S3Storage
+from videoflix.adapters.s3_storage import S3Storage
 
 pytestmark = pytest.mark.integration
 

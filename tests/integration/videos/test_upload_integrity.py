@@ -15,7 +15,7 @@ import pytest
 from tests.integration.conftest import _binding
 from tests.integration.videos.test_pipeline import media_keys
 from tests.support.videos import video_row
-from videoflix.aws import aws_client, queue_url
+from videoflix.adapters.aws import aws_client, queue_url
 from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.functions import load_handler
 from videoflix_tools.testing.multipart import put_parts
@@ -85,8 +85,8 @@ def test_completing_an_upload_of_another_size_than_declared_fails_the_video_and_
 def test_a_completed_object_of_another_size_than_declared_is_refused_and_deleted(clip_factory, staff_client,
                                                                                  services):
     from videoflix.errors import FieldErrors
-    from videoflix.videos.admin import VideoAdmin
-    from videoflix.videos.storage import S3Storage, UploadedPart
+    from videoflix.staff.videos import VideoAdmin
+    from videoflix.adapters.s3_storage import S3Storage, UploadedPart
 
     class MisreportingStorage(S3Storage):
         """Lists the parts at the declared size (as after a part was replaced meanwhile): only HEAD tells."""

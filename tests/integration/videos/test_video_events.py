@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.videos import video_row
-from videoflix.observability.video_events import SOURCE
+from videoflix.domain.video_events import SOURCE
 from videoflix_tools.dev.events import receive_events, route_events_to_queue
 from videoflix_tools.testing.emf import metric_values
 
@@ -50,7 +50,7 @@ def test_a_failed_transcode_publishes_video_failed_with_the_reason(tmp_path, upl
 
 
 def test_a_bus_that_is_gone_fails_no_film(clip_factory, upload_video, transcoder, services, caplog):
-    from videoflix.aws import aws_client
+    from videoflix.adapters.aws import aws_client
 
     aws_client("events", services.settings).delete_event_bus(Name=services.settings.event_bus_name)
     body = upload_video(clip_factory(seconds=3, width=1280, height=720))

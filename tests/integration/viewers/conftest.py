@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video, utcnow
 from videoflix_tools.testing.factories import insert_video
 

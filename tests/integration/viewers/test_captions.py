@@ -5,8 +5,8 @@ import pytest
 import requests
 
 from tests.integration.viewers.conftest import SINGLE_MASTER
-from videoflix.aws import aws_client
-from videoflix.pipeline.hls import segment_names
+from videoflix.adapters.aws import aws_client
+from videoflix.domain.hls import segment_names
 
 pytestmark = pytest.mark.integration
 VTT = "WEBVTT\n\n00:01.000 --> 00:04.000\nHallo\n\n00:05.000 --> 00:09.000 align:start\nWelt\n"

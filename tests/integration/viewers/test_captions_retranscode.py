@@ -7,7 +7,7 @@ import requests
 from tests.integration.viewers.conftest import set_status
 from tests.integration.viewers.test_captions import VTT, add, assert_subtitles_group, stored_keys
 from videoflix.db.models import Video
-from videoflix.pipeline.hls import segment_names
+from videoflix.domain.hls import segment_names
 
 pytestmark = pytest.mark.integration
 

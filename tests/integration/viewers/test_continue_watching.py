@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.integration.viewers.conftest import set_status
 from videoflix.db.models import WatchProgress
-from videoflix.videos.viewing import window_key
+from videoflix.viewer.viewing import window_key
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from videoflix.aws import aws_client
+from videoflix.adapters.aws import aws_client
 from videoflix.db.models import Video
-from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
+from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, plan_storyboard
 
 pytestmark = pytest.mark.integration
 VTT = "WEBVTT\n\n00:01.000 --> 00:04.000\nHallo\n"

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from videoflix.auth.revocation import RefreshTokenRegistry
-from videoflix.cache import redis_errors
+from videoflix.adapters.redis_cache import redis_errors
 from videoflix.errors import ServiceUnavailable
 
 TTL, GRACE, T0 = 3600, 5, 1_000_000.25

@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from videoflix.auth.throttle import Limit, Throttle, client_key, login_counters
-from videoflix.cache import redis_errors
+from videoflix.adapters.redis_cache import redis_errors
 from videoflix.errors import TooManyRequests
 
 LIMIT = Limit("test", max_count=2, window=60)

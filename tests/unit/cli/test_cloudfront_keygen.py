@@ -5,8 +5,8 @@ import re
 import stat
 import time
 
-from videoflix.videos.cloudfront import sign_prefix
-from videoflix.videos.playback import rsa_sha1_signer
+from videoflix.adapters.cloudfront import sign_prefix
+from videoflix.adapters.playback import rsa_sha1_signer
 from videoflix_tools.cli.cloudfront_keys import PRIVATE_FILE, PUBLIC_FILE
 from videoflix_tools.cli.main import main
 from videoflix_tools.testing.cloudfront import verify_cloudfront_url

@@ -5,9 +5,9 @@ import pytest
 
 from tests.unit.orchestration.conftest import video_row
 from videoflix.errors import Conflict, FieldErrors
-from videoflix.pipeline.events import UploadedObject, parse_upload_notification
-from videoflix.videos.admin import VideoAdmin
-from videoflix.videos.cache_keys import CATALOG_LIST
+from videoflix.domain.transcode_messages import UploadedObject, parse_upload_notification
+from videoflix.staff.videos import VideoAdmin
+from videoflix.domain.cache_keys import CATALOG_LIST
 from videoflix_tools.testing.memory import URL_BASE, FailingPort, TranscodeRequest
 
 NEW = {"title": "Film", "category": "Drama", "filename": "film.mp4", "content_type": "video/mp4"}

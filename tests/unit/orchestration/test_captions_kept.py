@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from videoflix.db.models import utcnow
 from videoflix.pipeline.sweeper import Sweeper
-from videoflix.videos.admin import VideoAdmin
+from videoflix.staff.videos import VideoAdmin
 
 
 def test_the_sweeper_keeps_the_captions_of_a_film_whose_row_remains(services, add_video):

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.unit.orchestration.conftest import video_row
-from videoflix.pipeline.events import UploadedObject
+from videoflix.domain.transcode_messages import UploadedObject
 from videoflix.pipeline.fanout.output import segment_prefix
 from videoflix.pipeline.fanout.playlists import job_output
 from videoflix.pipeline.fanout.plan import VIDEO_JOB
 from videoflix.pipeline.fanout.worker import CHUNK_MAX_ATTEMPTS, ChunkWorker
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.pipeline.storyboard import parse_layout
+from videoflix.domain.storyboard import parse_layout
 from videoflix.pipeline.transcode import TranscodeJob
-from videoflix.videos.cache_keys import CATALOG_LIST
+from videoflix.domain.cache_keys import CATALOG_LIST
 from videoflix_tools.testing.memory import FailingPort, memory_services
 
 PROBE = MediaProbe(format_name="mov", duration=130.0, width=1920, height=1080, video_stream_index=0,

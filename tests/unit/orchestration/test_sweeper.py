@@ -9,7 +9,7 @@ import pytest
 from tests.unit.orchestration.conftest import video_row
 from videoflix.db.models import utcnow
 from videoflix.pipeline.sweeper import Sweeper
-from videoflix.videos.cache_keys import CATALOG_LIST
+from videoflix.domain.cache_keys import CATALOG_LIST
 from videoflix_tools.testing.memory import FailingPort, TranscodeRequest
 
 

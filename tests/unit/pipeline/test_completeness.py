@@ -6,7 +6,7 @@ import pytest
 from videoflix.pipeline.fanout.chunking import Chunk
 from videoflix.pipeline.completeness import (OutputTooShort, check_encoded_duration, chunk_expected_seconds,
                                              duration_tolerance)
-from videoflix.pipeline.hls import playlist_seconds
+from videoflix.domain.hls import playlist_seconds
 from videoflix.pipeline.probe import MediaProbe
 
 PROBE = MediaProbe(format_name="mov", duration=3.0, width=640, height=360, video_stream_index=0,

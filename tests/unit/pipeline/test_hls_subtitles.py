@@ -1,7 +1,7 @@
 """The subtitles group added to a master playlist, and the one-segment subtitle playlist."""
 from __future__ import annotations
 
-from videoflix.pipeline.hls import SubtitleTrack, add_subtitles, master_variants, subtitle_playlist
+from videoflix.domain.hls import SubtitleTrack, add_subtitles, master_variants, subtitle_playlist
 
 SINGLE = ("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=854x480\nhttp://a/480p/index.m3u8\n\n"
           "#EXT-X-STREAM-INF:BANDWIDTH=1600000,RESOLUTION=1280x720\nhttp://a/720p/index.m3u8\n")

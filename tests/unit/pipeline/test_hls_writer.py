@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.pipeline.hls import (AudioRendition, Segment, VideoVariant, bandwidth, master_playlist,
+from videoflix.domain.hls import (AudioRendition, Segment, VideoVariant, bandwidth, master_playlist,
                                     master_variants, media_playlist, parse_media_playlist, segment_names,
                                     variant_codecs)
 

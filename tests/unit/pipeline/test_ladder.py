@@ -152,7 +152,7 @@ def test_frame_rate_is_snapped_and_capped():
 
 
 def test_segment_names_and_playlists_fit_the_catalog_routes():
-    from videoflix.pipeline.hls import is_valid_segment_name
+    from videoflix.domain.hls import is_valid_segment_name
 
     command = build_ladder_command("ffmpeg", "/in.mp4", probe(1280, 720), "/tmp/x", SETTINGS)
     segment_pattern = option(command, "-hls_segment_filename").rsplit("/", 1)[-1]

@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.pipeline.storyboard import (KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, build_sprite_command,
+from videoflix.domain.storyboard import (KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, build_sprite_command,
                                            build_storyboard_command, parse_layout, plan_storyboard, raw_tile_size,
                                            storyboard_vtt, tile_count, tile_size, tile_times, upright_filters,
                                            vtt_time)

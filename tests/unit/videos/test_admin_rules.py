@@ -1,8 +1,8 @@
 import pytest
 
 from videoflix.errors import FieldErrors, NotFound
-from videoflix.videos.admin import parse_new_video, part_size_for, safe_filename
-from videoflix.videos.ids import parse_video_id
+from videoflix.staff.videos import parse_new_video, part_size_for, safe_filename
+from videoflix.domain.video_ids import parse_video_id
 
 VALID = {"title": "Film", "description": "", "category": "Drama", "filename": "film.mp4", "size": 1000,
          "content_type": "video/mp4"}

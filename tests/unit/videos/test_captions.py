@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from videoflix.videos.captions import (MAX_CAPTION_BYTES, CaptionError, decode_caption_bytes, normalize_lang,
+from videoflix.domain.captions import (MAX_CAPTION_BYTES, CaptionError, decode_caption_bytes, normalize_lang,
                                        parse_caption_file)
 
 GOOD = "WEBVTT - Deutsch\nKind: captions\n\nNOTE a comment\n\nSTYLE\n::cue { color: yellow }\n\n" \

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from videoflix.pipeline.events import MalformedEvent, UploadedObject, parse_upload_notification
+from videoflix.domain.transcode_messages import MalformedEvent, UploadedObject, parse_upload_notification
 
 
 def s3_message(*keys, event="ObjectCreated:CompleteMultipartUpload", bucket="videoflix-uploads"):

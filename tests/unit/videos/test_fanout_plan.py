@@ -5,7 +5,7 @@ import pytest
 
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings
-from videoflix.pipeline.fanout.queue import ChunkMessage, MalformedChunkMessage, parse_chunk_message
+from videoflix.domain.chunk_messages import ChunkMessage, MalformedChunkMessage, parse_chunk_message
 from videoflix.pipeline.fanout.chunking import AudioPart
 from videoflix.pipeline.fanout.plan import FanoutPlan, make_plan, should_fan_out
 

@@ -7,7 +7,7 @@ from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings
 from videoflix.pipeline.fanout.plan import make_plan
 from videoflix.pipeline.fanout.playlists import IncompleteRun, assemble_playlists, job_output
-from videoflix.pipeline.hls import master_variants, segment_names
+from videoflix.domain.hls import master_variants, segment_names
 
 PROBE = MediaProbe(format_name="mov", duration=66.0, width=1280, height=720, video_stream_index=0,
                    audio_stream_index=1, frame_rate=Fraction(25), video_codec="h264")

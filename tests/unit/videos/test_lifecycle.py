@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from videoflix.db.models import Base, Video, VideoStatus
-from videoflix.videos import lifecycle
-from videoflix.videos.lifecycle import TRANSITIONS, Event, VideoState, next_state
+from videoflix.db import video_transitions as lifecycle
+from videoflix.db.video_transitions import TRANSITIONS, Event, VideoState, next_state
 
 A, U, P, R, F = (VideoState.AWAITING_UPLOAD, VideoState.UPLOADED, VideoState.PROCESSING, VideoState.READY,
                  VideoState.FAILED)

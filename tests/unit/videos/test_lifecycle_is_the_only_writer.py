@@ -1,4 +1,4 @@
-"""videos/lifecycle.py is the only module that writes a video's status, lease or progress."""
+"""db/video_transitions.py is the only module that writes a video's status, lease or progress."""
 from __future__ import annotations
 
 import ast
@@ -7,7 +7,7 @@ from pathlib import Path
 import videoflix
 
 PACKAGE = Path(videoflix.__file__).parent
-LIFECYCLE = PACKAGE / "videos" / "lifecycle.py"
+LIFECYCLE = PACKAGE / "db" / "video_transitions.py"
 GUARDED = {"status", "lease_expires_at", "progress"}
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from videoflix.errors import ServiceUnavailable
 from videoflix.settings import SettingsError, load_settings
-from videoflix.videos.cloudfront import cloudfront_b64decode, cloudfront_b64encode, prefix_policy, sign_prefix
-from videoflix.videos.playback import (CloudFrontPlayback, PlaybackKeyUnavailable, S3Playback, playback_for,
+from videoflix.adapters.cloudfront import cloudfront_b64decode, cloudfront_b64encode, prefix_policy, sign_prefix
+from videoflix.adapters.playback import (CloudFrontPlayback, PlaybackKeyUnavailable, S3Playback, playback_for,
                                        rsa_sha1_signer)
-from videoflix.videos.storage import CREDENTIALS_MARGIN, S3Storage
+from videoflix.adapters.s3_storage import CREDENTIALS_MARGIN, S3Storage
 from videoflix_tools.cli.cloudfront_keys import generate_key_pair
 from videoflix_tools.testing.cloudfront import verify_cloudfront_url
 
@@ -218,7 +218,7 @@ def test_static_credentials_leave_the_lifetime_alone(make_settings):
 
 
 def test_the_playlist_cache_never_outlives_the_urls_inside(make_settings):
-    from videoflix.videos.catalog import Catalog
+    from videoflix.viewer.catalog import Catalog
     from videoflix_tools.testing.memory import memory_services
 
     services = memory_services(settings=make_settings())

@@ -1,4 +1,4 @@
-from videoflix.pipeline.hls import (is_valid_segment_name, master_variants, rewrite_master,
+from videoflix.domain.hls import (is_valid_segment_name, master_variants, rewrite_master,
                                        rewrite_playlist, segment_names)
 
 RENDITION = """#EXTM3U

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from videoflix.pipeline.events import UploadedObject, parse_upload_notification
+from videoflix.domain.transcode_messages import UploadedObject, parse_upload_notification
 from videoflix.pipeline.transcode import TranscodeJob
 from videoflix_tools.functions import PROJECT_ROOT
 
@@ -36,7 +36,7 @@ def test_test_event_sample_is_acknowledged_without_work(settings):
 def test_chunk_job_sample_is_a_chunk_queue_batch():
     import hashlib
 
-    from videoflix.pipeline.fanout.queue import ChunkMessage, parse_chunk_message
+    from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
 
     [record] = load_event("sqs_chunk_job")["Records"]
     assert record["eventSourceARN"].endswith(":videoflix-transcode-chunks")

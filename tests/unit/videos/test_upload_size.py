@@ -1,7 +1,7 @@
 """The declared size of an upload against what arrived and what is allowed: the pure rule."""
 import pytest
 
-from videoflix.videos.upload_size import upload_size_refusal
+from videoflix.domain.upload_size import upload_size_refusal
 
 LIMIT = 10 * 1024**3
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videoflix.pipeline.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, parse_media_playlist, variant_codecs
+from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, parse_media_playlist, variant_codecs
 
 
 class ChunkOutputError(RuntimeError):

@@ -6,13 +6,13 @@ import tempfile
 from pathlib import Path
 
 from videoflix.observability import metrics
-from videoflix.observability.video_events import announce
+from videoflix.domain.video_events import announce
 from videoflix.services import Services
-from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.domain.cache_keys import invalidate_catalog
 from videoflix.pipeline.fanout.playlists import assemble_playlists
 from videoflix.pipeline.fanout.state import FanoutState, JobContext
-from videoflix.ports import Storage
-from videoflix.videos.storage import media_prefix
+from videoflix.domain.ports import Storage
+from videoflix.adapters.s3_storage import media_prefix
 
 log = logging.getLogger("videoflix.fanout")
 

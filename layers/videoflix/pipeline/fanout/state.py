@@ -15,8 +15,8 @@ from sqlalchemy import delete, or_, select, update
 from videoflix.db.models import FanoutJob, FanoutJobStatus, FanoutRun, Video, utcnow
 from videoflix.db.session import Database
 from videoflix.pipeline.fanout.plan import FanoutPlan
-from videoflix.videos import lifecycle
-from videoflix.videos.lifecycle import VideoState
+from videoflix.db import video_transitions as lifecycle
+from videoflix.db.video_transitions import VideoState
 
 
 @dataclass(frozen=True)

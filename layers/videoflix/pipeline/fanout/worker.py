@@ -15,19 +15,19 @@ from typing import Any
 
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.observability.video_events import announce
-from videoflix.ports import Storage
+from videoflix.domain.video_events import announce
+from videoflix.domain.ports import Storage
 from videoflix.services import Services
-from videoflix.sqs_batch import process_sqs_batch
-from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.pipeline.attempts import CHUNK_MAX_ATTEMPTS
+from videoflix.adapters.sqs_batch import process_sqs_batch
+from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.domain.attempts import CHUNK_MAX_ATTEMPTS
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
-from videoflix.pipeline.fanout.queue import parse_chunk_message
+from videoflix.domain.chunk_messages import parse_chunk_message
 from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, VIDEO_JOB
 from videoflix.pipeline.fanout.playlists import IncompleteRun, job_output
 from videoflix.pipeline.fanout.publish import publish_run
 from videoflix.pipeline.fanout.state import FanoutState, Finish, JobContext
-from videoflix.videos.storage import kept_with_output, media_prefix
+from videoflix.adapters.s3_storage import kept_with_output, media_prefix
 
 log = logging.getLogger("videoflix.chunks")
 
@@ -177,7 +177,7 @@ class ChunkWorker:
 def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[tuple[str, float, int]]]]) -> None:
     """Raise OutputTooShort when the job's output falls short of what the source announced."""
     from videoflix.pipeline.completeness import check_encoded_duration, chunk_expected_seconds
-    from videoflix.pipeline.hls import AUDIO_RENDITION
+    from videoflix.domain.hls import AUDIO_RENDITION
 
     plan = context.plan
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from videoflix.db.models import Video, utcnow
 from videoflix.errors import NotFound
-from videoflix.queues import SqsQueueAdmin
+from videoflix.adapters.sqs import SqsQueueAdmin
 from videoflix.services import Services
 from videoflix.settings import Settings
-from videoflix.videos.lifecycle import VideoState, lease_duration
-from videoflix.videos.serialize import iso
+from videoflix.db.video_transitions import VideoState, lease_duration
+from videoflix.domain.video_json import iso
 
 DLQ_SUFFIX = "-dlq"
 REDRIVE_LIMIT = 500  # messages per request: a redrive ends well inside API Gateway's 29 s
@@ -38,7 +38,7 @@ def known_queues(settings: Settings) -> list[KnownQueue]:
 
 
 class Queues:
-    """The queues through one SQS adapter (videoflix.queues.SqsQueueAdmin; the AWS SDK is loaded on first use)."""
+    """The queues through one SQS adapter (videoflix.adapters.sqs.SqsQueueAdmin; the AWS SDK is loaded on first use)."""
 
     def __init__(self, services: Services, sqs: SqsQueueAdmin | None = None) -> None:
         self.services = services

@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from videoflix.db.models import Video
 from videoflix.errors import NotFound
-from videoflix.ports import PlaybackUrls, Storage
+from videoflix.domain.ports import PlaybackUrls, Storage
 from videoflix.services import Services
-from videoflix.videos.caption_tracks import CaptionServing
-from videoflix.videos.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
-from videoflix.pipeline.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
+from videoflix.staff.captions import CaptionServing
+from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
+from videoflix.domain.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
                                     rewrite_master, rewrite_playlist, segment_names)
-from videoflix.videos.lifecycle import VideoState
-from videoflix.videos.serialize import catalog_video
-from videoflix.videos.storage import media_prefix
+from videoflix.db.video_transitions import VideoState
+from videoflix.domain.video_json import catalog_video
+from videoflix.adapters.s3_storage import media_prefix
 
 log = logging.getLogger("videoflix.catalog")
 THUMBNAIL_URL_TTL = 6 * 3600

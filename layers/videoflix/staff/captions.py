@@ -1,6 +1,6 @@
 """Caption tracks: staff add, list and remove them (admin API, CLI); the catalog serves them as an
 HLS subtitles group. Files live at `videos/<id>/captions/<lang>.vtt`, beside the transcode output
-and kept when it is replaced (videoflix.videos.storage.kept_with_output)."""
+and kept when it is replaced (videoflix.adapters.s3_storage.kept_with_output)."""
 from __future__ import annotations
 
 import unicodedata
@@ -10,16 +10,16 @@ from sqlalchemy import select, update
 
 from videoflix.db.models import Caption, Video, utcnow
 from videoflix.errors import Conflict, FieldErrors, NotFound
-from videoflix.pipeline.hls import SubtitleTrack, add_subtitles, subtitle_playlist
+from videoflix.domain.hls import SubtitleTrack, add_subtitles, subtitle_playlist
 from videoflix.services import Services
-from videoflix.videos.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
-from videoflix.videos.captions import CONTENT_TYPE, CaptionError, normalize_lang, parse_caption_file
-from videoflix.videos.hash_cache import hash_forget, hash_get, hash_set
-from videoflix.videos.serialize import iso
-from videoflix.videos.storage import captions_prefix, media_prefix
+from videoflix.domain.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
+from videoflix.domain.captions import CONTENT_TYPE, CaptionError, normalize_lang, parse_caption_file
+from videoflix.adapters.hash_cache import hash_forget, hash_get, hash_set
+from videoflix.domain.video_json import iso
+from videoflix.adapters.s3_storage import captions_prefix, media_prefix
 
 if TYPE_CHECKING:
-    from videoflix.videos.catalog import Catalog, ReadyVideo
+    from videoflix.viewer.catalog import Catalog, ReadyVideo
 
 MAX_LABEL_LENGTH = 100
 ADMIN_URL_TTL = 3600

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from videoflix.console.history import diff, record
+from videoflix.staff.history import diff, record
 from videoflix.db.models import Video
 from videoflix.errors import FieldErrors, NotFound
 from videoflix.services import Services
-from videoflix.videos.admin import VideoAdmin, parse_new_video
-from videoflix.videos.cache_keys import invalidate_catalog
+from videoflix.staff.videos import VideoAdmin, parse_new_video
+from videoflix.domain.cache_keys import invalidate_catalog
 
 EDITABLE = ("title", "description", "category", "published")
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from videoflix.console import users as _users
-from videoflix.console.history import history_page, record
-from videoflix.console.paging import parse_page
-from videoflix.console.poster import complete_poster, request_poster
-from videoflix.console.videos import edit_video
+from videoflix.staff import users as _users
+from videoflix.staff.history import history_page, record
+from videoflix.staff.paging import parse_page
+from videoflix.staff.posters import complete_poster, request_poster
+from videoflix.staff.edits import edit_video
 from videoflix.errors import NotFound
 from videoflix.services import Services
 
@@ -34,13 +34,13 @@ def history(services: Services, query: Mapping[str, str] | None) -> dict[str, An
 
 
 def queues(services: Services) -> dict[str, Any]:
-    from videoflix.console.queues import Queues
+    from videoflix.staff.queues import Queues
 
     return Queues(services).overview()
 
 
 def redrive(services: Services, actor: str, name: str) -> dict[str, Any]:
-    from videoflix.console.queues import Queues
+    from videoflix.staff.queues import Queues
 
     result = Queues(services).redrive(name)
     # The messages moved in SQS, which shares no transaction with the database: recorded right after.

@@ -1,4 +1,4 @@
-"""The SQS adapters of the queue ports (videoflix.ports): the only code that sends to SQS.
+"""The SQS adapters of the queue ports (videoflix.domain.ports): the only code that sends to SQS.
 
 boto3 is imported on the first send, never at import: the API functions build these at cold
 start without paying for the SDK.
@@ -21,14 +21,14 @@ class SqsQueue:
         self.queue_name = queue_name
 
     def send(self, body: str) -> None:
-        from videoflix.aws import aws_client, queue_url
+        from videoflix.adapters.aws import aws_client, queue_url
 
         aws_client("sqs", self._settings).send_message(
             QueueUrl=queue_url(self._settings, self.queue_name), MessageBody=body)
 
     def send_batch(self, bodies: Sequence[str]) -> None:
         """Send in batches of ten; raises if SQS refuses any entry (the caller's message then comes back)."""
-        from videoflix.aws import aws_client, queue_url
+        from videoflix.adapters.aws import aws_client, queue_url
 
         sqs = aws_client("sqs", self._settings)
         url = queue_url(self._settings, self.queue_name)
@@ -61,7 +61,7 @@ class SqsTranscodeQueue:
         self._queue = SqsQueue(settings, settings.transcode_queue_name)
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
-        from videoflix.pipeline.events import transcode_request
+        from videoflix.domain.transcode_messages import transcode_request
 
         self._queue.send(transcode_request(self._settings.upload_bucket, source_key, size, cause))
 
@@ -83,7 +83,7 @@ class SqsChunkQueue:
 
 
 class SqsQueueAdmin:
-    """What the staff console does with the queues (videoflix.console.queues): counts, dead-letter
+    """What the staff console does with the queues (videoflix.staff.queues): counts, dead-letter
     lookups, moving messages back. boto3 is loaded on the first call."""
 
     def __init__(self, settings: Settings, client: Any = None) -> None:
@@ -93,7 +93,7 @@ class SqsQueueAdmin:
     @property
     def _sqs(self) -> Any:
         if self._client is None:
-            from videoflix.aws import aws_client
+            from videoflix.adapters.aws import aws_client
 
             self._client = aws_client("sqs", self._settings)
         return self._client

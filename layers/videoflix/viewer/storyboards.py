@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from videoflix.errors import NotFound
-from videoflix.pipeline.storyboard import STORYBOARD_FILE, STORYBOARD_META, parse_layout, storyboard_vtt
-from videoflix.ports import PlaybackUrls
-from videoflix.videos.cache_keys import storyboard_key
-from videoflix.videos.catalog import Catalog
-from videoflix.videos.storage import media_prefix
+from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, parse_layout, storyboard_vtt
+from videoflix.domain.ports import PlaybackUrls
+from videoflix.domain.cache_keys import storyboard_key
+from videoflix.viewer.catalog import Catalog
+from videoflix.adapters.s3_storage import media_prefix
 
 log = logging.getLogger("videoflix.catalog")
 NO_STORYBOARD = "This video has no storyboard."

@@ -7,7 +7,7 @@ it out of its cache key (template.yaml, PlaybackCachePolicy), so all viewers sha
 copy of a segment.
 
 The signature is RSA-SHA1 (PKCS#1 v1.5) over the policy's bytes, as CloudFront requires; the
-caller passes the signing function (videoflix.videos.playback builds it from the private key).
+caller passes the signing function (videoflix.adapters.playback builds it from the private key).
 Policy and signature travel in CloudFront's URL-safe base64: `+` -> `-`, `=` -> `_`, `/` -> `~`.
 """
 from __future__ import annotations

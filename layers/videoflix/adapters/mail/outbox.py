@@ -6,7 +6,7 @@ nothing. After the commit the relay sends the row to the mail queue at once and 
 (emptying its context: the links in it are credentials). If the queue cannot be reached the
 request still succeeds and the scheduled sweeper sends the rows still unsent after
 RESEND_AFTER. Delivery is at least once; each job carries its row's idempotency key and the
-mailer sends one email per key (SqlMailLedger below, videoflix.mail.worker). The sweeper also
+mailer sends one email per key (SqlMailLedger below, videoflix.adapters.mail.worker). The sweeper also
 deletes rows sent more than KEEP_SENT ago.
 """
 from __future__ import annotations
@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from videoflix.db.models import OutboxMail, utcnow
 from videoflix.db.session import Database
-from videoflix.mail.worker import BUSY, DONE, SEND, UNKNOWN
+from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN
 from videoflix.settings import Settings
 
 if TYPE_CHECKING:
-    from videoflix.ports import MessageQueue
+    from videoflix.domain.ports import MessageQueue
 
 log = logging.getLogger("videoflix.outbox")
 
@@ -34,7 +34,7 @@ RESEND_AFTER = timedelta(minutes=1)   # the sweeper leaves younger rows to the r
 KEEP_SENT = timedelta(days=7)         # longer than the mail queue keeps a message (4 days)
 CLAIM_HOLD = timedelta(seconds=90)    # above the mailer's 30 s timeout, below the queue's 180 s visibility
 RESEND_BATCH = 100
-_PENDING = "videoflix.mail.outbox.pending"
+_PENDING = "videoflix.adapters.mail.outbox.pending"
 
 
 def mail_message(key: str, template: str, context: dict[str, Any]) -> str:
@@ -122,7 +122,7 @@ class SqsMailOutbox(TransactionalOutbox):
     """The outbox relaying to the SQS mail queue named in `settings` (what Lambda runs)."""
 
     def __init__(self, settings: Settings) -> None:
-        from videoflix.queues import SqsQueue
+        from videoflix.adapters.sqs import SqsQueue
 
         super().__init__(SqsQueue(settings, settings.mail_queue_name))
 

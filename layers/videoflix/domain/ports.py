@@ -14,14 +14,14 @@ if TYPE_CHECKING:  # the ports name these types; importing them here would load 
     from sqlalchemy.orm import Session
 
     from videoflix.db.session import Database
-    from videoflix.mail.render import Email
-    from videoflix.observability.video_events import DomainEvent
-    from videoflix.pipeline.fanout.queue import ChunkMessage
-    from videoflix.videos.storage import UploadedPart
+    from videoflix.adapters.mail.render import Email
+    from videoflix.domain.video_events import DomainEvent
+    from videoflix.domain.chunk_messages import ChunkMessage
+    from videoflix.adapters.s3_storage import UploadedPart
 
 
 class Storage(Protocol):
-    """The upload and media buckets (adapter: videoflix.videos.storage.S3Storage)."""
+    """The upload and media buckets (adapter: videoflix.adapters.s3_storage.S3Storage)."""
 
     def start_multipart_upload(self, key: str, content_type: str) -> str: ...
     def presign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str: ...
@@ -54,14 +54,14 @@ class PlaybackUrls(Protocol):
 
 
 class Playback(Protocol):
-    """Signs viewers' media URLs (adapters: videoflix.videos.playback, S3 presigning or CloudFront)."""
+    """Signs viewers' media URLs (adapters: videoflix.adapters.playback, S3 presigning or CloudFront)."""
 
     def urls_for(self, video_id: int, valid_until: float) -> PlaybackUrls:
         """URLs of the film's objects, valid until `valid_until` (epoch seconds) or as close as the signer can."""
 
 
 class TranscodeQueue(Protocol):
-    """Asks the transcoder for a film again (adapter: videoflix.queues.SqsTranscodeQueue)."""
+    """Asks the transcoder for a film again (adapter: videoflix.adapters.sqs.SqsTranscodeQueue)."""
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         """Queue a transcode of the upload at `source_key`; `cause` names who asks (Retry, Requeue)."""
@@ -71,19 +71,19 @@ class TranscodeQueue(Protocol):
 
 
 class ChunkQueue(Protocol):
-    """The fan-out's job messages (adapter: videoflix.queues.SqsChunkQueue)."""
+    """The fan-out's job messages (adapter: videoflix.adapters.sqs.SqsChunkQueue)."""
 
     def send(self, messages: Sequence[ChunkMessage]) -> None: ...
 
 
 class MessageQueue(Protocol):
-    """A queue of plain message bodies: what the mail outbox relays to (adapter: videoflix.queues.SqsQueue)."""
+    """A queue of plain message bodies: what the mail outbox relays to (adapter: videoflix.adapters.sqs.SqsQueue)."""
 
     def send(self, body: str) -> None: ...
 
 
 class MailOutbox(Protocol):
-    """The transactional mail outbox (videoflix.mail.outbox.TransactionalOutbox)."""
+    """The transactional mail outbox (videoflix.adapters.mail.outbox.TransactionalOutbox)."""
 
     def enqueue(self, session: Session, template: str, context: dict[str, Any]) -> str: ...
     def resend_unsent(self, db: Database, now: datetime | None = None) -> int: ...
@@ -91,13 +91,13 @@ class MailOutbox(Protocol):
 
 
 class MailSender(Protocol):
-    """Sends one rendered email, returning the provider's message id (adapter: videoflix.mail.ses.SesMailSender)."""
+    """Sends one rendered email, returning the provider's message id (adapter: videoflix.adapters.mail.ses.SesMailSender)."""
 
     def send(self, email: Email) -> str: ...
 
 
 class Cache(Protocol):
-    """The part of redis-py the caches use (adapter: videoflix.cache.connect_redis; twin: fakeredis)."""
+    """The part of redis-py the caches use (adapter: videoflix.adapters.redis_cache.connect_redis; twin: fakeredis)."""
 
     def get(self, key: str) -> Any: ...
     def set(self, key: str, value: Any, ex: int | None = None, nx: bool = False) -> Any: ...
@@ -111,6 +111,6 @@ class Cache(Protocol):
 
 class EventPublisher(Protocol):
     """Publishes a domain event (Video Ready, Video Failed) on the event bus
-    (adapter: videoflix.observability.eventbridge.EventBridgePublisher)."""
+    (adapter: videoflix.adapters.eventbridge.EventBridgePublisher)."""
 
     def publish(self, event: DomainEvent) -> None: ...

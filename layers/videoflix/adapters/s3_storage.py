@@ -1,4 +1,4 @@
-"""The S3 adapter of the storage port (videoflix.ports.Storage): multipart uploads, presigned URLs,
+"""The S3 adapter of the storage port (videoflix.domain.ports.Storage): multipart uploads, presigned URLs,
 media objects (the only S3 code)."""
 from __future__ import annotations
 
@@ -49,13 +49,13 @@ class S3Storage:
 
     @functools.cached_property
     def _s3(self) -> Any:
-        from videoflix.aws import aws_client
+        from videoflix.adapters.aws import aws_client
 
         return aws_client("s3", self.settings)
 
     @functools.cached_property
     def _signer(self) -> Any:
-        from videoflix.aws import public_s3_client
+        from videoflix.adapters.aws import public_s3_client
 
         return public_s3_client(self.settings)
 
@@ -157,7 +157,7 @@ class S3Storage:
         a presigned URL once its signer's (temporary) credentials have expired, whatever its X-Amz-Expires.
         Credentials without a known expiry (static keys, an emulator's, Lambda's from the environment)
         leave it as it is."""
-        from videoflix.aws import credentials_expiry
+        from videoflix.adapters.aws import credentials_expiry
 
         expiry = credentials_expiry(self._signer)
         if expiry is None:

@@ -1,6 +1,6 @@
 """The mailer function's work: render each queued job and send it, once per idempotency key.
 
-The outbox delivers a job at least once (videoflix.mail.outbox): the request's relay and the
+The outbox delivers a job at least once (videoflix.adapters.mail.outbox): the request's relay and the
 sweeper may both send it, and SQS itself may deliver a message twice. A job's `key` is claimed
 in the delivery ledger for a short while before SES is called and marked delivered once SES
 accepted the email; a key already delivered is acknowledged without sending, one claimed by a
@@ -12,11 +12,11 @@ import json
 import logging
 from typing import Any, Callable, Optional, Protocol
 
-from videoflix.mail.render import Email, render_mail_job
+from videoflix.adapters.mail.render import Email, render_mail_job
 from videoflix.observability import metrics
 from videoflix.observability.logs import mask_email
-from videoflix.ports import MailSender
-from videoflix.sqs_batch import process_sqs_batch
+from videoflix.domain.ports import MailSender
+from videoflix.adapters.sqs_batch import process_sqs_batch
 
 log = logging.getLogger("videoflix.mailer")
 

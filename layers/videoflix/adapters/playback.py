@@ -1,4 +1,4 @@
-"""The playback port's adapters (videoflix.ports.Playback): where a viewer fetches a film's media.
+"""The playback port's adapters (videoflix.domain.ports.Playback): where a viewer fetches a film's media.
 
 The catalog asks `urls_for(video_id, valid_until)` and gets `PlaybackUrls`: `url("480p/x.ts")`
 and `expires_at`, when those URLs stop working (never later than `valid_until`).
@@ -8,7 +8,7 @@ and `expires_at`, when those URLs stop working (never later than `valid_until`).
   as those do (`Storage.presign_lifetime`): `expires_at` may come before `valid_until`.
 - `CloudFrontPlayback` (PLAYBACK_SIGNER=cloudfront): one CloudFront custom policy on the film's
   prefix, signed once, valid until `valid_until` whatever the function's credentials
-  (videoflix.videos.cloudfront). The private key is read from Secrets Manager once per container,
+  (videoflix.adapters.cloudfront). The private key is read from Secrets Manager once per container,
   on the first playlist, never at import or cold start.
 """
 from __future__ import annotations
@@ -19,10 +19,10 @@ import time
 from typing import Callable
 
 from videoflix.errors import ServiceUnavailable
-from videoflix.ports import Playback, PlaybackUrls, Storage
+from videoflix.domain.ports import Playback, PlaybackUrls, Storage
 from videoflix.settings import Settings
-from videoflix.videos.cloudfront import sign_prefix
-from videoflix.videos.storage import media_prefix
+from videoflix.adapters.cloudfront import sign_prefix
+from videoflix.adapters.s3_storage import media_prefix
 
 log = logging.getLogger("videoflix.playback")
 
@@ -66,7 +66,7 @@ def rsa_sha1_signer(private_key_pem: str) -> Callable[[bytes], bytes]:
 def secrets_manager_reader(settings: Settings) -> Callable[[str], str]:
     """Reads a secret's string from Secrets Manager (the client is made on first use)."""
     def read(secret_id: str) -> str:
-        from videoflix.aws import aws_client
+        from videoflix.adapters.aws import aws_client
 
         return aws_client("secretsmanager", settings).get_secret_value(SecretId=secret_id)["SecretString"]
 

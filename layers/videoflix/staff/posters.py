@@ -11,15 +11,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from videoflix.console.history import record
+from videoflix.staff.history import record
 from videoflix.db.models import Video
 from videoflix.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from videoflix.services import Services
-from videoflix.videos.admin import VideoAdmin
+from videoflix.staff.videos import VideoAdmin
 from videoflix.pipeline.poster import POSTER_FILE, poster_key
-from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.lifecycle import VideoState
-from videoflix.videos.storage import ObjectMissing, upload_prefix
+from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.db.video_transitions import VideoState
+from videoflix.adapters.s3_storage import ObjectMissing, upload_prefix
 
 MAX_POSTER_BYTES = 5 * 1024 * 1024
 MAX_POSTER_SIDE = 4096

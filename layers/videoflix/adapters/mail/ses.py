@@ -1,4 +1,4 @@
-"""The SES adapter of the mailer port (videoflix.ports.MailSender): the only code that sends email."""
+"""The SES adapter of the mailer port (videoflix.domain.ports.MailSender): the only code that sends email."""
 from __future__ import annotations
 
 from videoflix.settings import Settings
@@ -9,8 +9,8 @@ class SesMailSender:
         self._settings = settings
 
     def send(self, email) -> str:
-        from videoflix.aws import aws_client
-        from videoflix.mail.render import to_mime
+        from videoflix.adapters.aws import aws_client
+        from videoflix.adapters.mail.render import to_mime
 
         answer = aws_client("ses", self._settings).send_raw_email(
             Source=self._settings.mail_sender, Destinations=list(email.to),

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from videoflix.db.ids import reserve_video_id
 from videoflix.db.models import Video
 from videoflix.errors import Conflict, FieldErrors, NotFound
-from videoflix.ports import Storage
+from videoflix.domain.ports import Storage
 from videoflix.services import Services
-from videoflix.videos import lifecycle
-from videoflix.videos.cache_keys import invalidate_catalog
-from videoflix.videos.lifecycle import VideoState, new_video
-from videoflix.videos.serialize import admin_video
-from videoflix.videos.storage import ObjectMissing, media_prefix, upload_prefix
-from videoflix.videos.upload_size import upload_size_refusal
+from videoflix.db import video_transitions as lifecycle
+from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.db.video_transitions import VideoState, new_video
+from videoflix.domain.video_json import admin_video
+from videoflix.adapters.s3_storage import ObjectMissing, media_prefix, upload_prefix
+from videoflix.domain.upload_size import upload_size_refusal
 
 ACCEPTED_CONTENT_TYPES = {
     "video/mp4": ".mp4", "video/quicktime": ".mov", "video/x-matroska": ".mkv", "video/webm": ".webm",
@@ -103,11 +103,11 @@ class VideoAdmin:
         self.services = services
         self.settings = services.settings
         self.storage = storage or services.storage
-        self.actor = actor  # the staff email the history records changes under (videoflix.console.history)
+        self.actor = actor  # the staff email the history records changes under (videoflix.staff.history)
 
     def _record(self, session, action: str, video_id: int, changes: dict[str, Any] | None = None) -> None:
         if self.actor:
-            from videoflix.console.history import record
+            from videoflix.staff.history import record
 
             record(session, self.actor, action, "video", video_id, changes)
 
@@ -214,7 +214,7 @@ class VideoAdmin:
             video = self._get(session, video_id)
             key = video.source_key
         if refused:
-            from videoflix.observability.video_events import announce
+            from videoflix.domain.video_events import announce
 
             announce(self.services, video_id, "upload")
         if upload_id:

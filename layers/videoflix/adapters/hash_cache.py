@@ -1,5 +1,5 @@
 """Cache entries kept as fields of one Redis hash, each with its own expiry (the hash's TTL restarts
-with every write), so that one DELETE (videoflix.videos.cache_keys.invalidate_catalog) drops them all.
+with every write), so that one DELETE (videoflix.domain.cache_keys.invalidate_catalog) drops them all.
 A Redis outage means "no cache", never an error."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import time
 from typing import Any
 
-log = logging.getLogger("videoflix.cache")
+log = logging.getLogger("videoflix.adapters.redis_cache")
 MAX_FIELDS = 2000  # past this, the hash is dropped and filled again: distinct queries cannot grow it for ever
 
 

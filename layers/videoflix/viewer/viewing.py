@@ -20,8 +20,8 @@ from sqlalchemy import select
 from videoflix.db.models import Video, WatchProgress, utcnow
 from videoflix.errors import FieldErrors, NotFound
 from videoflix.services import Services
-from videoflix.videos.lifecycle import VideoState
-from videoflix.videos.serialize import catalog_video, iso
+from videoflix.db.video_transitions import VideoState
+from videoflix.domain.video_json import catalog_video, iso
 
 log = logging.getLogger("videoflix.viewing")
 STARTED_SECONDS = 5.0  # a film is "started" past this position
@@ -64,7 +64,7 @@ class Viewing:
     # -- reports ------------------------------------------------------------------------------
     def report_progress(self, user_id: int, video_id: int, body: dict[str, Any], preview: bool = False) -> None:
         """`preview`: staff, who play unpublished films too (a viewer gets 404 for those)."""
-        from videoflix.videos.catalog import Catalog
+        from videoflix.viewer.catalog import Catalog
 
         position = parse_position(body)
         video = Catalog(self.services, preview=preview).ready_video(video_id)  # NotFound unless ready (and published)

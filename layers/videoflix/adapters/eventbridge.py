@@ -1,4 +1,4 @@
-"""The EventBridge adapter of the events port (videoflix.ports.EventPublisher): PutEvents on EVENT_BUS_NAME.
+"""The EventBridge adapter of the events port (videoflix.domain.ports.EventPublisher): PutEvents on EVENT_BUS_NAME.
 
 boto3 is imported on the first event, never at import. An empty EVENT_BUS_NAME publishes nothing.
 """
@@ -17,7 +17,7 @@ class EventBridgePublisher:
         bus = self._settings.event_bus_name
         if not bus:
             return
-        from videoflix.aws import aws_client
+        from videoflix.adapters.aws import aws_client
 
         answer = aws_client("events", self._settings).put_events(Entries=[{
             "EventBusName": bus, "Source": event.source, "DetailType": event.detail_type,

@@ -10,12 +10,12 @@ from typing import Any, Mapping
 
 from sqlalchemy import func, select
 
-from videoflix.console.history import diff, record
-from videoflix.console.paging import Page
+from videoflix.staff.history import diff, record
+from videoflix.staff.paging import Page
 from videoflix.db.models import User, utcnow
 from videoflix.errors import Conflict, FieldErrors, NotFound
 from videoflix.services import Services
-from videoflix.videos.serialize import iso
+from videoflix.domain.video_json import iso
 
 MAX_QUERY = 254
 FLAGS = ("is_active", "is_staff")

@@ -1,4 +1,4 @@
-"""The chunk queue's messages: built and parsed (pure; the SQS adapter is videoflix.queues.SqsChunkQueue)."""
+"""The chunk queue's messages: built and parsed (pure; the SQS adapter is videoflix.adapters.sqs.SqsChunkQueue)."""
 from __future__ import annotations
 
 import json

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-log = logging.getLogger("videoflix.cache")
+log = logging.getLogger("videoflix.adapters.redis_cache")
 
 CATALOG_LIST = "catalog:videos"
 # Hash: video id -> what playback needs of a ready video (see Catalog._ready_video).

@@ -1,1 +1,0 @@
-"""Videos: uploads, the transcoding job, the catalog and playlists."""
