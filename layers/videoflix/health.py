@@ -7,6 +7,8 @@ from typing import Any, Callable
 
 from sqlalchemy import text
 
+from videoflix.adapters.aws import aws_client
+
 log = logging.getLogger("videoflix.health")
 
 # What the public answer says of a failed check: its state only. The reason (host names, ports,
@@ -25,8 +27,6 @@ def _probe(name: str, check: Callable[[], Any]) -> dict[str, Any]:
 
 
 def check_health(services) -> dict[str, Any]:
-    from videoflix.adapters.aws import aws_client
-
     settings = services.settings
 
     def database() -> None:

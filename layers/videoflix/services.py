@@ -10,8 +10,17 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from videoflix.adapters.eventbridge import EventBridgePublisher
+from videoflix.adapters.mail.outbox import SqsMailOutbox
+from videoflix.adapters.mail.ses import SesMailSender
+from videoflix.adapters.playback import playback_for
+from videoflix.adapters.redis_cache import connect_redis
+from videoflix.adapters.s3_storage import S3Storage
+from videoflix.adapters.sqs import SqsChunkQueue, SqsTranscodeQueue
 from videoflix.db.session import Database
-from videoflix.domain.ports import Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage, TranscodeQueue
+from videoflix.domain.ports import (Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage,
+                                    TranscodeQueue)
+from videoflix.effects import install_effects
 from videoflix.settings import Settings, load_settings
 
 
@@ -26,6 +35,8 @@ class Services:
                      outbox=outbox, mailer=mailer, cache=cache, events=events)
         # A given port shadows its lazy builder below (cached_property reads the instance first).
         self.__dict__.update({name: port for name, port in given.items() if port is not None})
+        # What follows a committed change (cache invalidation, Video Ready/Failed) uses these ports.
+        install_effects(self)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Services":
@@ -33,51 +44,35 @@ class Services:
 
     @functools.cached_property
     def storage(self) -> Storage:
-        from videoflix.adapters.s3_storage import S3Storage
-
         return S3Storage(self.settings)
 
     @functools.cached_property
     def transcode_queue(self) -> TranscodeQueue:
-        from videoflix.adapters.sqs import SqsTranscodeQueue
-
         return SqsTranscodeQueue(self.settings)
 
     @functools.cached_property
     def chunk_queue(self) -> ChunkQueue:
-        from videoflix.adapters.sqs import SqsChunkQueue
-
         return SqsChunkQueue(self.settings)
 
     @functools.cached_property
     def outbox(self) -> MailOutbox:
-        from videoflix.adapters.mail.outbox import SqsMailOutbox
-
         return SqsMailOutbox(self.settings)
 
     @functools.cached_property
     def mailer(self) -> MailSender:
-        from videoflix.adapters.mail.ses import SesMailSender
-
         return SesMailSender(self.settings)
 
     @functools.cached_property
     def cache(self) -> Cache:
-        from videoflix.adapters.redis_cache import connect_redis
-
         return connect_redis(self.settings.redis_url)
 
     @functools.cached_property
     def events(self) -> EventPublisher:
-        from videoflix.adapters.eventbridge import EventBridgePublisher
-
         return EventBridgePublisher(self.settings)
 
     @functools.cached_property
     def playback(self) -> Playback:
         """Signs viewers' media URLs: S3 presigning or CloudFront (PLAYBACK_SIGNER)."""
-        from videoflix.adapters.playback import playback_for
-
         return playback_for(self.settings, self.storage)
 
     # The cache's former name, kept for the many callers (and tests) that swap it: the same object.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from videoflix.adapters.aws import aws_client
 from videoflix.settings import Settings
 
 
@@ -17,7 +18,6 @@ class EventBridgePublisher:
         bus = self._settings.event_bus_name
         if not bus:
             return
-        from videoflix.adapters.aws import aws_client
 
         answer = aws_client("events", self._settings).put_events(Entries=[{
             "EventBusName": bus, "Source": event.source, "DetailType": event.detail_type,

@@ -18,11 +18,12 @@ import logging
 import time
 from typing import Callable
 
-from videoflix.errors import ServiceUnavailable
-from videoflix.domain.ports import Playback, PlaybackUrls, Storage
-from videoflix.settings import Settings
+from videoflix.adapters.aws import aws_client
 from videoflix.adapters.cloudfront import sign_prefix
-from videoflix.adapters.s3_storage import media_prefix
+from videoflix.domain.media_layout import media_prefix
+from videoflix.domain.ports import Playback, PlaybackUrls, Storage
+from videoflix.errors import ServiceUnavailable
+from videoflix.settings import Settings
 
 log = logging.getLogger("videoflix.playback")
 
@@ -33,7 +34,6 @@ class PlaybackKeyUnavailable(ServiceUnavailable):
 
 class PresignedUrls:
     """Per-object presigned S3 URLs under a film's prefix, all `expires_in` seconds long."""
-
     def __init__(self, storage: Storage, prefix: str, expires_in: int, expires_at: float) -> None:
         self.storage, self.prefix, self.expires_in, self.expires_at = storage, prefix, expires_in, expires_at
 
@@ -66,8 +66,6 @@ def rsa_sha1_signer(private_key_pem: str) -> Callable[[bytes], bytes]:
 def secrets_manager_reader(settings: Settings) -> Callable[[str], str]:
     """Reads a secret's string from Secrets Manager (the client is made on first use)."""
     def read(secret_id: str) -> str:
-        from videoflix.adapters.aws import aws_client
-
         return aws_client("secretsmanager", settings).get_secret_value(SecretId=secret_id)["SecretString"]
 
     return read

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any
+
+log = logging.getLogger("videoflix.catalog")  # the catalog's records, as before this module held them
 
 
 @functools.lru_cache(maxsize=8)
@@ -28,3 +31,20 @@ def redis_errors() -> tuple[type[BaseException], ...]:
     import redis
 
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def read_cached(cache: Any, key: str) -> str | None:
+    """The cached text at `key`; None when absent or when Redis cannot answer (serving uncached)."""
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("cache read failed for %s; serving uncached", key)
+        return None
+
+
+def write_cached(cache: Any, key: str, value: str, ttl: int) -> None:
+    """Cache `value` for `ttl` seconds; a Redis that cannot take it leaves the answer uncached."""
+    try:
+        cache.set(key, value, ex=ttl)
+    except Exception:
+        log.warning("cache write failed for %s", key)

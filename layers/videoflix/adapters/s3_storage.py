@@ -5,36 +5,22 @@ from __future__ import annotations
 import functools
 import mimetypes
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from videoflix.adapters.aws import aws_client, credentials_expiry, public_s3_client
+from videoflix.domain.media_layout import CACHE_CONTROL, CONTENT_TYPES
+from videoflix.domain.ports import ObjectMissing, UploadedPart
 from videoflix.errors import ServiceUnavailable
 from videoflix.settings import Settings
 
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".jpg": "image/jpeg"}
-# Segments and posters never change under a name; playlists may be rewritten on a re-transcode.
-# `private`: the media is for signed-in viewers, so shared caches must not keep a copy.
-CACHE_CONTROL = {".ts": "private, max-age=31536000, immutable", ".jpg": "private, max-age=86400",
-                 ".m3u8": "no-cache"}
 # A presigned URL ends this long before the credentials that sign it expire (clock skew).
 CREDENTIALS_MARGIN = 60
 
 
-@dataclass(frozen=True)
-class UploadedPart:
-    part_number: int
-    etag: str
-    size: int
-
-
 class StorageUnavailable(ServiceUnavailable):
     default_detail = "Storage is unavailable. Try again shortly."
-
-
-class ObjectMissing(Exception):
-    """The object is not (or no longer) in the bucket."""
 
 
 def _client_errors() -> tuple[type[BaseException], ...]:
@@ -49,14 +35,10 @@ class S3Storage:
 
     @functools.cached_property
     def _s3(self) -> Any:
-        from videoflix.adapters.aws import aws_client
-
         return aws_client("s3", self.settings)
 
     @functools.cached_property
     def _signer(self) -> Any:
-        from videoflix.adapters.aws import public_s3_client
-
         return public_s3_client(self.settings)
 
     # -- uploads --------------------------------------------------------------------------
@@ -157,7 +139,6 @@ class S3Storage:
         a presigned URL once its signer's (temporary) credentials have expired, whatever its X-Amz-Expires.
         Credentials without a known expiry (static keys, an emulator's, Lambda's from the environment)
         leave it as it is."""
-        from videoflix.adapters.aws import credentials_expiry
 
         expiry = credentials_expiry(self._signer)
         if expiry is None:
@@ -195,25 +176,3 @@ class S3Storage:
 def _is_missing(exc: BaseException) -> bool:
     code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
     return code in {"NoSuchKey", "404", "NotFound"}
-
-
-def media_prefix(video_id: int) -> str:
-    return f"videos/{video_id}/"
-
-
-CAPTIONS_FOLDER = "captions/"
-
-
-def captions_prefix(video_id: int) -> str:
-    """Caption files of a film: beside its transcode output, never replaced or removed with it."""
-    return f"{media_prefix(video_id)}{CAPTIONS_FOLDER}"
-
-
-def kept_with_output(prefix: str) -> tuple[str, ...]:
-    """Under a film's media prefix, what cleaning its transcode output (a new attempt, a failure,
-    the sweeper) leaves in place: the captions staff added. Deleting the film removes them too."""
-    return (f"{prefix}{CAPTIONS_FOLDER}",)
-
-
-def upload_prefix(video_id: int) -> str:
-    return f"uploads/{video_id}/"

@@ -5,8 +5,11 @@ start without paying for the SDK.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
+from videoflix.adapters.aws import aws_client, queue_url
+from videoflix.domain.transcode_messages import poster_message, transcode_request
 from videoflix.settings import Settings
 
 SQS_BATCH_LIMIT = 10
@@ -15,21 +18,16 @@ SQS_PARALLEL_BATCHES = 8
 
 class SqsQueue:
     """One queue, by name; its URL is looked up (and cached) on the first send."""
-
     def __init__(self, settings: Settings, queue_name: str) -> None:
         self._settings = settings
         self.queue_name = queue_name
 
     def send(self, body: str) -> None:
-        from videoflix.adapters.aws import aws_client, queue_url
-
         aws_client("sqs", self._settings).send_message(
             QueueUrl=queue_url(self._settings, self.queue_name), MessageBody=body)
 
     def send_batch(self, bodies: Sequence[str]) -> None:
         """Send in batches of ten; raises if SQS refuses any entry (the caller's message then comes back)."""
-        from videoflix.adapters.aws import aws_client, queue_url
-
         sqs = aws_client("sqs", self._settings)
         url = queue_url(self._settings, self.queue_name)
 
@@ -46,7 +44,6 @@ class SqsQueue:
             return
         # A 4-hour film queues over 500 jobs: one round trip per ten of them, one after the
         # other, would add seconds to its time-to-ready. boto3 clients are thread-safe.
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(SQS_PARALLEL_BATCHES, len(batches))) as pool:
             for sent in [pool.submit(send, batch) for batch in batches]:
@@ -55,25 +52,19 @@ class SqsQueue:
 
 class SqsTranscodeQueue:
     """The transcode queue: one message per request, shaped like S3's own notification."""
-
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._queue = SqsQueue(settings, settings.transcode_queue_name)
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
-        from videoflix.domain.transcode_messages import transcode_request
-
         self._queue.send(transcode_request(self._settings.upload_bucket, source_key, size, cause))
 
     def request_poster(self, video_id: int, at_seconds: float) -> None:
-        from videoflix.pipeline.poster import poster_message
-
         self._queue.send(poster_message(video_id, at_seconds))
 
 
 class SqsChunkQueue:
     """The fan-out's chunk queue."""
-
     def __init__(self, settings: Settings) -> None:
         self._queue = SqsQueue(settings, settings.chunk_queue_name)
 
@@ -93,7 +84,6 @@ class SqsQueueAdmin:
     @property
     def _sqs(self) -> Any:
         if self._client is None:
-            from videoflix.adapters.aws import aws_client
 
             self._client = aws_client("sqs", self._settings)
         return self._client

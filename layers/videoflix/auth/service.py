@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any
 
 from sqlalchemy import select
 
+from videoflix.adapters.redis_cache import redis_errors
 from videoflix.auth import jwt_tokens
 from videoflix.auth.account_tokens import check_account_token, decode_uid, encode_uid, make_account_token
 from videoflix.auth.emails import email_problems, normalize_email
 from videoflix.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
 from videoflix.auth.revocation import RefreshTokenRegistry
-from videoflix.auth.throttle import (Throttle, login_counters, password_reset_counters,
-                                     registration_counters)
-from videoflix.adapters.redis_cache import redis_errors
+from videoflix.auth.throttle import Throttle, login_counters, password_reset_counters, registration_counters
 from videoflix.db.models import User, utcnow
 from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
 from videoflix.observability import metrics
@@ -246,8 +246,6 @@ def wait_out_token_cutoff(user: User) -> None:
 
 
 def _timestamp(moment) -> int:
-    from datetime import timezone
-
     if moment.tzinfo is None:  # SQLite returns naive datetimes, stored in UTC
         moment = moment.replace(tzinfo=timezone.utc)
     return int(moment.timestamp())

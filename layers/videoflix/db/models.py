@@ -7,7 +7,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, 
                         UniqueConstraint, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from videoflix.db.video_transitions import VideoState
+from videoflix.domain.video_states import VideoState
 
 
 def utcnow() -> datetime:

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from videoflix.domain.changes import Change
 from videoflix.errors import ServiceUnavailable
+
+# Changes recorded in the open transaction, and those of transactions that committed.
+_RECORDED = "videoflix.changes.recorded"
+_COMMITTED = "videoflix.changes.committed"
 
 _engines: dict[str, Engine] = {}
 
@@ -47,8 +53,6 @@ def get_engine(database_url: str) -> Engine:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
-    from pathlib import Path
-
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -60,12 +64,34 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+def record_changes(session: Session, *changes: Change) -> None:
+    """Say what this transaction changes; Database.after_commit acts on it once the transaction commits."""
+    session.info.setdefault(_RECORDED, []).extend(changes)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_changes(session: Session) -> None:
+    recorded = session.info.pop(_RECORDED, None)
+    if recorded:
+        session.info.setdefault(_COMMITTED, []).extend(recorded)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_rolled_back_changes(session: Session) -> None:
+    session.info.pop(_RECORDED, None)
+
+
 class Database:
-    """A session factory bound to one engine."""
+    """A session factory bound to one engine.
+
+    `after_commit`, when set (videoflix.effects.install_effects), receives the changes of each
+    session's committed transactions once the session is closed: the one place that acts on them.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        self.after_commit: Callable[[Sequence[Change]], None] | None = None
 
     @classmethod
     def from_url(cls, database_url: str) -> "Database":
@@ -88,6 +114,9 @@ class Database:
             raise
         finally:
             session.close()
+            committed = session.info.pop(_COMMITTED, None)
+            if committed and self.after_commit is not None:
+                self.after_commit(committed)
 
 
 def _is_outage(exc: DBAPIError) -> bool:

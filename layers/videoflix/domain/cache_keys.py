@@ -1,10 +1,5 @@
-"""Redis keys of the catalog caches, and invalidation that tolerates a Redis outage."""
+"""Redis keys of the catalog caches (dropped by videoflix.effects when the catalog changes)."""
 from __future__ import annotations
-
-import logging
-from typing import Any
-
-log = logging.getLogger("videoflix.adapters.redis_cache")
 
 CATALOG_LIST = "catalog:videos"
 # Hash: video id -> what playback needs of a ready video (see Catalog._ready_video).
@@ -33,11 +28,3 @@ def subtitle_playlist_key(video_id: int, lang: str, version: str) -> str:
 def storyboard_key(video_id: int, version: str) -> str:
     """A film's storyboard VTT (presigned sprite URL inside); "" when it has none."""
     return f"catalog:storyboard:{video_id}:{version}"
-
-
-def invalidate_catalog(redis: Any) -> None:
-    """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
-    try:
-        redis.delete(CATALOG_LIST, READY_VIDEOS, CATALOG_QUERIES, CATALOG_CATEGORIES, CAPTION_TRACKS)
-    except Exception:  # the cache is an optimisation; never fail a status change because of it
-        log.warning("could not invalidate the catalog cache", exc_info=True)

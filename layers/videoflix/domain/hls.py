@@ -11,10 +11,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
-
-if TYPE_CHECKING:
-    from fractions import Fraction
+from fractions import Fraction
+from typing import Callable, Sequence
 
 # The rungs of the ladder, smallest first (their bitrates live in pipeline/ladder.py).
 RUNG_NAMES = ("480p", "720p", "1080p")

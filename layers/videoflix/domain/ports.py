@@ -6,18 +6,37 @@ so the orchestration around them is tested without moto, FFmpeg or a network.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
-if TYPE_CHECKING:  # the ports name these types; importing them here would load SQLAlchemy sessions early
-    from sqlalchemy.orm import Session
+from videoflix.domain.chunk_messages import ChunkMessage
+from videoflix.domain.mail import Email
+from videoflix.domain.video_events import DomainEvent
 
-    from videoflix.db.session import Database
-    from videoflix.adapters.mail.render import Email
-    from videoflix.domain.video_events import DomainEvent
-    from videoflix.domain.chunk_messages import ChunkMessage
-    from videoflix.adapters.s3_storage import UploadedPart
+
+@dataclass(frozen=True)
+class UploadedPart:
+    part_number: int
+    etag: str
+    size: int
+
+
+class ObjectMissing(Exception):
+    """The object is not (or no longer) in the bucket."""
+
+
+class Transaction(Protocol):
+    """An open database transaction (a SQLAlchemy Session): what the outbox writes its row into."""
+
+    def add(self, instance: Any) -> None: ...
+
+
+class Transactions(Protocol):
+    """Opens transactions (videoflix.db.session.Database)."""
+
+    def session(self) -> Any: ...
 
 
 class Storage(Protocol):
@@ -85,9 +104,9 @@ class MessageQueue(Protocol):
 class MailOutbox(Protocol):
     """The transactional mail outbox (videoflix.adapters.mail.outbox.TransactionalOutbox)."""
 
-    def enqueue(self, session: Session, template: str, context: dict[str, Any]) -> str: ...
-    def resend_unsent(self, db: Database, now: datetime | None = None) -> int: ...
-    def prune_sent(self, db: Database, now: datetime | None = None) -> int: ...
+    def enqueue(self, session: Transaction, template: str, context: dict[str, Any]) -> str: ...
+    def resend_unsent(self, db: Transactions, now: datetime | None = None) -> int: ...
+    def prune_sent(self, db: Transactions, now: datetime | None = None) -> int: ...
 
 
 class MailSender(Protocol):

@@ -1,7 +1,9 @@
-"""S3 ObjectCreated notifications as they arrive through SQS: parsed, and built for a transcode asked again."""
+"""The transcode queue's messages: S3 ObjectCreated notifications as they arrive through SQS (parsed, and
+built for a transcode asked again), and poster jobs (a frame staff chose)."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from urllib.parse import quote_plus, unquote_plus
 
@@ -57,3 +59,36 @@ def parse_upload_notification(body: str) -> list[UploadedObject]:
             size = None  # informative only; S3 always sends a whole number
         objects.append(UploadedObject(bucket, unquote_plus(raw_key), size))
     return objects
+
+
+# -- the poster job: a frame staff chose, queued on the transcode queue ---------------------------------------------------------
+POSTER_KIND = "poster"
+
+
+@dataclass(frozen=True)
+class PosterJob:
+    video_id: int
+    at_seconds: float
+
+
+def poster_message(video_id: int, at_seconds: float) -> str:
+    return json.dumps({"kind": POSTER_KIND, "video_id": video_id, "at_seconds": at_seconds})
+
+
+def parse_poster_job(body: str) -> PosterJob | None:
+    """The poster job a message body holds; None for anything else (S3 notifications).
+
+    A poster message without a usable id or second raises ValueError: it fails, and rests in the
+    dead-letter queue.
+    """
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("kind") != POSTER_KIND:
+        return None
+    video_id, at = message.get("video_id"), message.get("at_seconds")
+    if isinstance(video_id, bool) or not isinstance(video_id, int) or video_id <= 0 \
+            or isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
+        raise ValueError(f"malformed poster job: {body[:200]!r}")
+    return PosterJob(video_id, float(at))

@@ -1,10 +1,8 @@
-"""JSON shapes of videos for the admin and catalog APIs."""
+"""JSON shapes of videos for the admin and catalog APIs, from a video row (or anything with its attributes)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Callable
-
-from videoflix.db.models import Video
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -14,8 +12,7 @@ def iso(moment: datetime | None) -> str | None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.isoformat()
 
-
-def admin_video(video: Video, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
+def admin_video(video: Any, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
     return {
         "id": video.id, "title": video.title, "description": video.description,
         "category": video.category, "status": video.status, "progress": video.progress,
@@ -27,8 +24,7 @@ def admin_video(video: Video, thumbnail_url: Callable[[str], str]) -> dict[str, 
         "published": video.published is not False,
     }
 
-
-def catalog_video(video: Video, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
+def catalog_video(video: Any, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
     return {
         "id": video.id, "created_at": iso(video.created_at), "title": video.title,
         "description": video.description,

@@ -12,9 +12,12 @@ metric data points (no PutMetricData call, no permission, no latency):
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from typing import Any, Mapping
+
+from videoflix.observability.logs import current_context
 
 NAMESPACE = "Videoflix"
 
@@ -53,14 +56,11 @@ def metric_document(values: Mapping[str, float], dimensions: Mapping[str, str] |
 
 def emit(name: str, value: float = 1, **dimensions: str) -> None:
     """Print one EMF line for metric `name`; a metric never breaks the work it measures."""
-    from videoflix.observability.logs import current_context
-
     properties = {key: val for key, val in current_context().items() if val is not None}
     try:
         line = json.dumps(metric_document({name: value}, dimensions, properties=properties))
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
     except Exception:  # a closed stdout, an odd value: the metric is lost, not the film
-        import logging
 
         logging.getLogger("videoflix.metrics").warning("could not emit metric %s", name, exc_info=True)

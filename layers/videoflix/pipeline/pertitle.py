@@ -23,6 +23,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
+from videoflix.pipeline import ffmpeg as ffmpeg_process
+from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded
 from videoflix.pipeline.ladder import (LadderSettings, PlannedRung, keyframe_interval, output_frame_rate, plan_ladder,
                                        quiet_flags, rate_text, source_input, video_codec_args)
 from videoflix.pipeline.probe import MediaProbe
@@ -170,7 +172,6 @@ def choose_caps(ffmpeg: str, source: str, probe: MediaProbe, settings: LadderSet
     Step one encodes each rung today's way (the fixed target) and at the top candidate; each
     further step the next lower candidate, for the rungs still within tolerance of today's score.
     """
-    from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded, run_ffmpeg
 
     caps = fallback_caps(probe, per_title)
     if not per_title.enabled or not per_title.candidates:
@@ -199,7 +200,7 @@ def choose_caps(ffmpeg: str, source: str, probe: MediaProbe, settings: LadderSet
                 left = None if time_budget is None else time_budget - (time.monotonic() - started)
                 if left is not None and left <= 0:
                     raise TimeBudgetExceeded("the per-title trial ran out of time")
-                run_ffmpeg(command, duration=seconds, time_budget=left, on_progress=None)
+                ffmpeg_process.run_ffmpeg(command, duration=seconds, time_budget=left, on_progress=None)
             for trial in trials:
                 score = read_vmaf(folder / f"{trial.file_name}.json")
                 if trial.percent is None:
@@ -225,12 +226,11 @@ def title_caps(settings: Settings, source: str, probe: MediaProbe, work: Path,
                time_left: Callable[[], float]) -> tuple[tuple[str, int], ...]:
     """The film's caps for `LadderSettings.rung_caps`, from the deployment's settings, within a
     share of the time left (the single-process transcoder and the fan-out coordinator call this)."""
-    from videoflix.pipeline.ffmpeg import ffmpeg_executable
 
     per_title = PerTitleSettings(enabled=settings.per_title_trials, sample_seconds=settings.per_title_sample_seconds)
     ladder = LadderSettings(preset=settings.ffmpeg_preset)
     folder = work / "per-title"
     folder.mkdir(parents=True, exist_ok=True)
-    caps = choose_caps(ffmpeg_executable(), source, probe, ladder, per_title, folder,
+    caps = choose_caps(ffmpeg_process.ffmpeg_executable(), source, probe, ladder, per_title, folder,
                        time_budget=time_left() * per_title.time_share)
     return as_settings(caps)

@@ -7,37 +7,34 @@ before reading S3 notifications.
 """
 from __future__ import annotations
 
-import json
 import logging
-import math
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from videoflix.adapters.s3_storage import ObjectMissing, media_prefix
+from sqlalchemy import update
 
-if TYPE_CHECKING:
-    from videoflix.pipeline.probe import MediaProbe
-    from videoflix.domain.ports import Storage
-    from videoflix.services import Services
+from videoflix.adapters.s3_storage import ObjectMissing
+from videoflix.db.models import Video
+from videoflix.db.session import record_changes
+from videoflix.domain.changes import CatalogChanged
+from videoflix.domain.media_layout import POSTER_FILE, poster_key
+from videoflix.domain.ports import Storage
+from videoflix.domain.transcode_messages import PosterJob
+from videoflix.pipeline import ffmpeg as ffmpeg_process, probe as probing
+from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded
+from videoflix.pipeline.ladder import build_thumbnail_command
+from videoflix.pipeline.probe import HEAD_BYTES, MediaProbe, MediaRejected
+from videoflix.services import Services
 
 log = logging.getLogger("videoflix.transcoder")
 
-POSTER_FILE = "thumbnail.jpg"  # beside master.m3u8 under videos/<id>/
-POSTER_KIND = "poster"
 POSTER_TIME_BUDGET = 120  # seconds for probing and one frame, well inside the transcoder's timeout
-
-
-def poster_key(video_id: int) -> str:
-    return f"{media_prefix(video_id)}{POSTER_FILE}"
 
 
 def build_poster_command(ffmpeg: str, source: str, probe: MediaProbe, at_seconds: float,
                          poster_path: str) -> list[str]:
     """The thumbnail command of the ladder (same size, flags and safe input), seeking to `at_seconds`."""
-    from videoflix.pipeline.ladder import build_thumbnail_command
-
     command = build_thumbnail_command(ffmpeg, source, probe, poster_path)
     command[command.index("-ss") + 1] = f"{at_seconds:.3f}"
     return command
@@ -50,15 +47,13 @@ def make_poster(source: str, probe: MediaProbe, path: Path, video_id: int,
     The frame is the ladder's default one, or the one at `at_seconds` when given. Raises
     TimeBudgetExceeded when the budget is spent: that ends the whole transcode.
     """
-    from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
-    from videoflix.pipeline.ladder import build_thumbnail_command
 
     if at_seconds is None:
-        command = build_thumbnail_command(ffmpeg_executable(), str(source), probe, str(path))
+        command = build_thumbnail_command(ffmpeg_process.ffmpeg_executable(), str(source), probe, str(path))
     else:
-        command = build_poster_command(ffmpeg_executable(), str(source), probe, at_seconds, str(path))
+        command = build_poster_command(ffmpeg_process.ffmpeg_executable(), str(source), probe, at_seconds, str(path))
     try:
-        run_ffmpeg(command, duration=1.0, on_progress=None, time_budget=time_left())
+        ffmpeg_process.run_ffmpeg(command, duration=1.0, on_progress=None, time_budget=time_left())
     except FFmpegFailed:
         # A poster is a nicety (e.g. no picture where the seek lands); the film still plays.
         log.warning("video %s: no thumbnail", video_id, exc_info=True)
@@ -67,47 +62,13 @@ def make_poster(source: str, probe: MediaProbe, path: Path, video_id: int,
     return True
 
 
-# -- the poster job: a frame staff chose ---------------------------------------------------------
-@dataclass(frozen=True)
-class PosterJob:
-    video_id: int
-    at_seconds: float
-
-
-def poster_message(video_id: int, at_seconds: float) -> str:
-    return json.dumps({"kind": POSTER_KIND, "video_id": video_id, "at_seconds": at_seconds})
-
-
-def parse_poster_job(body: str) -> PosterJob | None:
-    """The poster job a message body holds; None for anything else (S3 notifications).
-
-    A poster message without a usable id or second raises ValueError: it fails, and rests in the
-    dead-letter queue.
-    """
-    try:
-        message = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(message, dict) or message.get("kind") != POSTER_KIND:
-        return None
-    video_id, at = message.get("video_id"), message.get("at_seconds")
-    if isinstance(video_id, bool) or not isinstance(video_id, int) or video_id <= 0 \
-            or isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
-        raise ValueError(f"malformed poster job: {body[:200]!r}")
-    return PosterJob(video_id, float(at))
-
-
 def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | None = None) -> bool:
     """Replace the video's thumbnail.jpg with the frame at `job.at_seconds`; False when it cannot be made.
 
     A video gone, a file gone or no frame there is logged and dropped (retrying cannot help);
     S3 or database failures raise, so SQS delivers the job again.
     """
-    from sqlalchemy import update
 
-    from videoflix.db.models import Video
-    from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
-    from videoflix.domain.cache_keys import invalidate_catalog
 
     storage = storage or services.storage
     with services.db.session() as session:
@@ -135,21 +96,19 @@ def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | No
         storage.upload_media_file(poster, key)
     with services.db.session() as session:
         found_row = session.execute(update(Video).where(Video.id == job.video_id).values(thumbnail_key=key)).rowcount
-    invalidate_catalog(services.cache)
+        record_changes(session, CatalogChanged())
     log.info("video %s: poster taken at %.3f s", job.video_id, job.at_seconds)
     return bool(found_row)
 
 
 def _probe(services: Services, storage: Storage, key: str, work: Path) -> tuple[Any, str] | None:
     """(probe, source) read where the upload lies if that tells, else from a downloaded copy."""
-    from videoflix.pipeline.probe import HEAD_BYTES, MediaRejected, probe_media, probe_media_url
-
     settings = services.settings
     bucket = settings.upload_bucket
     try:
         head = storage.read_head(bucket, key, HEAD_BYTES)
         url = storage.presign_internal_read(bucket, key, expires_in=POSTER_TIME_BUDGET + 60)
-        return probe_media_url(url, head, settings.max_video_duration), url
+        return probing.probe_media_url(url, head, settings.max_video_duration), url
     except ObjectMissing:
         log.error("poster: the upload %s is gone; dropped", key)
         return None
@@ -162,7 +121,7 @@ def _probe(services: Services, storage: Storage, key: str, work: Path) -> tuple[
         log.error("poster: the upload %s is gone; dropped", key)
         return None
     try:
-        return probe_media(str(source), max_duration=settings.max_video_duration), str(source)
+        return probing.probe_media(str(source), max_duration=settings.max_video_duration), str(source)
     except MediaRejected as exc:
         log.error("poster: %s is not a film (%s); dropped", key, exc.reason)
         return None

@@ -13,12 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from videoflix.pipeline.probe import FIRST_FRAME_PACKET_LIMIT, MediaProbe
-from videoflix.domain.storyboard import (STORYBOARD_FILE, STORYBOARD_META, StoryboardLayout,
-                                           build_sprite_command, build_storyboard_command, plan_storyboard,
-                                           raw_tile_size, tile_times)
+from videoflix.domain.media_layout import media_prefix
 from videoflix.domain.ports import Storage
-from videoflix.adapters.s3_storage import media_prefix
+from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, StoryboardLayout, plan_storyboard, tile_times
+from videoflix.pipeline import ffmpeg as ffmpeg_process
+from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded
+from videoflix.pipeline.probe import FIRST_FRAME_PACKET_LIMIT, MediaProbe, open_source
+from videoflix.pipeline.storyboard_commands import build_sprite_command, build_storyboard_command, raw_tile_size
 
 log = logging.getLogger("videoflix.transcoder")
 
@@ -27,14 +28,13 @@ def render_storyboard(source: str, probe: MediaProbe, folder: Path, time_budget:
     """Write `storyboard.jpg`, then `storyboard.json`, into `folder` from `source` (a local file or a
     presigned URL). Raises FFmpegFailed or TimeBudgetExceeded; the seeking method also
     StoryboardUnreadable when the source cannot be read or gives no picture where a tile needs one."""
-    from videoflix.pipeline.ffmpeg import FFmpegFailed, ffmpeg_executable, run_ffmpeg
 
     layout = plan_storyboard(probe.picture_duration, probe.display_width, probe.display_height)
     sprite = folder / STORYBOARD_FILE
     if layout.keyframes_only:
         _render_by_seeking(source, probe, layout, sprite, time_budget)
     else:
-        run_ffmpeg(build_storyboard_command(ffmpeg_executable(), source, probe, layout, str(sprite)),
+        ffmpeg_process.run_ffmpeg(build_storyboard_command(ffmpeg_process.ffmpeg_executable(), source, probe, layout, str(sprite)),
                    duration=probe.picture_duration, time_budget=time_budget, on_progress=None)
     if not sprite.is_file() or sprite.stat().st_size == 0:
         raise FFmpegFailed(0, "FFmpeg wrote no storyboard")
@@ -52,10 +52,8 @@ def _render_by_seeking(source: str, probe: MediaProbe, layout: StoryboardLayout,
     that tiles them: the reading and decoding grow with the tiles (at most MAX_TILES), not the film."""
     import av
 
-    from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg_fed
-    from videoflix.pipeline.probe import open_source
 
-    command = build_sprite_command(ffmpeg_executable(), layout, probe.rotation, str(sprite))
+    command = build_sprite_command(ffmpeg_process.ffmpeg_executable(), layout, probe.rotation, str(sprite))
     width, height = raw_tile_size(layout, probe.rotation)
     try:
         with open_source(source, probe.format_name) as container:
@@ -64,7 +62,7 @@ def _render_by_seeking(source: str, probe: MediaProbe, layout: StoryboardLayout,
             tiles = (_packed(_keyframe_at(container, stream, seconds).reformat(
                          width, height, format="yuv420p", interpolation="BICUBIC"))  # as FFmpeg's scale
                      for seconds in tile_times(layout))
-            run_ffmpeg_fed(command, tiles, time_budget)
+            ffmpeg_process.run_ffmpeg_fed(command, tiles, time_budget)
     except av.error.FFmpegError as exc:
         raise StoryboardUnreadable(f"reading the source failed: {exc}") from exc
 
@@ -104,7 +102,6 @@ def make_storyboard(source: str, probe: MediaProbe, folder: Path, video_id: int,
     (and neither file) when FFmpeg fails or runs out of time on it: the source is local, so a
     second try would fail alike. A budget spent by the ladder leaves the film without one
     rather than failing it."""
-    from videoflix.pipeline.ffmpeg import FFmpegFailed, TimeBudgetExceeded
 
     try:
         return render_storyboard(source, probe, folder, time_left())

@@ -27,24 +27,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from videoflix.db import video_transitions as lifecycle
 from videoflix.db.models import Video, utcnow
+from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.domain.media_layout import kept_with_output, media_prefix
+from videoflix.domain.ports import Storage
+from videoflix.domain.video_states import VideoState
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.domain.video_events import announce
-from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
-from videoflix.domain.ports import Storage
 from videoflix.services import Services
-from videoflix.db import video_transitions as lifecycle
-from videoflix.domain.cache_keys import invalidate_catalog
-from videoflix.db.video_transitions import VideoState
-from videoflix.adapters.s3_storage import kept_with_output, media_prefix
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 log = logging.getLogger("videoflix.sweeper")
 
@@ -78,8 +74,6 @@ class Sweeper:
         self.sweep_leases(now, report)
         self.sweep_orphans(now, report)
         self.sweep_mail(now, report)
-        if report.requeued or report.failed:
-            invalidate_catalog(self.services.redis)
         log.info("sweep: %s", report.as_dict())
         return report
 
@@ -98,9 +92,9 @@ class Sweeper:
             reason = (f"The transcoder stopped without finishing (a timeout or a crash) on attempt "
                       f"{attempts} of {TRANSCODE_MAX_ATTEMPTS}. Check the file and use retry.")
             if self._take_over(video_id, VideoState.FAILED,
-                               lambda session: lifecycle.fail_expired(session, video_id, now, reason)):
+                               lambda session: lifecycle.fail_expired(session, video_id, now, reason,
+                                                                     stage="sweeper")):
                 report.failed.append(video_id)
-                announce(self.services, video_id, "sweeper")
         elif self._take_over(video_id, VideoState.UPLOADED, lambda session: lifecycle.requeue_expired(
                 session, video_id, now, f"Requeued after attempt {attempts}: the transcoder stopped "
                                         "without finishing."), then=self._requeue):

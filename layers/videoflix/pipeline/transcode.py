@@ -11,26 +11,32 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
+from videoflix.adapters.s3_storage import ObjectMissing
+from videoflix.adapters.sqs_batch import process_sqs_batch
+from videoflix.db import video_transitions as lifecycle
 from videoflix.db.models import Video, utcnow
+from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
+from videoflix.domain.media_layout import POSTER_FILE, kept_with_output, media_prefix, poster_key, upload_prefix
+from videoflix.domain.ports import Storage
+from videoflix.domain.transcode_messages import UploadedObject, parse_poster_job, parse_upload_notification
+from videoflix.domain.upload_size import upload_size_refusal
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.domain.video_events import announce
-from videoflix.domain.ports import Storage
+from videoflix.pipeline import ffmpeg as ffmpeg_process, probe as probing
+from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
+from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
+from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
+from videoflix.pipeline.ladder import LadderSettings, build_ladder_command
+from videoflix.pipeline.pertitle import title_caps
+from videoflix.pipeline.poster import make_chosen_poster, make_poster
+from videoflix.pipeline.probe import HEAD_BYTES, MediaProbe, MediaRejected
+from videoflix.pipeline.storyboard_maker import make_storyboard
 from videoflix.services import Services
-from videoflix.adapters.sqs_batch import process_sqs_batch
-from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
-from videoflix.db import video_transitions as lifecycle
-from videoflix.domain.cache_keys import invalidate_catalog
-from videoflix.domain.transcode_messages import UploadedObject, parse_upload_notification
-from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
-from videoflix.adapters.s3_storage import ObjectMissing, kept_with_output, media_prefix, upload_prefix
-
-if TYPE_CHECKING:
-    from videoflix.pipeline.probe import MediaProbe
 
 log = logging.getLogger("videoflix.transcoder")
 
@@ -69,8 +75,6 @@ class TranscodeJob:
         return process_sqs_batch(event, self.handle_record)
 
     def handle_record(self, record: dict[str, Any]) -> None:
-        from videoflix.pipeline.poster import make_chosen_poster, parse_poster_job
-
         poster = parse_poster_job(record.get("body", ""))
         if poster is not None:  # staff chose a frame as the poster (videoflix.staff.posters)
             make_chosen_poster(self.services, poster, self.storage)
@@ -94,7 +98,6 @@ class TranscodeJob:
                 return None
             attempts, declared_size = session.execute(select(Video.attempts, Video.size)
                                                       .where(Video.id == video_id)).one()
-        invalidate_catalog(self.services.redis)
         return Claim(video_id, attempts, declared_size)
 
     def report_progress(self, video_id: int, percent: int) -> None:
@@ -103,11 +106,8 @@ class TranscodeJob:
 
     def fail(self, video_id: int, reason: str) -> None:
         with self.services.db.session() as session:
-            failed = lifecycle.fail(session, video_id, reason)
-        invalidate_catalog(self.services.redis)
+            lifecycle.fail(session, video_id, reason, stage="transcode")
         log.error("video %s failed: %s", video_id, reason)
-        if failed:
-            announce(self.services, video_id, "transcode")
 
     def release_for_retry(self, video_id: int, reason: str) -> None:
         with self.services.db.session() as session:
@@ -146,8 +146,6 @@ class TranscodeJob:
             raise  # the message is retried by SQS, and lands in the dead-letter queue in the end
 
     def _check_upload_size(self, claim: Claim, uploaded: UploadedObject) -> None:
-        from videoflix.domain.upload_size import upload_size_refusal
-
         try:
             actual = self.storage.size_of(uploaded.bucket, uploaded.key)
         except ObjectMissing:
@@ -171,11 +169,6 @@ class TranscodeJob:
             log.exception("could not delete partial output %s", prefix)
 
     def _produce(self, video_id: int, uploaded: UploadedObject) -> None:
-        from videoflix.pipeline.ffmpeg import TimeBudgetExceeded, ffmpeg_executable, run_ffmpeg
-        from videoflix.pipeline.ladder import LadderSettings, build_ladder_command
-        from videoflix.pipeline.pertitle import title_caps
-        from videoflix.pipeline.poster import POSTER_FILE, make_poster, poster_key
-
         started = time.monotonic()
         budget = self.settings.transcode_time_budget
 
@@ -186,7 +179,6 @@ class TranscodeJob:
                 raise TimeBudgetExceeded("the time budget was spent before FFmpeg could start")
             return left
 
-        from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
 
         with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work_folder:
             work = Path(work_folder)
@@ -210,9 +202,9 @@ class TranscodeJob:
             thumbnail = output / POSTER_FILE
             try:
                 caps = title_caps(self.settings, str(source), probe, work, time_left)
-                ladder = build_ladder_command(ffmpeg_executable(), str(source), probe, str(output),
+                ladder = build_ladder_command(ffmpeg_process.ffmpeg_executable(), str(source), probe, str(output),
                                               LadderSettings(preset=self.settings.ffmpeg_preset, rung_caps=caps))
-                run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
+                ffmpeg_process.run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
                            on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
                 make_poster(str(source), probe, thumbnail, video_id, time_left)
             except TimeBudgetExceeded:
@@ -220,7 +212,6 @@ class TranscodeJob:
                     f"Transcoding took longer than the {budget} s budget. Upload a shorter or smaller "
                     "file, or raise TRANSCODE_TIME_BUDGET.") from None
             _check_complete(output, probe)
-            from videoflix.pipeline.storyboard_maker import make_storyboard
 
             make_storyboard(str(source), probe, output, video_id, time_left)  # published with the rest, or not at all
             renditions = master_variants((output / MASTER_PLAYLIST).read_text())
@@ -229,18 +220,16 @@ class TranscodeJob:
         with self.services.db.session() as session:
             published = lifecycle.publish(session, video_id, duration=probe.duration, width=probe.display_width,
                                           height=probe.display_height, renditions=renditions,
-                                          thumbnail_key=thumbnail_key)
+                                          thumbnail_key=thumbnail_key, stage="single")
         if not published:
             # Deleted (or taken over) while we worked: our output belongs to nobody.
             self._clean_output(media_prefix(video_id))
             log.warning("video %s vanished or changed state during transcoding; output removed", video_id)
             return
-        invalidate_catalog(self.services.redis)
         seconds = time.monotonic() - started
         log.info("video %s ready: %s, %.1f s in %.1f s", video_id, renditions, probe.duration, seconds)
         if probe.duration > 0:
             metrics.emit(metrics.TRANSCODE_SECONDS_PER_FILM_SECOND, round(seconds / probe.duration, 4), Path="single")
-        announce(self.services, video_id, "single")
 
     def _download(self, uploaded: UploadedObject, source: Path) -> None:
         try:
@@ -249,23 +238,20 @@ class TranscodeJob:
             raise PermanentFailure(GONE) from None
 
     def _probe_copy(self, source: Path) -> MediaProbe:
-        from videoflix.pipeline.probe import MediaRejected, probe_media
-
         try:
-            return probe_media(str(source), max_duration=self.settings.max_video_duration)
+            return probing.probe_media(str(source), max_duration=self.settings.max_video_duration)
         except MediaRejected as exc:
             raise PermanentFailure(exc.reason) from None
 
     def _probe_in_place(self, uploaded: UploadedObject) -> tuple[MediaProbe, str] | None:
         """(probe, presigned URL) of the upload, read by ranges where it lies; None when that
         cannot tell, and the downloaded copy is then judged (a rejection, a failed read)."""
-        from videoflix.pipeline.probe import HEAD_BYTES, probe_media_url
 
         try:
             head = self.storage.read_head(uploaded.bucket, uploaded.key, HEAD_BYTES)
             url = self.storage.presign_internal_read(uploaded.bucket, uploaded.key,
                                                      expires_in=self.settings.transcode_time_budget + 60)
-            return probe_media_url(url, head, self.settings.max_video_duration), url
+            return probing.probe_media_url(url, head, self.settings.max_video_duration), url
         except Exception as exc:  # every verdict and error is the download path's to give
             log.info("probing %s in place told nothing (%s: %s); downloading it", uploaded.key,
                      type(exc).__name__, exc)
@@ -283,8 +269,6 @@ class TranscodeJob:
 
 def _check_complete(output: Path, probe: MediaProbe) -> None:
     """Every rung must cover the picture the source announced: a file cut off in transit is not a film."""
-    from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
-
     encoded = min((playlist_seconds(path.read_text()) for path in output.glob(f"*/{RUNG_PLAYLIST}")), default=0.0)
     try:
         check_encoded_duration(probe.picture_duration, encoded, "the film")

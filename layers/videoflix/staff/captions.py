@@ -1,38 +1,26 @@
 """Caption tracks: staff add, list and remove them (admin API, CLI); the catalog serves them as an
-HLS subtitles group. Files live at `videos/<id>/captions/<lang>.vtt`, beside the transcode output
-and kept when it is replaced (videoflix.adapters.s3_storage.kept_with_output)."""
+HLS subtitles group (videoflix.viewer.captions). Files live at `videos/<id>/captions/<lang>.vtt`, beside the transcode output
+and kept when it is replaced (videoflix.domain.media_layout.kept_with_output)."""
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 
 from videoflix.db.models import Caption, Video, utcnow
-from videoflix.errors import Conflict, FieldErrors, NotFound
-from videoflix.domain.hls import SubtitleTrack, add_subtitles, subtitle_playlist
-from videoflix.services import Services
-from videoflix.domain.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
+from videoflix.db.session import record_changes
 from videoflix.domain.captions import CONTENT_TYPE, CaptionError, normalize_lang, parse_caption_file
-from videoflix.adapters.hash_cache import hash_forget, hash_get, hash_set
+from videoflix.domain.changes import CaptionsChanged
+from videoflix.domain.media_layout import caption_key
 from videoflix.domain.video_json import iso
-from videoflix.adapters.s3_storage import captions_prefix, media_prefix
-
-if TYPE_CHECKING:
-    from videoflix.viewer.catalog import Catalog, ReadyVideo
+from videoflix.errors import Conflict, FieldErrors, NotFound
+from videoflix.services import Services
 
 MAX_LABEL_LENGTH = 100
 ADMIN_URL_TTL = 3600
 # The JSON body of a caption upload: a 2 MB file, escaped (\n, \", \uXXXX), with room to spare.
 CAPTION_BODY_BYTES = 3 * 2 * 1024 * 1024 + 64 * 1024
-
-
-def caption_key(video_id: int, lang: str) -> str:
-    return f"{captions_prefix(video_id)}{lang}.vtt"
-
-
-def _version(caption: Caption) -> str:
-    return str(int(caption.updated_at.timestamp() * 1000)) if caption.updated_at else "0"
 
 
 def parse_caption_fields(body: dict[str, Any]) -> tuple[str, str, bool, str]:
@@ -109,10 +97,9 @@ class CaptionAdmin:
                 caption = Caption(video_id=video_id, lang=lang, created_at=now)
                 session.add(caption)
             caption.label, caption.is_default, caption.cues, caption.updated_at = label, default, len(parsed.cues), now
+            record_changes(session, CaptionsChanged(video_id))
             session.flush()
-            result = self._json(caption)
-        hash_forget(self.services.cache, CAPTION_TRACKS, str(video_id))
-        return result
+            return self._json(caption)
 
     def list(self, video_id: int) -> list[dict[str, Any]]:
         with self.services.db.session() as session:
@@ -135,53 +122,4 @@ class CaptionAdmin:
             caption = session.get(Caption, (video_id, lang))
             if caption is not None:
                 session.delete(caption)
-        hash_forget(self.services.cache, CAPTION_TRACKS, str(video_id))
-
-
-class CaptionServing:
-    """The catalog's side: the subtitles group of a master playlist, and each track's playlist."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.services = catalog.services
-        self.settings = catalog.settings
-
-    def _ttl(self) -> int:
-        return max(1, min(self.settings.catalog_cache_ttl, 3600))
-
-    def tracks(self, video_id: int) -> list[dict[str, Any]]:
-        cached = hash_get(self.services.cache, CAPTION_TRACKS, str(video_id))
-        if cached is not None:
-            return cached
-        with self.services.db.session() as session:
-            captions = session.scalars(select(Caption).where(Caption.video_id == video_id)
-                                       .order_by(Caption.lang)).all()
-            tracks = [{"lang": c.lang, "label": c.label, "default": c.is_default, "version": _version(c)}
-                      for c in captions]
-        hash_set(self.services.cache, CAPTION_TRACKS, str(video_id), tracks, self._ttl())
-        return tracks
-
-    def master(self, master: str, video: ReadyVideo, api_base: str) -> str:
-        base = api_base.rstrip("/")
-        return add_subtitles(master, [
-            SubtitleTrack(t["lang"], t["label"], t["default"],
-                          f"{base}/api/video/{video.id}/subtitles/{t['lang']}/index.m3u8")
-            for t in self.tracks(video.id)])
-
-    def playlist(self, video_id: int, raw_lang: str) -> str:
-        video = self.catalog.ready_video(video_id)
-        lang = normalize_lang(raw_lang)
-        track = next((t for t in self.tracks(video.id) if t["lang"] == lang), None)
-        if track is None:
-            raise NotFound("The video has no captions in this language.")
-        key = subtitle_playlist_key(video.id, track["lang"], f"{video.version}-{track['version']}")
-        cached = self.catalog._cache_get(key)
-        if cached is not None:
-            return cached
-        # Signed as the segments are (services.playback), relative to the film's prefix videos/<id>/.
-        urls, cache_ttl = self.catalog.media_urls(video)
-        text = subtitle_playlist(video.duration, urls.url(caption_key(video.id, track["lang"])
-                                                          .removeprefix(media_prefix(video.id))))
-        # As the rendition playlists: the cache expires well before the URL inside it does.
-        self.catalog._cache_set(key, text, cache_ttl)
-        return text
+                record_changes(session, CaptionsChanged(video_id))

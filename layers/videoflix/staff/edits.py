@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from videoflix.staff.history import diff, record
 from videoflix.db.models import Video
-from videoflix.errors import FieldErrors, NotFound
+from videoflix.db.session import record_changes
+from videoflix.domain.changes import CatalogChanged
+from videoflix.errors import FieldErrors
 from videoflix.services import Services
-from videoflix.staff.videos import VideoAdmin, parse_new_video
-from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.staff.history import diff, record
+from videoflix.staff.videos import VideoAdmin, parse_new_video, video_or_404
 
 EDITABLE = ("title", "description", "category", "published")
 
@@ -35,9 +36,7 @@ def edit_video(services: Services, actor: str, video_id: int, body: dict[str, An
     """Apply the changes, record them, and drop the catalog caches: viewers see it on their next request."""
     admin = VideoAdmin(services, actor=actor)
     with services.db.session() as session:
-        video = session.get(Video, video_id)
-        if video is None:
-            raise NotFound("Video not found.")
+        video = video_or_404(session, video_id)
         changes = parse_video_changes(body, video, services.settings.max_upload_bytes)
         changed = diff({name: getattr(video, name) for name in changes}, changes)
         for name, value in changes.items():
@@ -47,7 +46,6 @@ def edit_video(services: Services, actor: str, video_id: int, body: dict[str, An
             if set(changed) == {"published"}:
                 action = "video.publish" if changes["published"] else "video.unpublish"
             record(session, actor, action, "video", video_id, changed)
+        record_changes(session, CatalogChanged())
         session.flush()
-        answer = admin._json(video)
-    invalidate_catalog(services.cache)
-    return answer
+        return admin.video_json(video)

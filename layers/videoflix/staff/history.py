@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from videoflix.staff.paging import Page
 from videoflix.db.models import AdminHistory
-from videoflix.services import Services
 from videoflix.domain.video_json import iso
+from videoflix.services import Services
+from videoflix.staff.paging import Page
 
 
 def record(session: Session, actor: str, action: str, target_type: str, target_id: Any,

@@ -11,33 +11,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from videoflix.staff.history import record
-from videoflix.db.models import Video
-from videoflix.errors import Conflict, FieldErrors, InvalidInput, NotFound
+from videoflix.adapters.s3_storage import ObjectMissing
+from videoflix.db.session import record_changes
+from videoflix.domain.changes import CatalogChanged
+from videoflix.domain.media_layout import POSTER_FILE, poster_key, poster_upload_key
+from videoflix.domain.video_states import VideoState
+from videoflix.errors import Conflict, FieldErrors, InvalidInput
 from videoflix.services import Services
-from videoflix.staff.videos import VideoAdmin
-from videoflix.pipeline.poster import POSTER_FILE, poster_key
-from videoflix.domain.cache_keys import invalidate_catalog
-from videoflix.db.video_transitions import VideoState
-from videoflix.adapters.s3_storage import ObjectMissing, upload_prefix
+from videoflix.staff.history import record
+from videoflix.staff.videos import VideoAdmin, video_or_404
 
 MAX_POSTER_BYTES = 5 * 1024 * 1024
 MAX_POSTER_SIDE = 4096
 POSTER_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
 POSTER_URL_TTL = 900
 JPEG_QUALITY = 88
-
-
-def poster_upload_key(video_id: int) -> str:
-    """Where the admin PUTs an image: beside the film, so deleting the video deletes it too."""
-    return f"{upload_prefix(video_id)}poster/upload"
-
-
-def _video(session, video_id: int) -> Video:
-    video = session.get(Video, video_id)
-    if video is None:
-        raise NotFound("Video not found.")
-    return video
 
 
 def request_poster(services: Services, actor: str, video_id: int, body: dict[str, Any]) -> tuple[int, dict]:
@@ -55,7 +43,7 @@ def frame_poster(services: Services, actor: str, video_id: int, at_seconds: Any)
             or at_seconds < 0:
         raise FieldErrors.single("at_seconds", "Must be a number of seconds, 0 or more.")
     with services.db.session() as session:
-        video = _video(session, video_id)
+        video = video_or_404(session, video_id)
         if video.status != VideoState.READY or not video.duration:
             raise Conflict(f"A frame can be chosen once the film is ready (status {video.status}).")
         if at_seconds >= video.duration:
@@ -64,7 +52,7 @@ def frame_poster(services: Services, actor: str, video_id: int, at_seconds: Any)
         session.flush()
         # Sent inside the transaction: if SQS refuses, the history row is rolled back with it.
         services.transcode_queue.request_poster(video_id, float(at_seconds))
-        answer = VideoAdmin(services)._json(video)
+        answer = VideoAdmin(services).video_json(video)
     return {"detail": "The poster is being made from that frame; the thumbnail changes in a few seconds.",
             "video": answer}
 
@@ -80,7 +68,7 @@ def poster_upload(services: Services, video_id: int, content_type: Any, size: An
     if problems:
         raise FieldErrors(problems)
     with services.db.session() as session:
-        _video(session, video_id)
+        video_or_404(session, video_id)
     url = services.storage.presign_upload_put(poster_upload_key(video_id), content_type, POSTER_URL_TTL)
     return {"upload": {"url": url, "method": "PUT", "headers": {"Content-Type": content_type},
                        "expires_in": POSTER_URL_TTL},
@@ -92,7 +80,7 @@ def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, 
     settings = services.settings
     admin = VideoAdmin(services)
     with services.db.session() as session:
-        _video(session, video_id)
+        video_or_404(session, video_id)
     key = poster_upload_key(video_id)
     try:
         data = admin.storage.read_head(settings.upload_bucket, key, MAX_POSTER_BYTES + 1)
@@ -109,14 +97,13 @@ def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, 
         path.write_bytes(jpeg)
         admin.storage.upload_media_file(path, thumbnail_key)
     with services.db.session() as session:
-        video = _video(session, video_id)
+        video = video_or_404(session, video_id)
         before = video.thumbnail_key
         video.thumbnail_key = thumbnail_key
         record(session, actor, "video.poster", "video", video_id, {"poster": [before, "uploaded image"]})
+        record_changes(session, CatalogChanged())
         session.flush()
-        answer = admin._json(video)
-    invalidate_catalog(services.cache)
-    return {"video": answer}
+        return {"video": admin.video_json(video)}
 
 
 def reencode_poster(data: bytes) -> bytes:

@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from videoflix.db.models import Video, utcnow
-from videoflix.errors import NotFound
 from videoflix.adapters.sqs import SqsQueueAdmin
+from videoflix.db.models import Video, utcnow
+from videoflix.domain.video_json import iso
+from videoflix.domain.video_states import VideoState, lease_duration
+from videoflix.errors import NotFound
 from videoflix.services import Services
 from videoflix.settings import Settings
-from videoflix.db.video_transitions import VideoState, lease_duration
-from videoflix.domain.video_json import iso
 
 DLQ_SUFFIX = "-dlq"
 REDRIVE_LIMIT = 500  # messages per request: a redrive ends well inside API Gateway's 29 s

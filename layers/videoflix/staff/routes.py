@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from videoflix.errors import NotFound
+from videoflix.services import Services
 from videoflix.staff import users as _users
+from videoflix.staff.edits import edit_video
 from videoflix.staff.history import history_page, record
 from videoflix.staff.paging import parse_page
 from videoflix.staff.posters import complete_poster, request_poster
-from videoflix.staff.edits import edit_video
-from videoflix.errors import NotFound
-from videoflix.services import Services
+from videoflix.staff.queues import Queues
 
 change_user, delete_user, resend_activation = _users.change_user, _users.delete_user, _users.resend_activation
 __all__ = ["edit_video", "request_poster", "complete_poster", "list_users", "change_user", "delete_user",
@@ -34,14 +35,10 @@ def history(services: Services, query: Mapping[str, str] | None) -> dict[str, An
 
 
 def queues(services: Services) -> dict[str, Any]:
-    from videoflix.staff.queues import Queues
-
     return Queues(services).overview()
 
 
 def redrive(services: Services, actor: str, name: str) -> dict[str, Any]:
-    from videoflix.staff.queues import Queues
-
     result = Queues(services).redrive(name)
     # The messages moved in SQS, which shares no transaction with the database: recorded right after.
     with services.db.session() as session:

@@ -10,12 +10,13 @@ from typing import Any, Mapping
 
 from sqlalchemy import func, select
 
-from videoflix.staff.history import diff, record
-from videoflix.staff.paging import Page
+from videoflix.auth.service import ACTIVATION, _link, disabled_by_staff, wait_out_token_cutoff
 from videoflix.db.models import User, utcnow
+from videoflix.domain.video_json import iso
 from videoflix.errors import Conflict, FieldErrors, NotFound
 from videoflix.services import Services
-from videoflix.domain.video_json import iso
+from videoflix.staff.history import diff, record
+from videoflix.staff.paging import Page
 
 MAX_QUERY = 254
 FLAGS = ("is_active", "is_staff")
@@ -73,8 +74,6 @@ def parse_user_changes(body: dict[str, Any]) -> dict[str, bool]:
 
 
 def change_user(services: Services, actor: User, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    from videoflix.auth.service import wait_out_token_cutoff
-
     changes = parse_user_changes(body)
     with services.db.session() as session:
         user = _user(session, user_id)
@@ -109,8 +108,6 @@ def delete_user(services: Services, actor: User, user_id: int) -> None:
 
 def resend_activation(services: Services, actor: User, user_id: int) -> None:
     """Queue a fresh activation email for an account never activated (409 for an active one)."""
-    from videoflix.auth.service import ACTIVATION, _link, disabled_by_staff
-
     with services.db.session() as session:
         user = _user(session, user_id)
         if user.is_active:

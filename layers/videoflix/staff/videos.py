@@ -9,18 +9,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from videoflix.db import video_transitions as lifecycle
 from videoflix.db.ids import reserve_video_id
 from videoflix.db.models import Video
-from videoflix.errors import Conflict, FieldErrors, NotFound
-from videoflix.domain.ports import Storage
-from videoflix.services import Services
-from videoflix.db import video_transitions as lifecycle
-from videoflix.domain.cache_keys import invalidate_catalog
-from videoflix.db.video_transitions import VideoState, new_video
-from videoflix.domain.video_json import admin_video
-from videoflix.adapters.s3_storage import ObjectMissing, media_prefix, upload_prefix
+from videoflix.db.session import record_changes
+from videoflix.db.video_transitions import new_video
+from videoflix.domain.changes import CatalogChanged
+from videoflix.domain.media_layout import media_prefix, upload_prefix
+from videoflix.domain.ports import ObjectMissing, Storage
 from videoflix.domain.upload_size import upload_size_refusal
+from videoflix.domain.video_json import admin_video
+from videoflix.domain.video_states import VideoState
+from videoflix.errors import Conflict, FieldErrors, NotFound
+from videoflix.services import Services
+from videoflix.staff.history import record
 
 ACCEPTED_CONTENT_TYPES = {
     "video/mp4": ".mp4", "video/quicktime": ".mov", "video/x-matroska": ".mkv", "video/webm": ".webm",
@@ -98,6 +102,14 @@ def part_size_for(size: int, configured: int) -> int:
     return max(configured, math.ceil(size / MAX_PARTS))
 
 
+def video_or_404(session: Session, video_id: int) -> Video:
+    """The video, whatever its state, for staff: NotFound for an unknown id (the one staff lookup)."""
+    video = session.get(Video, video_id)
+    if video is None:
+        raise NotFound("Video not found.")
+    return video
+
+
 class VideoAdmin:
     def __init__(self, services: Services, storage: Storage | None = None, actor: str | None = None) -> None:
         self.services = services
@@ -107,18 +119,11 @@ class VideoAdmin:
 
     def _record(self, session, action: str, video_id: int, changes: dict[str, Any] | None = None) -> None:
         if self.actor:
-            from videoflix.staff.history import record
-
             record(session, self.actor, action, "video", video_id, changes)
 
-    def _json(self, video: Video) -> dict[str, Any]:
+    def video_json(self, video: Video) -> dict[str, Any]:
+        """A video as staff see it, its thumbnail URL signed."""
         return admin_video(video, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
-
-    def _get(self, session, video_id: int) -> Video:
-        video = session.get(Video, video_id)
-        if video is None:
-            raise NotFound("Video not found.")
-        return video
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         new = parse_new_video(body, self.settings.max_upload_bytes)
@@ -139,7 +144,7 @@ class VideoAdmin:
             session.flush()
             self._record(session, "video.upload", video.id, {"title": [None, video.title],
                                                              "published": [None, published]})
-            return {"video": self._json(video), "upload": self._upload_plan(video, [])}
+            return {"video": self.video_json(video), "upload": self._upload_plan(video, [])}
 
     def _upload_plan(self, video: Video, done: list) -> dict[str, Any]:
         part_size = part_size_for(video.size, self.settings.upload_part_size)
@@ -157,7 +162,7 @@ class VideoAdmin:
     def upload_status(self, video_id: int) -> dict[str, Any]:
         """The plan to resume an interrupted upload: fresh URLs for the parts S3 lacks."""
         with self.services.db.session() as session:
-            video = self._get(session, video_id)
+            video = video_or_404(session, video_id)
             if video.status != VideoState.AWAITING_UPLOAD or not video.upload_id:
                 raise Conflict(f"The upload of this video is finished (status {video.status}).")
             return self._upload_plan(video, self.storage.uploaded_parts(video.source_key, video.upload_id))
@@ -165,7 +170,7 @@ class VideoAdmin:
     def complete(self, video_id: int, body: dict[str, Any]) -> dict[str, Any]:
         parts = _parse_parts(body)
         with self.services.db.session() as session:
-            video = self._get(session, video_id)
+            video = video_or_404(session, video_id)
             if video.status != VideoState.AWAITING_UPLOAD or not video.upload_id:
                 raise Conflict(f"The upload of this video is already complete (status {video.status}).")
             key, upload_id, declared = video.source_key, video.upload_id, video.size
@@ -185,7 +190,7 @@ class VideoAdmin:
         with self.services.db.session() as session:
             # Conditional: the transcoder may already have claimed the video from the S3 event.
             lifecycle.complete_upload(session, video_id)
-            return {"video": self._json(self._get(session, video_id))}
+            return {"video": self.video_json(video_or_404(session, video_id))}
 
     def _listed_size(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> int | None:
         """Bytes of the named parts as S3 lists them; None when a part is not so uploaded (S3's
@@ -210,13 +215,9 @@ class VideoAdmin:
         with self.services.db.session() as session:
             # Whatever state the upload reached (the transcoder may have claimed it from S3's event),
             # it ends failed with the reason: nothing looks as if it were still coming.
-            refused = lifecycle.refuse_upload(session, video_id, reason)
-            video = self._get(session, video_id)
+            lifecycle.refuse_upload(session, video_id, reason, stage="upload")
+            video = video_or_404(session, video_id)
             key = video.source_key
-        if refused:
-            from videoflix.domain.video_events import announce
-
-            announce(self.services, video_id, "upload")
         if upload_id:
             self.storage.abort_multipart_upload(key, upload_id)
         try:
@@ -229,30 +230,28 @@ class VideoAdmin:
     def list(self) -> list[dict[str, Any]]:
         with self.services.db.session() as session:
             videos = session.scalars(select(Video).order_by(Video.created_at.desc(), Video.id.desc())).all()
-            return [self._json(v) for v in videos]
+            return [self.video_json(v) for v in videos]
 
     def get(self, video_id: int) -> dict[str, Any]:
         with self.services.db.session() as session:
-            return self._json(self._get(session, video_id))
+            return self.video_json(video_or_404(session, video_id))
 
     def retry(self, video_id: int) -> dict[str, Any]:
         self._check_file_kept(video_id)
         with self.services.db.session() as session:
             changed = lifecycle.retry_by_admin(session, video_id)
-            video = self._get(session, video_id)
+            video = video_or_404(session, video_id)
             if not changed:
                 raise Conflict(f"Only failed videos can be retried (status {video.status}).")
             self._record(session, "video.retry", video_id, {"status": [VideoState.FAILED, VideoState.UPLOADED]})
             # Inside the transaction: if the queue cannot be reached, the video stays failed.
             self.services.transcode_queue.request(video.source_key, video.size, "Retry")
-            result = {"video": self._json(video)}
-        invalidate_catalog(self.services.cache)
-        return result
+            return {"video": self.video_json(video)}
 
     def _check_file_kept(self, video_id: int) -> None:
         """A failed video whose file is gone (its upload was refused) has nothing to transcode again."""
         with self.services.db.session() as session:
-            video = self._get(session, video_id)
+            video = video_or_404(session, video_id)
             status, key = video.status, video.source_key
         if status != VideoState.FAILED:
             return  # answered below, as before
@@ -267,7 +266,7 @@ class VideoAdmin:
 
     def delete(self, video_id: int) -> None:
         with self.services.db.session() as session:
-            video = self._get(session, video_id)
+            video = video_or_404(session, video_id)
             source_key, upload_id = video.source_key, video.upload_id
         # Objects first: if S3 fails the row stays, and deleting again finishes the job.
         if upload_id:
@@ -279,7 +278,7 @@ class VideoAdmin:
             if video is not None:
                 self._record(session, "video.delete", video_id, {"title": [video.title, None]})
                 session.delete(video)
-        invalidate_catalog(self.services.cache)
+                record_changes(session, CatalogChanged())
 
 
 def _parse_parts(body: dict[str, Any]) -> list[tuple[int, str]]:

@@ -10,17 +10,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from videoflix.adapters.redis_cache import read_cached, write_cached
 from videoflix.db.models import Video
-from videoflix.errors import NotFound
-from videoflix.domain.ports import PlaybackUrls, Storage
-from videoflix.services import Services
-from videoflix.staff.captions import CaptionServing
 from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
 from videoflix.domain.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
-                                    rewrite_master, rewrite_playlist, segment_names)
-from videoflix.db.video_transitions import VideoState
+                                  rewrite_master, rewrite_playlist, segment_names)
+from videoflix.domain.media_layout import media_prefix
+from videoflix.domain.ports import PlaybackUrls, Storage
 from videoflix.domain.video_json import catalog_video
-from videoflix.adapters.s3_storage import media_prefix
+from videoflix.domain.video_states import VideoState
+from videoflix.errors import NotFound
+from videoflix.services import Services
+from videoflix.viewer.captions import CaptionServing
 
 log = logging.getLogger("videoflix.catalog")
 THUMBNAIL_URL_TTL = 6 * 3600
@@ -46,17 +47,10 @@ class Catalog:
 
     # -- cache helpers: Redis down means "no cache", never an error for viewers ----------
     def _cache_get(self, key: str) -> str | None:
-        try:
-            return self.services.cache.get(key)
-        except Exception:
-            log.warning("cache read failed for %s; serving uncached", key)
-            return None
+        return read_cached(self.services.cache, key)
 
     def _cache_set(self, key: str, value: str, ttl: int) -> None:
-        try:
-            self.services.cache.set(key, value, ex=ttl)
-        except Exception:
-            log.warning("cache write failed for %s", key)
+        write_cached(self.services.cache, key, value, ttl)
 
     # -- list ----------------------------------------------------------------------------
     def list_videos(self, use_cache: bool = True) -> list[dict[str, Any]]:
@@ -175,10 +169,12 @@ class Catalog:
             raise NotFound("Video not found.")
         base = api_base.rstrip("/")
         master = rewrite_master(source, lambda rung: f"{base}/api/video/{video.id}/{rung}/index.m3u8")
-        return CaptionServing(self).master(master, video, base)  # the captions staff added, if any
+        return CaptionServing(self.services).master(master, video.id, base)  # the captions staff added, if any
 
     def subtitle_playlist(self, video_id: int, lang: str) -> str:
-        return CaptionServing(self).playlist(video_id, lang)
+        video = self.ready_video(video_id)
+        return CaptionServing(self.services).playlist(video.id, video.version, video.duration, lang,
+                                                      lambda: self.media_urls(video))
 
     def segment_url(self, video_id: int, resolution: str, segment: str) -> str:
         if not is_valid_segment_name(segment):

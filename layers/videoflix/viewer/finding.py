@@ -10,13 +10,13 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, or_, select
 
+from videoflix.adapters.hash_cache import hash_get, hash_set
 from videoflix.db.models import Video
+from videoflix.domain.cache_keys import CATALOG_CATEGORIES, CATALOG_QUERIES
+from videoflix.domain.video_json import catalog_video
+from videoflix.domain.video_states import VideoState
 from videoflix.errors import FieldErrors
 from videoflix.services import Services
-from videoflix.domain.cache_keys import CATALOG_CATEGORIES, CATALOG_QUERIES
-from videoflix.adapters.hash_cache import hash_get, hash_set
-from videoflix.db.video_transitions import VideoState
-from videoflix.domain.video_json import catalog_video
 
 QUERY_PARAMS = ("category", "q", "page", "page_size")
 DEFAULT_PAGE_SIZE = 20

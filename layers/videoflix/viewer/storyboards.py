@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from videoflix.errors import NotFound
-from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, parse_layout, storyboard_vtt
-from videoflix.domain.ports import PlaybackUrls
+from videoflix.adapters.redis_cache import read_cached, write_cached
 from videoflix.domain.cache_keys import storyboard_key
+from videoflix.domain.media_layout import media_prefix
+from videoflix.domain.ports import PlaybackUrls
+from videoflix.domain.storyboard import STORYBOARD_FILE, STORYBOARD_META, parse_layout, storyboard_vtt
+from videoflix.errors import NotFound
 from videoflix.viewer.catalog import Catalog
-from videoflix.adapters.s3_storage import media_prefix
 
 log = logging.getLogger("videoflix.catalog")
 NO_STORYBOARD = "This video has no storyboard."
@@ -18,13 +19,13 @@ NO_STORYBOARD = "This video has no storyboard."
 def storyboard_vtt_of(catalog: Catalog, video_id: int) -> str:
     """The VTT, cached like a rendition playlist (and "none" too); NotFound for a film that is not
     ready or has no storyboard (one whose storyboard could not be made is published without it)."""
-    video = catalog._ready_video(video_id)
+    video = catalog.ready_video(video_id)
     key = storyboard_key(video.id, video.version)
-    cached = catalog._cache_get(key)
+    cached = read_cached(catalog.services.cache, key)
     if cached is None:
         urls, cache_ttl = catalog.media_urls(video)
         cached = _build(catalog, video.id, video.duration, urls)
-        catalog._cache_set(key, cached, cache_ttl)  # expires well before the sprite URL inside it does
+        write_cached(catalog.services.cache, key, cached, cache_ttl)  # expires well before the sprite URL inside it does
     if not cached:
         raise NotFound(NO_STORYBOARD)
     return cached

@@ -16,12 +16,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from videoflix.db.models import Video, WatchProgress, utcnow
+from videoflix.domain.video_json import catalog_video, iso
+from videoflix.domain.video_states import VideoState
 from videoflix.errors import FieldErrors, NotFound
 from videoflix.services import Services
-from videoflix.db.video_transitions import VideoState
-from videoflix.domain.video_json import catalog_video, iso
+from videoflix.viewer.catalog import Catalog
 
 log = logging.getLogger("videoflix.viewing")
 STARTED_SECONDS = 5.0  # a film is "started" past this position
@@ -64,8 +66,6 @@ class Viewing:
     # -- reports ------------------------------------------------------------------------------
     def report_progress(self, user_id: int, video_id: int, body: dict[str, Any], preview: bool = False) -> None:
         """`preview`: staff, who play unpublished films too (a viewer gets 404 for those)."""
-        from videoflix.viewer.catalog import Catalog
-
         position = parse_position(body)
         video = Catalog(self.services, preview=preview).ready_video(video_id)  # NotFound unless ready (and published)
         position = round(min(position, video.duration), 3)
@@ -105,8 +105,6 @@ class Viewing:
 
     def _write(self, user_id: int, video_id: int, position: float, at: datetime) -> None:
         """Upsert the position, unless the stored one is newer."""
-        from sqlalchemy.exc import IntegrityError
-
         try:
             with self.services.db.session() as session:
                 insert = _insert_for(session.connection().dialect.name)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-
 def parse_cookie_header(header: str | None) -> dict[str, str]:
     """Cookie name -> value; a malformed header yields what could be read, never an error."""
     if not header:

@@ -36,7 +36,7 @@ def insert_ready_video(services, **values) -> int:
 def insert_playable_video(services, **values) -> int:
     """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
     from videoflix.adapters.aws import aws_client
-    from videoflix.adapters.s3_storage import media_prefix
+    from videoflix.domain.media_layout import media_prefix
 
     video_id = insert_ready_video(services, **values)
     s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket

@@ -203,7 +203,7 @@ class MemoryTranscodeQueue:
         self.poster_jobs.append((video_id, at_seconds))
 
     def bodies(self) -> list[str]:
-        from videoflix.pipeline.poster import poster_message
+        from videoflix.domain.transcode_messages import poster_message
 
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
                 + [poster_message(video_id, at) for video_id, at in self.poster_jobs])

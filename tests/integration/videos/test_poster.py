@@ -10,7 +10,8 @@ import requests
 from PIL import Image
 
 from videoflix.adapters.aws import aws_client
-from videoflix.pipeline.poster import build_poster_command, parse_poster_job
+from videoflix.pipeline.poster import build_poster_command
+from videoflix.domain.transcode_messages import parse_poster_job
 from videoflix_tools.testing.factories import insert_ready_video
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,8 @@ from tests.integration.videos.test_pipeline import media_keys, video_row
 from videoflix.adapters.aws import aws_client
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.probe import probe_media
-from videoflix.domain.storyboard import build_storyboard_command, parse_layout, plan_storyboard
+from videoflix.pipeline.storyboard_commands import build_storyboard_command
+from videoflix.domain.storyboard import parse_layout, plan_storyboard
 from videoflix.pipeline.storyboard_maker import StoryboardUnreadable, publish_storyboard, render_storyboard
 from videoflix.adapters.s3_storage import S3Storage
 

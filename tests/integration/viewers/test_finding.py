@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.viewers.conftest import set_status
-from videoflix.domain.cache_keys import invalidate_catalog
+from videoflix.effects import invalidate_catalog
 
 pytestmark = pytest.mark.integration
 

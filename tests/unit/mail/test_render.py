@@ -1,6 +1,6 @@
 import pytest
 
-from videoflix.adapters.mail.render import UnknownTemplate, render_mail_job, to_mime
+from videoflix.domain.mail import UnknownTemplate, render_mail_job, to_mime
 from videoflix_tools.dev.mail_parse import parse_raw_email
 
 LINK = "http://127.0.0.1:5500/pages/auth/activate.html?uid=MQ&token=abc-def"

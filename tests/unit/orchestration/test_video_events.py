@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from tests.unit.orchestration.conftest import video_row
 from videoflix.db.models import utcnow
-from videoflix.domain.video_events import VIDEO_FAILED, VIDEO_READY, announce
+from videoflix.domain.video_events import VIDEO_FAILED, VIDEO_READY
+from videoflix.effects import announce
 from videoflix.pipeline.sweeper import Sweeper
 from videoflix.pipeline.transcode import TranscodeJob
 from videoflix_tools.testing.emf import metric_values

@@ -6,10 +6,8 @@ from fractions import Fraction
 import pytest
 
 from videoflix.pipeline.probe import MediaProbe
-from videoflix.domain.storyboard import (KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, build_sprite_command,
-                                           build_storyboard_command, parse_layout, plan_storyboard, raw_tile_size,
-                                           storyboard_vtt, tile_count, tile_size, tile_times, upright_filters,
-                                           vtt_time)
+from videoflix.domain.storyboard import KEYFRAMES_ONLY_FROM, MAX_TILES, StoryboardLayout, parse_layout, plan_storyboard, storyboard_vtt, tile_count, tile_size, tile_times, vtt_time
+from videoflix.pipeline.storyboard_commands import build_sprite_command, build_storyboard_command, raw_tile_size, upright_filters
 
 CUE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$")
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from videoflix.db.models import Base, Video, VideoStatus
 from videoflix.db import video_transitions as lifecycle
-from videoflix.db.video_transitions import TRANSITIONS, Event, VideoState, next_state
+from videoflix.domain.video_states import TRANSITIONS, Event, VideoState, next_state
 
 A, U, P, R, F = (VideoState.AWAITING_UPLOAD, VideoState.UPLOADED, VideoState.PROCESSING, VideoState.READY,
                  VideoState.FAILED)

@@ -15,18 +15,17 @@ import json
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN
+from videoflix.adapters.sqs import SqsQueue
 from videoflix.db.models import OutboxMail, utcnow
 from videoflix.db.session import Database
-from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN
+from videoflix.domain.ports import MessageQueue
 from videoflix.settings import Settings
-
-if TYPE_CHECKING:
-    from videoflix.domain.ports import MessageQueue
 
 log = logging.getLogger("videoflix.outbox")
 
@@ -44,7 +43,6 @@ def mail_message(key: str, template: str, context: dict[str, Any]) -> str:
 
 class TransactionalOutbox:
     """The outbox rows, relayed to `queue` (the mail queue port) after each commit."""
-
     def __init__(self, queue: MessageQueue) -> None:
         self.queue = queue
 
@@ -120,16 +118,12 @@ def _mark(db: Database, row_id: int, **values: Any) -> None:
 
 class SqsMailOutbox(TransactionalOutbox):
     """The outbox relaying to the SQS mail queue named in `settings` (what Lambda runs)."""
-
     def __init__(self, settings: Settings) -> None:
-        from videoflix.adapters.sqs import SqsQueue
-
         super().__init__(SqsQueue(settings, settings.mail_queue_name))
 
 
 class SqlMailLedger:
     """The mailer's delivery ledger on the outbox rows: a short claim, then `delivered_at`."""
-
     def __init__(self, db: Database) -> None:
         self._db = db
         self._held: dict[str, datetime] = {}

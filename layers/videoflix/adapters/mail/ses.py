@@ -1,6 +1,8 @@
 """The SES adapter of the mailer port (videoflix.domain.ports.MailSender): the only code that sends email."""
 from __future__ import annotations
 
+from videoflix.adapters.aws import aws_client
+from videoflix.domain.mail import to_mime
 from videoflix.settings import Settings
 
 
@@ -9,9 +11,6 @@ class SesMailSender:
         self._settings = settings
 
     def send(self, email) -> str:
-        from videoflix.adapters.aws import aws_client
-        from videoflix.adapters.mail.render import to_mime
-
         answer = aws_client("ses", self._settings).send_raw_email(
             Source=self._settings.mail_sender, Destinations=list(email.to),
             RawMessage={"Data": to_mime(email, self._settings.mail_sender)},

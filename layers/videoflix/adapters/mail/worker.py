@@ -12,11 +12,11 @@ import json
 import logging
 from typing import Any, Callable, Optional, Protocol
 
-from videoflix.adapters.mail.render import Email, render_mail_job
+from videoflix.adapters.sqs_batch import process_sqs_batch
+from videoflix.domain.mail import Email, render_mail_job
+from videoflix.domain.ports import MailSender
 from videoflix.observability import metrics
 from videoflix.observability.logs import mask_email
-from videoflix.domain.ports import MailSender
-from videoflix.adapters.sqs_batch import process_sqs_batch
 
 log = logging.getLogger("videoflix.mailer")
 

@@ -19,8 +19,8 @@ import os
 import re
 from fractions import Fraction
 
-from videoflix.pipeline.fanout.chunking import WHOLE_TRACK, AudioPart, Chunk, segment_duration
 from videoflix.domain.hls import AUDIO_RENDITION, MASTER_PLAYLIST, RUNG_PLAYLIST, SEGMENT_PATTERN
+from videoflix.pipeline.fanout.chunking import WHOLE_TRACK, AudioPart, Chunk, segment_duration
 from videoflix.pipeline.ladder import (LadderSettings, keyframe_interval, ladder_filter, output_frame_rate, plan_ladder,
                                        quiet_flags, source_input, stream_map, video_codec_args)
 from videoflix.pipeline.probe import MediaProbe

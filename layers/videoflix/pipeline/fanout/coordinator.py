@@ -10,15 +10,16 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from videoflix.pipeline.probe import MediaProbe
-from videoflix.services import Services
 from videoflix.domain.chunk_messages import ChunkMessage
+from videoflix.domain.media_layout import POSTER_FILE, poster_key
+from videoflix.domain.ports import Storage
 from videoflix.domain.transcode_messages import UploadedObject
 from videoflix.pipeline.fanout.plan import make_plan, should_fan_out
 from videoflix.pipeline.fanout.state import FanoutState
 from videoflix.pipeline.pertitle import title_caps
-from videoflix.pipeline.poster import POSTER_FILE, make_poster, poster_key
-from videoflix.domain.ports import Storage
+from videoflix.pipeline.poster import make_poster
+from videoflix.pipeline.probe import MediaProbe
+from videoflix.services import Services
 
 __all__ = ["dispatch_fanout", "should_fan_out"]
 log = logging.getLogger("videoflix.fanout")

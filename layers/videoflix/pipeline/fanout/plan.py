@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from videoflix.pipeline.fanout.chunking import WHOLE_TRACK, AudioPart, Chunk, plan_audio_parts, plan_chunks, total_frames
 from videoflix.domain.hls import AUDIO_RENDITION
+from videoflix.pipeline.fanout.chunking import (WHOLE_TRACK, AudioPart, Chunk, plan_audio_parts, plan_chunks,
+                                                total_frames)
 from videoflix.pipeline.ladder import LadderSettings, PlannedRung, output_frame_rate, plan_ladder
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from videoflix.domain.hls import (AUDIO_RENDITION, MASTER_PLAYLIST, RUNG_PLAYLIST, AudioRendition, Segment,
-                                    VideoVariant, master_playlist, media_playlist)
+                                  VideoVariant, master_playlist, media_playlist)
 from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB, FanoutPlan
 
 

@@ -5,14 +5,12 @@ import logging
 import tempfile
 from pathlib import Path
 
+from videoflix.domain.media_layout import media_prefix
+from videoflix.domain.ports import Storage
 from videoflix.observability import metrics
-from videoflix.domain.video_events import announce
-from videoflix.services import Services
-from videoflix.domain.cache_keys import invalidate_catalog
 from videoflix.pipeline.fanout.playlists import assemble_playlists
 from videoflix.pipeline.fanout.state import FanoutState, JobContext
-from videoflix.domain.ports import Storage
-from videoflix.adapters.s3_storage import media_prefix
+from videoflix.services import Services
 
 log = logging.getLogger("videoflix.fanout")
 
@@ -35,14 +33,12 @@ def publish_run(services: Services, storage: Storage, state: FanoutState, contex
     probe = plan.probe
     if not state.mark_ready(context.run_id, context.video_id, duration=probe.duration, width=probe.display_width,
                             height=probe.display_height, renditions=renditions,
-                            thumbnail_key=plan.thumbnail_key):
+                            thumbnail_key=plan.thumbnail_key, stage="fanout"):
         return False
-    invalidate_catalog(services.redis)
     log.info("video %s ready from run %s: %s, %.1f s; %d jobs, slowest %.1f s, %.1f s in all", context.video_id,
              context.run_id, renditions, probe.duration, len(encode_seconds), max(encode_seconds, default=0),
              sum(encode_seconds))
     if probe.duration > 0:  # the encoders' seconds, all jobs together: what the film cost
         metrics.emit(metrics.TRANSCODE_SECONDS_PER_FILM_SECOND, round(sum(encode_seconds) / probe.duration, 4),
                      Path="fanout")
-    announce(services, context.video_id, "fanout")
     return True

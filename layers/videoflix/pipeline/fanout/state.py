@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from videoflix.db import video_transitions as lifecycle
 from videoflix.db.models import FanoutJob, FanoutJobStatus, FanoutRun, Video, utcnow
 from videoflix.db.session import Database
+from videoflix.domain.video_states import VideoState
 from videoflix.pipeline.fanout.plan import FanoutPlan
-from videoflix.db import video_transitions as lifecycle
-from videoflix.db.video_transitions import VideoState
 
 
 @dataclass(frozen=True)
@@ -153,12 +153,12 @@ class FanoutState:
                 return False
             return lifecycle.publish(session, video_id, **values)
 
-    def fail(self, run_id: int, video_id: int, reason: str) -> bool:
+    def fail(self, run_id: int, video_id: int, reason: str, stage: str | None = None) -> bool:
         """Fail the video and drop the run: its other jobs then find nothing and discard their work."""
         with self.db.session() as session:
             if not self._drop_run(session, run_id):
                 return False
-            return lifecycle.fail(session, video_id, reason)
+            return lifecycle.fail(session, video_id, reason, stage=stage)
 
     @staticmethod
     def _drop_run(session, run_id: int) -> bool:

@@ -13,21 +13,24 @@ import time
 from pathlib import Path
 from typing import Any
 
+from videoflix.adapters.sqs_batch import process_sqs_batch
+from videoflix.domain.attempts import CHUNK_MAX_ATTEMPTS
+from videoflix.domain.chunk_messages import parse_chunk_message
+from videoflix.domain.hls import AUDIO_RENDITION
+from videoflix.domain.media_layout import kept_with_output, media_prefix
+from videoflix.domain.ports import Storage
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.domain.video_events import announce
-from videoflix.domain.ports import Storage
-from videoflix.services import Services
-from videoflix.adapters.sqs_batch import process_sqs_batch
-from videoflix.domain.cache_keys import invalidate_catalog
-from videoflix.domain.attempts import CHUNK_MAX_ATTEMPTS
+from videoflix.pipeline import ffmpeg as ffmpeg_process
+from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration, chunk_expected_seconds
+from videoflix.pipeline.fanout.commands import audio_part_seconds, build_audio_command, build_chunk_command
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
-from videoflix.domain.chunk_messages import parse_chunk_message
 from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, VIDEO_JOB
 from videoflix.pipeline.fanout.playlists import IncompleteRun, job_output
 from videoflix.pipeline.fanout.publish import publish_run
 from videoflix.pipeline.fanout.state import FanoutState, Finish, JobContext
-from videoflix.adapters.s3_storage import kept_with_output, media_prefix
+from videoflix.pipeline.storyboard_maker import discard_storyboard, publish_storyboard
+from videoflix.services import Services
 
 log = logging.getLogger("videoflix.chunks")
 
@@ -58,8 +61,6 @@ class ChunkWorker:
 
     # -- one job --------------------------------------------------------------------------
     def _work(self, context: JobContext) -> bool:
-        from videoflix.pipeline.completeness import OutputTooShort
-
         started = time.monotonic()
         try:
             output = self._storyboard(context) if context.kind == STORYBOARD_JOB else self._encode_and_upload(context)
@@ -86,9 +87,6 @@ class ChunkWorker:
         return True
 
     def _encode_and_upload(self, context: JobContext) -> dict[str, Any]:
-        from videoflix.pipeline.fanout.commands import audio_part_seconds, build_audio_command, build_chunk_command
-        from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
-
         plan = context.plan
         ladder = plan.ladder_settings
         prefix = segment_prefix(context.run_id)
@@ -97,15 +95,15 @@ class ChunkWorker:
         with tempfile.TemporaryDirectory(prefix="videoflix-chunk-") as work:
             if context.kind == VIDEO_JOB:
                 chunk = plan.chunks[context.chunk_index]
-                command = build_chunk_command(ffmpeg_executable(), source, plan.probe, chunk, work, ladder, prefix)
+                command = build_chunk_command(ffmpeg_process.ffmpeg_executable(), source, plan.probe, chunk, work, ladder, prefix)
                 seconds = float(chunk.seconds(plan.rate, plan.total_frames))
                 most = chunk.segment_count if chunk.frame_count is not None else None
             else:
                 part = plan.audio_parts[context.chunk_index]
-                command = build_audio_command(ffmpeg_executable(), source, plan.probe, work, ladder,
+                command = build_audio_command(ffmpeg_process.ffmpeg_executable(), source, plan.probe, work, ladder,
                                               plan.audio_kbps or 128, prefix, part)
                 seconds, most = audio_part_seconds(part, plan.probe, ladder)[1], part.segment_count
-            run_ffmpeg(command, duration=seconds, time_budget=self.settings.transcode_time_budget, on_progress=None)
+            ffmpeg_process.run_ffmpeg(command, duration=seconds, time_budget=self.settings.transcode_time_budget, on_progress=None)
             renditions = read_output(Path(work), most)
             _check_complete(context, renditions)  # before anything of it is uploaded
             for rendition, (_, segments) in renditions.items():
@@ -116,8 +114,6 @@ class ChunkWorker:
 
     def _storyboard(self, context: JobContext) -> dict[str, Any]:
         """The seek previews; after its last failed attempt the film is published without them."""
-        from videoflix.pipeline.storyboard_maker import discard_storyboard, publish_storyboard
-
         plan = context.plan
         source = self.storage.presign_internal_read(plan.source_bucket, plan.source_key,
                                                     self.settings.transcode_time_budget + SOURCE_URL_MARGIN_SECONDS)
@@ -152,11 +148,9 @@ class ChunkWorker:
             self._discard_run_segments(context)
 
     def _fail(self, context: JobContext, reason: str) -> None:
-        if self.state.fail(context.run_id, context.video_id, reason):
+        if self.state.fail(context.run_id, context.video_id, reason, stage="chunk"):
             log.error("video %s failed: %s", context.video_id, reason)
-            invalidate_catalog(self.services.redis)
             self._delete(media_prefix(context.video_id), keep_captions=True)
-            announce(self.services, context.video_id, "chunk")
         else:  # a newer attempt owns the video now: remove only what this run left
             self._discard_run_segments(context)
 
@@ -176,9 +170,6 @@ class ChunkWorker:
 
 def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[tuple[str, float, int]]]]) -> None:
     """Raise OutputTooShort when the job's output falls short of what the source announced."""
-    from videoflix.pipeline.completeness import check_encoded_duration, chunk_expected_seconds
-    from videoflix.domain.hls import AUDIO_RENDITION
-
     plan = context.plan
 
     def seconds(rendition: str) -> float:
@@ -191,7 +182,6 @@ def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[t
         what = f"chunk {chunk.index} ({start:.1f} s to {start + expected:.1f} s)"
         encoded = min(seconds(planned.name) for planned in plan.rungs)
     else:
-        from videoflix.pipeline.fanout.commands import audio_part_seconds
 
         start, expected = audio_part_seconds(plan.audio_parts[context.chunk_index], plan.probe, plan.ladder_settings)
         what = "the sound" if len(plan.audio_parts) == 1 else f"the sound from {start:.1f} s"

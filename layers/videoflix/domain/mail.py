@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from html import escape
 
 
@@ -88,9 +90,6 @@ def render_mail_job(job: dict) -> Email:
 
 
 def to_mime(email: Email, sender: str) -> bytes:
-    from email.message import EmailMessage
-    from email.utils import formatdate, make_msgid
-
     message = EmailMessage()
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="videoflix")

@@ -1,0 +1,71 @@
+"""What follows a committed change, performed in one place (docs/architecture.md, "after-effects").
+
+Use cases record what they changed (videoflix.domain.changes) in their transaction; once it
+commits, `perform_changes` drops the cached catalog pages, forgets a film's cached caption
+tracks, and announces a settled film (Video Ready / Video Failed on the event bus, counted).
+None of it ever raises into the use case: a Redis or EventBridge outage is logged, the change
+itself stands.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol, Sequence
+
+from videoflix.adapters.hash_cache import hash_forget
+from videoflix.db.models import Video
+from videoflix.db.session import Database
+from videoflix.domain.cache_keys import CAPTION_TRACKS, CATALOG_CATEGORIES, CATALOG_LIST, CATALOG_QUERIES, READY_VIDEOS
+from videoflix.domain.changes import CaptionsChanged, CatalogChanged, Change, VideoSettled
+from videoflix.domain.ports import EventPublisher
+from videoflix.domain.video_events import VIDEO_READY, video_event
+from videoflix.observability import metrics
+
+log = logging.getLogger("videoflix.adapters.redis_cache")  # the invalidation's records keep the cache's logger
+events_log = logging.getLogger("videoflix.events")
+
+
+class EffectPorts(Protocol):
+    """What the after-effects reach (videoflix.services.Services has them, built lazily)."""
+
+    db: Database
+    cache: Any
+    events: EventPublisher
+
+
+def install_effects(ports: EffectPorts) -> None:
+    """From now on, changes committed through `ports.db` are acted on with `ports`' cache and events."""
+    ports.db.after_commit = lambda changes: perform_changes(ports, changes)
+
+
+def perform_changes(ports: EffectPorts, changes: Sequence[Change]) -> None:
+    if any(isinstance(change, CatalogChanged) for change in changes):
+        invalidate_catalog(ports.cache)
+    for video_id in dict.fromkeys(c.video_id for c in changes if isinstance(c, CaptionsChanged)):
+        hash_forget(ports.cache, CAPTION_TRACKS, str(video_id))
+    for settled in dict.fromkeys(c for c in changes if isinstance(c, VideoSettled)):
+        announce(ports, settled.video_id, settled.stage)
+
+
+def invalidate_catalog(redis: Any) -> None:
+    """Forget the cached catalog; a Redis outage only means the cache expires on its own."""
+    try:
+        redis.delete(CATALOG_LIST, READY_VIDEOS, CATALOG_QUERIES, CATALOG_CATEGORIES, CAPTION_TRACKS)
+    except Exception:  # the cache is an optimisation; never fail a status change because of it
+        log.warning("could not invalidate the catalog cache", exc_info=True)
+
+
+def announce(ports: EffectPorts, video_id: int, stage: str) -> None:
+    """After a committed publish or fail of `video_id`: count it and publish its event (never raises)."""
+    try:
+        with ports.db.session() as session:
+            video = session.get(Video, video_id)
+            event = video_event(video) if video is not None and video.status in ("ready", "failed") else None
+        if event is None:
+            return
+        if event.detail_type == VIDEO_READY:
+            metrics.emit(metrics.VIDEOS_READY, 1, Path=stage)
+        else:
+            metrics.emit(metrics.VIDEOS_FAILED, 1, Stage=stage)
+        ports.events.publish(event)
+    except Exception:
+        events_log.exception("could not publish the event of video %s; the video itself is unaffected", video_id)
