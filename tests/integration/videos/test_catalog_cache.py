@@ -10,6 +10,8 @@ from sqlalchemy import event
 from videoflix.videos.cache_keys import READY_VIDEOS
 from videoflix_tools.testing.factories import insert_playable_video
 
+pytestmark = pytest.mark.integration
+
 VIEWER, PASSWORD = "cache-viewer@example.com", "correct-horse-9"
 
 

@@ -14,6 +14,8 @@ from videoflix_tools.testing.cloudfront import verify_cloudfront_url
 
 from tests.integration.conftest import TEST_REDIS_URL
 
+pytestmark = pytest.mark.integration
+
 DOMAIN, KEY_ID, SECRET = "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F", "videoflix-test/cloudfront-private-key"
 VIEWER, PASSWORD = "cdn-viewer@example.com", "correct-horse-9"
 RUNGS = ("480p", "720p")
