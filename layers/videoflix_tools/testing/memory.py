@@ -98,7 +98,8 @@ class MemoryStorage:
 
     def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
         upload = self._upload(key, upload_id)
-        if any(upload.parts.get(n) is None or _etag(upload.parts[n]) != etag.strip('"') for n, etag in parts):
+        if any(upload.parts.get(n) is None or _etag(upload.parts[n]).strip('"') != etag.strip('"')
+               for n, etag in parts):
             raise StorageRefused("InvalidPart")
         data = b"".join(upload.parts[n] for n, _ in sorted(parts))
         self.buckets[self.settings.upload_bucket][key] = StoredObject(data, utcnow(), upload.content_type)
@@ -164,7 +165,8 @@ class MemoryStorage:
 
 
 def _etag(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
+    """A part's ETag as S3 gives it: its MD5 in double quotes."""
+    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 # ---------------------------------------------------------------- queues and mail
