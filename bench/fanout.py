@@ -41,7 +41,8 @@ from pathlib import Path
 from bench.fanout_simulate import DEFAULT_FILMS
 from bench.harness import RESULTS_DIR, print_table, ratio, write_result
 from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
-from videoflix.domain.storyboard import STORYBOARD_FILE, build_storyboard_command, plan_storyboard
+from videoflix.domain.storyboard import STORYBOARD_FILE, plan_storyboard
+from videoflix.pipeline.storyboard_commands import build_storyboard_command
 from videoflix.pipeline.storyboard_maker import render_storyboard
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command

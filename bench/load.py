@@ -140,7 +140,7 @@ def seed_ready_video(settings, title: str = "Load test film", segments: int = SE
     from videoflix.adapters.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
     from videoflix.db.session import Database
-    from videoflix.adapters.s3_storage import CACHE_CONTROL, CONTENT_TYPES, media_prefix
+    from videoflix.domain.media_layout import CACHE_CONTROL, CONTENT_TYPES, media_prefix
 
     db = Database.from_url(settings.database_url)
     with db.session() as session:

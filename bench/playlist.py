@@ -46,7 +46,7 @@ def seed_video(services, segments: int) -> tuple[int, datetime]:
     """A ready video whose 480p playlist has `segments` segments; returns (id, ready_at)."""
     from videoflix.adapters.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
-    from videoflix.adapters.s3_storage import media_prefix
+    from videoflix.domain.media_layout import media_prefix
 
     ready_at = datetime.now(timezone.utc).replace(microsecond=0)
     with services.db.session() as session:

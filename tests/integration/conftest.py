@@ -1,6 +1,7 @@
 """Integration fixtures: moto over real HTTP, PostgreSQL and Redis when configured, the gateway."""
 from __future__ import annotations
 
+import math
 import os
 import re
 import urllib.request
@@ -179,3 +180,78 @@ def user_client(services, make_client):
 @pytest.fixture
 def staff_client(user_client):
     return user_client("admin@example.com", "admin-password-1", staff=True)
+
+
+# ---------------------------------------------------------------- ready films, set up directly
+# (the film transcoded for real from an FFmpeg clip is tests/integration/videos/test_pipeline.py's own)
+RUNG_SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+
+
+def master_playlist(rungs: tuple[str, ...]) -> str:
+    """A master playlist naming `rungs` (800 kb/s for the first, 1600 for the second, ...)."""
+    return "#EXTM3U\n#EXT-X-VERSION:6\n" + "".join(
+        f"#EXT-X-STREAM-INF:BANDWIDTH={800000 * (i + 1)},RESOLUTION={'x'.join(map(str, RUNG_SIZES[rung]))}\n"
+        f"{rung}/index.m3u8\n" for i, rung in enumerate(rungs))
+
+
+def rung_playlist(segments: int, seconds: float) -> str:
+    return (f"#EXTM3U\n#EXT-X-TARGETDURATION:{math.ceil(seconds)}\n"
+            + "".join(f"#EXTINF:{seconds:.1f},\nsegment_{n:05d}.ts\n" for n in range(segments)) + "#EXT-X-ENDLIST\n")
+
+
+@pytest.fixture
+def ready_row(services):
+    """A ready film's row alone (12 s, 480p, transcoded once, published; nothing in the media bucket):
+    for what reads only the row. Keywords are columns; returns its id."""
+    from videoflix_tools.testing.factories import insert_ready_video
+
+    def make(**columns) -> int:
+        return insert_ready_video(services, **columns)
+    return make
+
+
+@pytest.fixture
+def ready_film(services):
+    """A ready, published film: its row and its HLS playlists in the media bucket (no transcode).
+
+    `rungs` with `segments` segments of `segment_seconds` each; `master` / `playlist` replace the
+    generated playlists; `segment_bytes` stores each segment too, `thumbnail` a poster (named in the
+    row); other keywords are columns. Films made one after another are created in that order
+    (`age_minutes` makes one older). Returns its id.
+    """
+    from datetime import timedelta
+
+    from videoflix.db.models import utcnow
+    from videoflix_tools.testing.factories import insert_video
+
+    s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket
+    made: list[int] = []
+
+    def make(title: str = "Film", category: str = "Drama", description: str = "", duration: float = 100.0,
+             rungs: tuple[str, ...] = ("480p", "720p"), segments: int = 2, segment_seconds: float = 6.0,
+             master: str | None = None, playlist: str | None = None, segment_bytes: bytes | None = None,
+             thumbnail: bytes | None = None, age_minutes: int = 0, status: str = "ready", **columns) -> int:
+        width, height = RUNG_SIZES[rungs[-1]]
+        values = dict(title=title, category=category, description=description, duration=duration,
+                      renditions=list(rungs), progress=100, width=width, height=height, attempts=1, size=1000,
+                      ready_at=utcnow() if status == "ready" else None,
+                      created_at=utcnow() - timedelta(minutes=age_minutes) + timedelta(seconds=len(made)))
+        video_id = insert_video(services, status, **{**values, **columns})
+        prefix = f"videos/{video_id}/"
+        objects = [("master.m3u8", (master or master_playlist(rungs)).encode(), PLAYLIST_TYPE)]
+        for rung in rungs:
+            objects.append((f"{rung}/index.m3u8", (playlist or rung_playlist(segments, segment_seconds)).encode(),
+                            PLAYLIST_TYPE))
+            if segment_bytes is not None:
+                objects += [(f"{rung}/segment_{n:05d}.ts", segment_bytes, "video/MP2T") for n in range(segments)]
+        if thumbnail is not None:
+            objects.append(("thumbnail.jpg", thumbnail, "image/jpeg"))
+            from tests.support.videos import set_video
+
+            set_video(services, video_id, thumbnail_key=prefix + "thumbnail.jpg")
+        for key, body, content_type in objects:
+            s3.put_object(Bucket=bucket, Key=prefix + key, Body=body, ContentType=content_type)
+        made.append(video_id)
+        return video_id
+    return make

@@ -5,10 +5,14 @@ import json
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
+import pytest
+
 from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.pipeline.sweeper import Sweeper
 from videoflix_tools.dev.stack import requeue_interrupted
+
+pytestmark = pytest.mark.integration
 
 
 def _video(session, status: str, name: str, **values) -> int:

@@ -15,6 +15,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+pytestmark = pytest.mark.integration
+
 REGION = "eu-central-1"
 BUCKET = "videoflix-media"
 SERVER = """

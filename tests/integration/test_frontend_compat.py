@@ -21,8 +21,6 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from videoflix.adapters.aws import aws_client
-from videoflix.db.models import Video, VideoStatus, utcnow
 from videoflix.settings import Settings, read_dotenv
 from videoflix_tools.testing.api_client import FRONTEND_ORIGIN
 
@@ -56,28 +54,11 @@ def moto_endpoint():
 
 
 @pytest.fixture
-def published_video(services) -> int:
+def published_video(ready_film) -> int:
     """A ready video with a tiny HLS ladder in the media bucket (the pipeline has its own tests)."""
-    settings = services.settings
-    with services.db.session() as session:
-        video = Video(title="Compat film", description="For the frontend", category="Drama",
-                      filename="film.mp4", content_type="video/mp4", size=len(SEGMENT),
-                      source_key="uploads/compat/film.mp4", status=VideoStatus.READY, progress=100,
-                      renditions=["480p"], duration=6.0, width=854, height=480, attempts=1,
-                      ready_at=utcnow())
-        session.add(video)
-        session.flush()
-        video.thumbnail_key = f"videos/{video.id}/thumbnail.jpg"
-        video_id = video.id
-    s3 = aws_client("s3", settings)
-    for key, body, content_type in (
-            ("master.m3u8", MASTER.encode(), "application/vnd.apple.mpegurl"),
-            ("480p/index.m3u8", RENDITION.encode(), "application/vnd.apple.mpegurl"),
-            ("480p/segment_00000.ts", SEGMENT, "video/MP2T"),
-            ("thumbnail.jpg", b"\xff\xd8\xff\xe0fake-jpeg", "image/jpeg")):
-        s3.put_object(Bucket=settings.media_bucket, Key=f"videos/{video_id}/{key}", Body=body,
-                      ContentType=content_type)
-    return video_id
+    return ready_film(title="Compat film", description="For the frontend", rungs=("480p",), segments=1,
+                      duration=6.0, size=len(SEGMENT), master=MASTER, playlist=RENDITION, segment_bytes=SEGMENT,
+                      thumbnail=b"\xff\xd8\xff\xe0fake-jpeg")
 
 
 def header_set(value: str | None) -> set[str]:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import redis
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_down_dependency_answers_its_state_without_the_exception_text(client, services, caplog):

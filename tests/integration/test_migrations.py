@@ -9,6 +9,8 @@ from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import AdminHistory, FanoutJob, FanoutRun, User, Video, VideoStatus
 from videoflix.db.session import Database
 
+pytestmark = pytest.mark.integration
+
 
 def _run_and_job(session, video_id: int) -> tuple[int, int]:
     run = FanoutRun(video_id=video_id, plan={"chunks": 1}, jobs_total=1)

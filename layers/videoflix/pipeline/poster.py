@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from sqlalchemy import update
 
-from videoflix.adapters.s3_storage import ObjectMissing
+from videoflix.domain.ports import ObjectMissing
 from videoflix.db.models import Video
 from videoflix.db.session import record_changes
 from videoflix.domain.changes import CatalogChanged

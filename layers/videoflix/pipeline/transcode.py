@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from videoflix.adapters.s3_storage import ObjectMissing
+from videoflix.domain.ports import ObjectMissing
 from videoflix.adapters.sqs_batch import process_sqs_batch
 from videoflix.db import video_transitions as lifecycle
 from videoflix.db.models import Video, utcnow

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from videoflix.adapters.s3_storage import ObjectMissing
+from videoflix.domain.ports import ObjectMissing
 from videoflix.db.session import record_changes
 from videoflix.domain.changes import CatalogChanged
 from videoflix.domain.media_layout import POSTER_FILE, poster_key, poster_upload_key

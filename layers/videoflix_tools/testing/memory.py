@@ -20,10 +20,10 @@ from typing import Any, Callable, Sequence
 from videoflix.db.models import utcnow
 from videoflix.db.session import Database
 from videoflix.domain.transcode_messages import transcode_request
-from videoflix.domain.chunk_messages import ChunkMessage
+from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
 from videoflix.services import Services
 from videoflix.settings import Settings
-from videoflix.adapters.s3_storage import ObjectMissing, UploadedPart
+from videoflix.domain.ports import ObjectMissing, UploadedPart
 
 MEMORY_SECRET = "memory-twin-secret-key-long-enough-for-every-hmac-0123456789abcdef"
 # Every URL the storage twin presigns starts so: recognisable, shaped as FFmpeg accepts a source
@@ -98,7 +98,8 @@ class MemoryStorage:
 
     def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
         upload = self._upload(key, upload_id)
-        if any(upload.parts.get(n) is None or _etag(upload.parts[n]) != etag.strip('"') for n, etag in parts):
+        if any(upload.parts.get(n) is None or _etag(upload.parts[n]).strip('"') != etag.strip('"')
+               for n, etag in parts):
             raise StorageRefused("InvalidPart")
         data = b"".join(upload.parts[n] for n, _ in sorted(parts))
         self.buckets[self.settings.upload_bucket][key] = StoredObject(data, utcnow(), upload.content_type)
@@ -164,21 +165,128 @@ class MemoryStorage:
 
 
 def _etag(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
+    """A part's ETag as S3 gives it: its MD5 in double quotes."""
+    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 # ---------------------------------------------------------------- queues and mail
-class MemoryQueue:
-    """A queue of plain bodies (the mail queue): records what was sent."""
+SQS_DEFAULT_VISIBILITY_TIMEOUT = 30  # what SQS gives a queue created without one
 
-    def __init__(self) -> None:
+
+@dataclass
+class _HeldMessage:
+    message_id: str
+    body: str
+    sent_at: float
+    receive_count: int = 0
+    visible_at: float = 0.0
+    receipt_handle: str | None = None
+
+
+class MemorySqs:
+    """One SQS queue as the use cases and Lambda see it, over a list and a clock that moves only
+    when a test says so (`advance`).
+
+    A received message is invisible for its visibility timeout and comes back after it unless it
+    was deleted; each receive counts in its ApproximateReceiveCount. With `max_receive_count` (the
+    redrive policy), a receive that would exceed it moves the message to `dead_letters` instead.
+    `receive` answers records shaped as Lambda's SQS event records, so a handler takes them as they are.
+    """
+
+    def __init__(self, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
+                 max_receive_count: int | None = None) -> None:
+        self.visibility_timeout = visibility_timeout
+        self.max_receive_count = max_receive_count
+        self.now = 0.0
+        self.dead_letters: list[str] = []
+        self._held: list[_HeldMessage] = []
+        self._message_ids = itertools.count(1)
+        self._receipts = itertools.count(1)
+
+    def _enqueue(self, body: str) -> None:
+        self._held.append(_HeldMessage(f"memory-message-{next(self._message_ids)}", body, self.now,
+                                       visible_at=self.now))
+
+    # -- what a consumer (Lambda's poller, a test) does --------------------------------------
+    def receive(self, max_messages: int = 10, visibility_timeout: int | None = None) -> list[dict[str, Any]]:
+        """Up to `max_messages` visible messages, oldest first, now hidden for `visibility_timeout`
+        seconds (the queue's own if None)."""
+        timeout = self.visibility_timeout if visibility_timeout is None else visibility_timeout
+        records: list[dict[str, Any]] = []
+        for held in [h for h in self._held if h.visible_at <= self.now]:
+            if len(records) == max_messages:
+                break
+            if self.max_receive_count is not None and held.receive_count >= self.max_receive_count:
+                self._held.remove(held)
+                self.dead_letters.append(held.body)
+                continue
+            held.receive_count += 1
+            held.visible_at = self.now + timeout
+            held.receipt_handle = f"{held.message_id}/receipt-{next(self._receipts)}"
+            records.append({"messageId": held.message_id, "receiptHandle": held.receipt_handle,
+                            "body": held.body, "eventSource": "aws:sqs", "messageAttributes": {},
+                            "attributes": {"ApproximateReceiveCount": str(held.receive_count),
+                                           "SentTimestamp": str(int(held.sent_at * 1000))}})
+        return records
+
+    def delete(self, receipt_handle: str) -> None:
+        """Delete the message last received with `receipt_handle`; an older handle deletes nothing,
+        as SQS does not promise to."""
+        self._held = [h for h in self._held if h.receipt_handle != receipt_handle]
+
+    def change_visibility(self, receipt_handle: str, visibility_timeout: int) -> None:
+        for held in self._held:
+            if held.receipt_handle == receipt_handle:
+                held.visible_at = self.now + visibility_timeout
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass: messages whose visibility timeout ends by then are visible again."""
+        self.now += seconds
+
+    def deliver(self, handler: Callable[[dict[str, Any]], Any], max_messages: int = 10) -> list[BaseException]:
+        """What Lambda's SQS poller does with one batch per call to `handler`, record by record: a
+        record handled is deleted, a failure stays in the queue (invisible until its timeout ends)."""
+        errors: list[BaseException] = []
+        for record in self.receive(max_messages):
+            try:
+                handler(record)
+            except Exception as exc:
+                errors.append(exc)
+            else:
+                self.delete(record["receiptHandle"])
+        return errors
+
+    def redrive(self) -> int:
+        """Move the dead letters back (the console's redrive): new messages, counted from zero."""
+        moved, self.dead_letters = self.dead_letters, []
+        for body in moved:
+            self._enqueue(body)
+        return len(moved)
+
+    # -- what tests look at ---------------------------------------------------------------
+    def held_bodies(self) -> list[str]:
+        """Every message sent and not deleted (visible or not), oldest first."""
+        return [held.body for held in self._held]
+
+    def visible_count(self) -> int:
+        return sum(1 for held in self._held if held.visible_at <= self.now)
+
+
+class MemoryQueue(MemorySqs):
+    """A queue of plain bodies (the mail queue); `bodies` records what was sent."""
+
+    def __init__(self, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
+                 max_receive_count: int | None = None) -> None:
+        super().__init__(visibility_timeout, max_receive_count)
         self.bodies: list[str] = []
 
     def send(self, body: str) -> None:
         self.bodies.append(body)
+        self._enqueue(body)
 
     def send_batch(self, bodies: Sequence[str]) -> None:
-        self.bodies.extend(bodies)
+        for body in bodies:
+            self.send(body)
 
 
 @dataclass(frozen=True)
@@ -188,35 +296,50 @@ class TranscodeRequest:
     cause: str
 
 
-class MemoryTranscodeQueue:
+class MemoryTranscodeQueue(MemorySqs):
     """The transcode queue port: records each request; `bodies()` as the transcoder would receive them."""
 
-    def __init__(self, upload_bucket: str) -> None:
+    def __init__(self, upload_bucket: str, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
+                 max_receive_count: int | None = None) -> None:
+        super().__init__(visibility_timeout, max_receive_count)
         self.upload_bucket = upload_bucket
         self.requests: list[TranscodeRequest] = []
         self.poster_jobs: list[tuple[int, float]] = []
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         self.requests.append(TranscodeRequest(source_key, size, cause))
+        self._enqueue(transcode_request(self.upload_bucket, source_key, size, cause))
 
     def request_poster(self, video_id: int, at_seconds: float) -> None:
+        from videoflix.domain.transcode_messages import poster_message
+
         self.poster_jobs.append((video_id, at_seconds))
+        self._enqueue(poster_message(video_id, at_seconds))
 
     def bodies(self) -> list[str]:
+        """Every body sent, as the transcoder would receive it: the requests, then the poster jobs."""
         from videoflix.domain.transcode_messages import poster_message
 
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
                 + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
 
 
-class MemoryChunkQueue:
-    """The chunk queue port: records the job messages."""
+class MemoryChunkQueue(MemorySqs):
+    """The chunk queue port: `messages` records the job messages sent; `held()` those still queued."""
 
-    def __init__(self) -> None:
+    def __init__(self, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
+                 max_receive_count: int | None = None) -> None:
+        super().__init__(visibility_timeout, max_receive_count)
         self.messages: list[ChunkMessage] = []
 
     def send(self, messages: Sequence[ChunkMessage]) -> None:
-        self.messages.extend(messages)
+        for message in messages:
+            self.messages.append(message)
+            self._enqueue(message.to_body())
+
+    def held(self) -> list[ChunkMessage]:
+        """The job messages sent and not deleted (visible or not), oldest first."""
+        return [parse_chunk_message(body) for body in self.held_bodies()]
 
 
 class MemoryMailer:
@@ -302,8 +425,14 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     settings = (settings or memory_settings()).with_overrides(database_url=f"sqlite:///{database}", **overrides)
     from videoflix.adapters.mail.outbox import TransactionalOutbox
 
-    return Services(settings=settings, db=Database.from_url(settings.database_url),
-                    storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),
-                    chunk_queue=MemoryChunkQueue(), outbox=TransactionalOutbox(MemoryQueue()),
+    from videoflix_tools.bootstrap import queue_specs
+
+    # Each queue twin has the visibility timeout and redrive policy the local stacks give the real one.
+    specs = {spec.name: (spec.visibility_timeout, spec.max_receives) for spec in queue_specs(settings)}
+    return Services(settings=settings, db=Database.from_url(settings.database_url), storage=MemoryStorage(settings),
+                    transcode_queue=MemoryTranscodeQueue(settings.upload_bucket,
+                                                         *specs[settings.transcode_queue_name]),
+                    chunk_queue=MemoryChunkQueue(*specs[settings.chunk_queue_name]),
+                    outbox=TransactionalOutbox(MemoryQueue(*specs[settings.mail_queue_name])),
                     mailer=MemoryMailer(), events=MemoryEvents(),
                     cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.cli.conftest import STAFF_EMAIL, STAFF_PASSWORD, one_line_error
-from videoflix_tools.testing.factories import insert_video
 
 pytestmark = pytest.mark.integration
 VTT = "WEBVTT\n\n00:01.000 --> 00:04.000\nHallo\n"
@@ -17,8 +16,8 @@ def logged_in(staff_user, api_url, videoflix, monkeypatch):
 
 
 @pytest.fixture
-def film(services) -> int:
-    return insert_video(services, "ready", duration=10.0, renditions=["480p"])
+def film(ready_row) -> int:
+    return ready_row(duration=10.0)
 
 
 def test_add_list_and_remove(logged_in, videoflix, film, tmp_path):

@@ -11,14 +11,13 @@ from tests.integration.cli.conftest import STAFF_EMAIL, one_line_error
 from videoflix.auth.service import create_user
 from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import User, Video
-from videoflix_tools.testing.factories import insert_ready_video
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def ready_video(services) -> int:
-    return insert_ready_video(services, title="Old", size=1, duration=30.0)
+def ready_video(ready_row) -> int:
+    return ready_row(title="Old", size=1, duration=30.0)
 
 
 def _video(services, video_id: int) -> Video:

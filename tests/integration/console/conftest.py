@@ -3,17 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from videoflix_tools.testing.factories import insert_playable_video
-
 VIEWER, VIEWER_PASSWORD = "viewer@example.com", "correct-horse-9"
 STAFF, STAFF_PASSWORD = "admin@example.com", "admin-password-1"
 
 
 @pytest.fixture
-def make_video(services):
-    """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
+def make_video(ready_film):
+    """A ready 480p film whose playlists lie in the media bucket (the shared `ready_film`)."""
     def make(title: str = "Film", published: bool = True) -> int:
-        return insert_playable_video(services, title=title, published=published)
+        return ready_film(title=title, rungs=("480p",), duration=12.0, published=published)
     return make
 
 

@@ -10,7 +10,7 @@ from tests.integration.videos.conftest import (  # noqa: F401 - fixtures reused 
     upload_video)
 from tests.support.videos import set_video, video_row  # noqa: F401 - used by the hardening tests
 from videoflix.adapters.aws import aws_client, queue_url
-from videoflix.db.models import User, Video, utcnow
+from videoflix.db.models import User
 
 VIEWER, VIEWER_PASSWORD = "viewer@example.com", "correct-horse-9"
 SEGMENT = "segment_00000.ts"
@@ -47,28 +47,11 @@ def viewer_client(viewer, make_client):
 
 
 @pytest.fixture
-def stored_ready_video(services):
-    """A `ready` video (480p only) whose playlists are written straight to the media bucket.
-
-    The catalog's routes only read the row and the playlists, so no transcode is needed here.
-    """
-    settings = services.settings
-    with services.db.session() as session:
-        video = Video(title="Stored", description="", category="Drama", status="ready", progress=100,
-                      filename="stored.mp4", content_type="video/mp4", size=1000,
-                      source_key="uploads/stored/stored.mp4", renditions=["480p"], attempts=1,
-                      duration=4.0, width=854, height=480, ready_at=utcnow())
-        session.add(video)
-        session.flush()
-        video_id = video.id
-    s3 = aws_client("s3", settings)
-    prefix = f"videos/{video_id}/"
-    s3.put_object(Bucket=settings.media_bucket, Key=prefix + "master.m3u8",
-                  Body=b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=854x480\n480p/index.m3u8\n")
-    s3.put_object(Bucket=settings.media_bucket, Key=prefix + "480p/index.m3u8",
-                  Body=f"#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n{SEGMENT}\n#EXT-X-ENDLIST\n".encode())
-    s3.put_object(Bucket=settings.media_bucket, Key=prefix + f"480p/{SEGMENT}", Body=b"\x47" * 188)
-    return video_id
+def stored_ready_video(ready_film):
+    """A `ready` 480p film of one 4 s segment, playlists and segment in the media bucket (the shared
+    `ready_film`): the catalog's routes only read the row and these, so no transcode is needed."""
+    return ready_film(title="Stored", rungs=("480p",), segments=1, segment_seconds=4.0, duration=4.0,
+                      segment_bytes=b"\x47" * 188)
 
 
 def user_row(services, email: str = VIEWER) -> User:

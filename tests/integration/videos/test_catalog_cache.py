@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import event
 
 from videoflix.domain.cache_keys import READY_VIDEOS
-from videoflix_tools.testing.factories import insert_playable_video
+
+pytestmark = pytest.mark.integration
 
 VIEWER, PASSWORD = "cache-viewer@example.com", "correct-horse-9"
 
 
 @pytest.fixture
-def ready_video(services) -> int:
-    """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
-    return insert_playable_video(services, title="Cached")
+def ready_video(ready_film) -> int:
+    return ready_film(title="Cached", rungs=("480p",), duration=12.0)
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ import time
 import pytest
 
 from videoflix.adapters.aws import aws_client
-from videoflix.db.models import Video, utcnow
 from videoflix.domain.hls import segment_names
 from videoflix_tools.cli.cloudfront_keys import generate_key_pair
 from videoflix_tools.testing.cloudfront import verify_cloudfront_url
 
 from tests.integration.conftest import TEST_REDIS_URL
+
+pytestmark = pytest.mark.integration
 
 DOMAIN, KEY_ID, SECRET = "d111111abcdef8.cloudfront.net", "K2JCJMDEHXQW5F", "videoflix-test/cloudfront-private-key"
 VIEWER, PASSWORD = "cdn-viewer@example.com", "correct-horse-9"
@@ -42,26 +43,10 @@ def signing_key(services, key_pair) -> str:
 
 
 @pytest.fixture
-def ready_film(services) -> tuple[int, float]:
-    """A ready two-rung film whose playlists lie in the media bucket; returns (id, duration)."""
+def ready_film(ready_film) -> tuple[int, float]:
+    """The shared ready film, two rungs of SEGMENTS segments; returns (id, duration)."""
     duration = SEGMENTS * 6.0
-    with services.db.session() as session:
-        video = Video(title="Edge", description="", category="Drama", status="ready", progress=100,
-                      filename="edge.mp4", content_type="video/mp4", size=1000, source_key="uploads/e/e.mp4",
-                      renditions=list(RUNGS), attempts=1, duration=duration, width=1280, height=720,
-                      ready_at=utcnow())
-        session.add(video)
-        session.flush()
-        video_id = video.id
-    s3, bucket, prefix = aws_client("s3", services.settings), services.settings.media_bucket, f"videos/{video_id}/"
-    master = "#EXTM3U\n" + "".join(f"#EXT-X-STREAM-INF:BANDWIDTH={800000 * (i + 1)}\n{rung}/index.m3u8\n"
-                                   for i, rung in enumerate(RUNGS))
-    s3.put_object(Bucket=bucket, Key=prefix + "master.m3u8", Body=master.encode())
-    rendition = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n" + "".join(
-        f"#EXTINF:6.0,\nsegment_{n:05d}.ts\n" for n in range(SEGMENTS)) + "#EXT-X-ENDLIST\n"
-    for rung in RUNGS:
-        s3.put_object(Bucket=bucket, Key=f"{prefix}{rung}/index.m3u8", Body=rendition.encode())
-    return video_id, duration
+    return ready_film(title="Edge", rungs=RUNGS, segments=SEGMENTS, duration=duration), duration
 
 
 @pytest.fixture

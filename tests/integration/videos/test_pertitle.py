@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import av
+import pytest
 
 from tests.integration.videos.conftest import assert_truthful_bandwidth
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
@@ -9,6 +10,8 @@ from videoflix.domain.hls import parse_media_playlist
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, plan_ladder, rung_limits
 from videoflix.pipeline.pertitle import CANDIDATE_PERCENTS, PerTitleSettings, as_settings, choose_caps
 from videoflix.pipeline.probe import probe_media
+
+pytestmark = pytest.mark.integration
 
 FAST = LadderSettings(preset="ultrafast")
 

@@ -12,7 +12,6 @@ from PIL import Image
 from videoflix.adapters.aws import aws_client
 from videoflix.pipeline.poster import build_poster_command
 from videoflix.domain.transcode_messages import parse_poster_job
-from videoflix_tools.testing.factories import insert_ready_video
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +35,9 @@ def _image(fmt: str, size=(64, 48), exif: bool = False, mode: str = "RGB") -> by
 
 
 @pytest.fixture
-def film(services):
+def film(ready_row):
     """A ready video row, as the poster image routes need only the row."""
-    return insert_ready_video(services, title="Poster film", size=1, duration=10.0)
+    return ready_row(title="Poster film", size=1, duration=10.0)
 
 
 def _upload_poster(staff_client, video_id: int, data: bytes, content_type: str, declared: int | None = None):

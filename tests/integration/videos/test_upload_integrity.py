@@ -86,7 +86,8 @@ def test_a_completed_object_of_another_size_than_declared_is_refused_and_deleted
                                                                                  services):
     from videoflix.errors import FieldErrors
     from videoflix.staff.videos import VideoAdmin
-    from videoflix.adapters.s3_storage import S3Storage, UploadedPart
+    from videoflix.adapters.s3_storage import S3Storage
+    from videoflix.domain.ports import UploadedPart
 
     class MisreportingStorage(S3Storage):
         """Lists the parts at the declared size (as after a part was replaced meanwhile): only HEAD tells."""

@@ -1,19 +1,15 @@
-"""Viewers: ready films set up directly (rows + playlists in the media bucket), signed-in viewers."""
+"""Viewers: signed-in viewers (ready films: the shared `ready_film` of tests/integration/conftest.py)."""
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 
-from videoflix.adapters.aws import aws_client
-from videoflix.db.models import Video, utcnow
-from videoflix_tools.testing.factories import insert_video
+from tests.integration.conftest import master_playlist, rung_playlist
+from videoflix.db.models import Video
 
 PASSWORD = "correct-horse-9"
-SINGLE_MASTER = ("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=854x480\n480p/index.m3u8\n"
-                 "#EXT-X-STREAM-INF:BANDWIDTH=1600000,RESOLUTION=1280x720\n720p/index.m3u8\n")
-RUNG = ("#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nsegment_00000.ts\n#EXTINF:6.0,\nsegment_00001.ts\n"
-        "#EXT-X-ENDLIST\n")
+# What the shared `ready_film` (tests/integration/conftest.py) writes by default.
+SINGLE_MASTER = master_playlist(("480p", "720p"))
+RUNG = rung_playlist(2, 6.0)
 
 
 @pytest.fixture
@@ -31,27 +27,6 @@ def make_viewer(services, make_client):
 @pytest.fixture
 def viewer(make_viewer):
     return make_viewer()
-
-
-@pytest.fixture
-def ready_film(services):
-    """A ready film (row + master and 480p/720p playlists in the media bucket); returns its id."""
-    s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket
-    made = []
-
-    def make(title: str = "Film", category: str = "Drama", description: str = "", duration: float = 100.0,
-             master: str = SINGLE_MASTER, age_minutes: int = 0, status: str = "ready") -> int:
-        video_id = insert_video(services, status, title=title, category=category, description=description,
-                                duration=duration, renditions=["480p", "720p"], progress=100, width=1280,
-                                height=720, ready_at=utcnow() if status == "ready" else None,
-                                created_at=utcnow() - timedelta(minutes=age_minutes) + timedelta(seconds=len(made)))
-        prefix = f"videos/{video_id}/"
-        s3.put_object(Bucket=bucket, Key=prefix + "master.m3u8", Body=master.encode())
-        for rung in ("480p", "720p"):
-            s3.put_object(Bucket=bucket, Key=f"{prefix}{rung}/index.m3u8", Body=RUNG.encode())
-        made.append(video_id)
-        return video_id
-    return make
 
 
 def set_status(services, video_id: int, status: str) -> None:

@@ -78,22 +78,13 @@ def start_long_film(services, add_video) -> int:
     return video_id
 
 
-def deliver(worker, services, receives: int = 1, only=None) -> list[BaseException]:
-    """Each queued chunk message once (as SQS would, in order); the failures, whose messages stay queued."""
-    queue, errors = services.chunk_queue, []
-    pending, queue.messages = list(queue.messages), []
-    for message in pending:
-        if only is not None and message.job_id not in only:
-            queue.messages.append(message)
-            continue
-        record = {"messageId": str(message.job_id), "body": message.to_body(),
-                  "attributes": {"ApproximateReceiveCount": str(receives)}}
-        try:
-            worker.handle_record(record)
-        except Exception as exc:
-            errors.append(exc)
-            queue.messages.append(message)  # not acknowledged: SQS brings it back
-    return errors
+def deliver(worker, services) -> list[BaseException]:
+    """One batch of the chunk queue, as Lambda's poller takes it once earlier failures' visibility
+    timeouts have run out: each visible message once, in order; the failures stay queued (the
+    queue twin counts every receive in the record's ApproximateReceiveCount)."""
+    queue = services.chunk_queue
+    queue.advance(queue.visibility_timeout)
+    return queue.deliver(worker.handle_record)
 
 
 def test_a_long_film_is_fanned_out_without_a_download_and_published_by_its_last_job(services, add_video):
@@ -124,8 +115,8 @@ def test_a_failed_chunk_is_retried_alone(services, add_video):
     worker = RecordingEncoder(services, failures={(VIDEO_JOB, 2): 1})
     [error] = deliver(worker, services)
     assert "status 1" in str(error) and video_row(services, video_id).status == "processing"
-    [waiting] = services.chunk_queue.messages
-    assert deliver(worker, services, receives=2) == []
+    [waiting] = services.chunk_queue.held()
+    assert deliver(worker, services) == []  # its second receive
     assert worker.encoded.count((VIDEO_JOB, 2)) == 2 and len(worker.encoded) == 7
     assert video_row(services, video_id).status == "ready" and waiting.video_id == video_id
 
@@ -133,15 +124,17 @@ def test_a_failed_chunk_is_retried_alone(services, add_video):
 def test_a_chunk_failing_on_its_last_attempt_fails_the_film_and_deletes_its_output(services, add_video):
     video_id = start_long_film(services, add_video)
     worker = RecordingEncoder(services, failures={(VIDEO_JOB, 1): CHUNK_MAX_ATTEMPTS})
-    for receives in range(1, CHUNK_MAX_ATTEMPTS + 1):
-        assert len(deliver(worker, services, receives=receives)) == 1
+    for _ in range(CHUNK_MAX_ATTEMPTS):
+        assert len(deliver(worker, services)) == 1
     video = video_row(services, video_id)
     assert video.status == "failed" and f"chunk 1 failed {CHUNK_MAX_ATTEMPTS} times" in video.error
     assert "status 1" in video.error
     assert services.storage.keys(services.settings.media_bucket) == []  # thumbnail and segments gone
-    # The message left (in the dead-letter queue, or late) finds no run: dropped without work.
+    # The message left goes to the dead-letter queue; moved back, it finds no run: dropped without work.
     encoded = len(worker.encoded)
-    assert deliver(worker, services, receives=CHUNK_MAX_ATTEMPTS + 1) == []
+    assert deliver(worker, services) == [] and len(services.chunk_queue.dead_letters) == 1
+    assert services.chunk_queue.redrive() == 1
+    assert deliver(worker, services) == [] and services.chunk_queue.held() == []
     assert len(worker.encoded) == encoded
 
 
@@ -192,10 +185,10 @@ def test_a_storyboard_failing_on_its_last_attempt_leaves_the_film_published_with
 
     monkeypatch.setattr(ffmpeg, "run_ffmpeg", storyboard_fails)
     worker = RecordingEncoder(services)
-    for receives in range(1, CHUNK_MAX_ATTEMPTS):
-        [error] = deliver(worker, services, receives=receives)
+    for _ in range(1, CHUNK_MAX_ATTEMPTS):
+        [error] = deliver(worker, services)
         assert "decoding failed" in str(error) and video_row(services, video_id).status == "processing"
-    assert deliver(worker, services, receives=CHUNK_MAX_ATTEMPTS) == []
+    assert deliver(worker, services) == []  # its last receive
     assert video_row(services, video_id).status == "ready"
     keys = services.storage.keys(services.settings.media_bucket)
     assert f"videos/{video_id}/master.m3u8" in keys and not [k for k in keys if "storyboard" in k]
