@@ -1,8 +1,12 @@
 """Staff console, accounts: search, disable and enable, staff rights, delete, activation emails, history."""
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from tests.integration.console.conftest import STAFF, VIEWER, VIEWER_PASSWORD, history
 from videoflix.auth.service import create_user
@@ -116,6 +120,47 @@ def test_the_last_staff_account_cannot_be_revoked_and_says_why(services, staff):
     assert (remaining.is_active, remaining.is_staff) == (True, True)
     with services.db.session() as session:
         assert session.scalars(select(AdminHistory.action)).all() == ["user.change"]  # the first demotion only
+
+
+def test_two_staff_demoting_each_other_at_once_leave_one_staff(services, staff):
+    """Both demotions pass their checks before either writes; the loser must see the winner's write.
+
+    Through the use case, as each Lambda container runs it: the local gateway runs one request per
+    function at a time, so two requests through it would never overlap."""
+    first, second = _load(services, _id(services, STAFF)), create_user(services, "second@example.com",
+                                                                        "correct-horse-9", staff=True)
+    racers = {"first-demotes-second": (first, second.id), "second-demotes-first": (second, first.id)}
+    # Each transaction is held at its first write until the other gets there too, or 3 s pass: a
+    # transaction waiting for the other's row lock never gets there, which is the point.
+    at_the_write = threading.Barrier(2, timeout=3)
+    outcomes = {}
+
+    def hold(session, flush_context, instances):
+        if threading.current_thread().name in racers:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                at_the_write.wait()
+
+    def demote():
+        actor, target = racers[threading.current_thread().name]
+        try:
+            outcomes[actor.email] = change_user(services, actor, target, {"is_staff": False})["is_staff"]
+        except Conflict as refused:
+            outcomes[actor.email] = refused.detail
+
+    event.listen(Session, "before_flush", hold)
+    try:
+        threads = [threading.Thread(target=demote, name=name) for name in racers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        event.remove(Session, "before_flush", hold)
+    assert sorted(map(str, outcomes.values())) == [
+        "False", "This is the last active staff account; grant staff rights to another account first."], outcomes
+    with services.db.session() as session:
+        assert len(session.scalars(select(User.id).where(User.is_staff.is_(True), User.is_active.is_(True))).all()) == 1
+        assert session.scalars(select(AdminHistory.action)).all() == ["user.change"]
 
 
 def test_deleting_a_user_ends_their_session_and_history_keeps_the_actor(services, staff, viewer, make_client):
