@@ -293,7 +293,9 @@ def test_deactivating_a_user_ends_their_open_session(console_stack, page, browse
         viewer_context.close()
 
 
-def test_the_last_staff_account_cannot_be_revoked_and_says_why(console_stack, page):
+def test_revoking_your_own_staff_rights_is_refused_and_the_console_says_why(console_stack, page):
+    # The own-account guard: over HTTP the actor is always active staff, so the last-staff rule
+    # is reached only through the use case (tests/integration/console/test_users.py).
     log_in_to(page, console_stack, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto(console_stack.player + "/admin/users.html")
     row = page.locator(f"#users tr[data-email='{ADMIN_EMAIL}']")
@@ -304,6 +306,7 @@ def test_the_last_staff_account_cannot_be_revoked_and_says_why(console_stack, pa
         console_stack.url(f"/api/admin/users/{row.get_attribute('data-user-id')}/"), json={"is_staff": False},
         headers={"Origin": console_stack.player}, timeout=10)
     assert answer.status_code == 409
+    assert "You cannot disable or demote your own account" in answer.json()["detail"]
     assert answer.json()["detail"] in page.inner_text("#console-status")
 
 

@@ -1,13 +1,17 @@
 """Staff console, accounts: search, disable and enable, staff rights, delete, activation emails, history."""
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from tests.integration.console.conftest import STAFF, VIEWER, VIEWER_PASSWORD, history
 from videoflix.auth.service import create_user
 from videoflix.staff.users import change_user, delete_user
-from videoflix.db.models import User
+from videoflix.db.models import AdminHistory, User
 from videoflix.errors import Conflict
 
 pytestmark = pytest.mark.integration
@@ -16,6 +20,11 @@ pytestmark = pytest.mark.integration
 def _id(services, email: str) -> int:
     with services.db.session() as session:
         return session.scalars(select(User.id).where(User.email == email)).one()
+
+
+def _load(services, user_id: int) -> User:
+    with services.db.session() as session:
+        return session.get(User, user_id)
 
 
 def test_users_are_searched_by_address_and_paged(services, staff):
@@ -91,18 +100,67 @@ def test_staff_cannot_disable_demote_or_delete_themselves(services, staff):
     assert staff.get("/api/admin/users/").status == 200 and history(staff) == []
 
 
-def test_the_last_active_staff_account_is_never_removed(services, staff):
+def test_the_last_staff_account_cannot_be_revoked_and_says_why(services, staff):
     staff_user = create_user(services, "second@example.com", "correct-horse-9", staff=True)
-    other = create_user(services, "third@example.com", "correct-horse-9")
     first_id = _id(services, STAFF)
     # The second staff member removes the first: allowed, one active staff account is left.
     assert change_user(services, staff_user, first_id, {"is_staff": False})["is_staff"] is False
-    # Nobody (not even a caller who is no longer staff, as in a race) removes the last one.
-    for attempt in (lambda: change_user(services, other, staff_user.id, {"is_active": False}),
-                    lambda: change_user(services, other, staff_user.id, {"is_staff": False}),
-                    lambda: delete_user(services, other, staff_user.id)):
-        with pytest.raises(Conflict, match="last active staff account"):
-            attempt()
+    # Nobody (not even a caller who is no longer staff, as in a race) removes the last one. The
+    # actor is never the target, so the own-account guard cannot be what refuses.
+    for actor in (create_user(services, "third@example.com", "correct-horse-9"),
+                  _load(services, first_id)):  # the staff member just demoted, acting on a stale login
+        for attempt in (lambda: change_user(services, actor, staff_user.id, {"is_active": False}),
+                        lambda: change_user(services, actor, staff_user.id, {"is_staff": False}),
+                        lambda: delete_user(services, actor, staff_user.id)):
+            with pytest.raises(Conflict) as refused:
+                attempt()
+            assert refused.value.detail == ("This is the last active staff account; "
+                                            "grant staff rights to another account first.")
+    remaining = _load(services, staff_user.id)
+    assert (remaining.is_active, remaining.is_staff) == (True, True)
+    with services.db.session() as session:
+        assert session.scalars(select(AdminHistory.action)).all() == ["user.change"]  # the first demotion only
+
+
+def test_two_staff_demoting_each_other_at_once_leave_one_staff(services, staff):
+    """Both demotions pass their checks before either writes; the loser must see the winner's write.
+
+    Through the use case, as each Lambda container runs it: the local gateway runs one request per
+    function at a time, so two requests through it would never overlap."""
+    first, second = _load(services, _id(services, STAFF)), create_user(services, "second@example.com",
+                                                                        "correct-horse-9", staff=True)
+    racers = {"first-demotes-second": (first, second.id), "second-demotes-first": (second, first.id)}
+    # Each transaction is held at its first write until the other gets there too, or 3 s pass: a
+    # transaction waiting for the other's row lock never gets there, which is the point.
+    at_the_write = threading.Barrier(2, timeout=3)
+    outcomes = {}
+
+    def hold(session, flush_context, instances):
+        if threading.current_thread().name in racers:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                at_the_write.wait()
+
+    def demote():
+        actor, target = racers[threading.current_thread().name]
+        try:
+            outcomes[actor.email] = change_user(services, actor, target, {"is_staff": False})["is_staff"]
+        except Conflict as refused:
+            outcomes[actor.email] = refused.detail
+
+    event.listen(Session, "before_flush", hold)
+    try:
+        threads = [threading.Thread(target=demote, name=name) for name in racers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        event.remove(Session, "before_flush", hold)
+    assert sorted(map(str, outcomes.values())) == [
+        "False", "This is the last active staff account; grant staff rights to another account first."], outcomes
+    with services.db.session() as session:
+        assert len(session.scalars(select(User.id).where(User.is_staff.is_(True), User.is_active.is_(True))).all()) == 1
+        assert session.scalars(select(AdminHistory.action)).all() == ["user.change"]
 
 
 def test_deleting_a_user_ends_their_session_and_history_keeps_the_actor(services, staff, viewer, make_client):

@@ -349,3 +349,52 @@ def test_a_feature_length_run_queues_every_job_once(services):
             break
         received += [parse_chunk_message(m["Body"]) for m in messages]
     assert sorted(received, key=lambda m: m.job_id) == sent
+
+
+def fanout_snapshot(services, video_id: int) -> dict:
+    """Every column of the video, its run and its jobs, and every media object with its ETag and date."""
+    def columns(row) -> dict:
+        return {column.key: getattr(row, column.key) for column in type(row).__table__.columns}
+
+    with services.db.session() as session:
+        rows = {"video": columns(session.get(Video, video_id)),
+                "runs": [columns(r) for r in session.scalars(select(FanoutRun).order_by(FanoutRun.id))],
+                "jobs": [columns(j) for j in session.scalars(select(FanoutJob).order_by(FanoutJob.id))]}
+    s3 = aws_client("s3", services.settings)
+    listed = s3.list_objects_v2(Bucket=services.settings.media_bucket, Prefix=f"videos/{video_id}/")
+    rows["objects"] = {o["Key"]: (o["ETag"], o["LastModified"]) for o in listed.get("Contents", [])}
+    return rows
+
+
+def test_a_succeeded_chunk_delivered_again_changes_nothing(clip_factory, upload_video, transcoder, pipeline,
+                                                           services, ffmpeg_runs):
+    video_id = upload_video(clip_factory(seconds=18, width=640, height=360))["video"]["id"]
+    transcoder()  # the coordinator plans the run and queues its jobs; no chunk worker ran yet
+    sqs = aws_client("sqs", services.settings)
+    queued = sqs.receive_message(QueueUrl=queue_url(services.settings, services.settings.chunk_queue_name),
+                                 MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    with services.db.session() as session:
+        video_jobs = set(session.scalars(select(FanoutJob.id).where(FanoutJob.kind == "video")))
+    [body, *_] = [m["Body"] for m in queued if json.loads(m["Body"])["job"] in video_jobs]
+    job_id = json.loads(body)["job"]
+    chunker = load_handler("chunker")
+
+    def deliver(receive_count: int) -> dict:
+        return chunker({"Records": [{"messageId": str(receive_count), "body": body,
+                                     "attributes": {"ApproximateReceiveCount": str(receive_count)}}]}, None)
+
+    planned, first_encode = fanout_snapshot(services, video_id), len(ffmpeg_runs)
+    assert deliver(1) == {"batchItemFailures": []}  # the real worker encodes the chunk and records it
+    before, encodes = fanout_snapshot(services, video_id), len(ffmpeg_runs)
+    [job] = [j for j in before["jobs"] if j["id"] == job_id]
+    assert job["status"] == "done" and job["output"] and before["runs"][0]["jobs_done"] == 1
+    assert before["video"]["status"] == "processing" and set(before["objects"]) > set(planned["objects"])
+    [chunk_start] = [chunk_number(args) for args in ffmpeg_runs[first_encode:encodes]]
+    assert deliver(2) == {"batchItemFailures": []}
+    assert len(ffmpeg_runs) == encodes  # no encode again
+    assert fanout_snapshot(services, video_id) == before  # no object, count, attempt, lease or progress changed
+    # The rest of the run, with the same message's first delivery still queued: it counts nothing either.
+    pipeline()
+    video = video_row(services, video_id)
+    assert video.status == "ready", video.error
+    assert [chunk_number(args) for args in ffmpeg_runs].count(chunk_start) == 1

@@ -2,6 +2,8 @@
 counted, continued, previewed or captioned for viewers; staff still play (and preview) it."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import update
 
@@ -69,3 +71,40 @@ def test_the_continue_row_drops_a_film_once_it_is_unpublished(services, viewer, 
     assert {item["id"] for item in viewer.get("/api/video/continue/").json} == {shown, draft}
     publish(services, draft, False)
     assert [item["id"] for item in viewer.get("/api/video/continue/").json] == [shown]
+
+
+# A value for each path parameter of the catalog's film routes (the `films` fixture has all of them).
+ROUTE_PARAMETERS = {"lang": "de", "resolution": "480p", "segment": "segment_00000.ts"}
+ROUTE_BODIES = {"PUT": {"position_seconds": 30}}
+ANSWERED = {200, 204, 302}
+
+
+def film_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every catalog route about one film, read from the Chalice app itself."""
+    from videoflix_tools.functions import load_handler
+
+    app = load_handler("catalog")
+    return sorted((method, path) for path, entries in app.routes.items() if "{video_id}" in path
+                  for method in entries)
+
+
+def fill(path: str, video_id: int) -> str:
+    names = set(re.findall(r"{(\w+)}", path)) - {"video_id"}
+    missing = names - set(ROUTE_PARAMETERS)
+    assert not missing, f"{path}: give {sorted(missing)} a value in ROUTE_PARAMETERS"
+    return path.format(video_id=video_id, **{name: ROUTE_PARAMETERS[name] for name in names})
+
+
+def test_every_film_route_of_an_unpublished_film_is_404_for_viewers(viewer, staff_client, films):
+    shown, draft = films
+    routes = film_routes()
+    assert {("GET", "/api/video/{video_id}/master.m3u8"), ("PUT", "/api/video/{video_id}/progress"),
+            ("GET", "/api/video/{video_id}/{resolution}/{segment}")} <= set(routes)  # the reading works
+    for method, path in routes:
+        body = ROUTE_BODIES.get(method)
+        # The same request answers for a published film and for staff: the 404 is the draft's alone.
+        for client, film in ((viewer, shown), (staff_client, draft)):
+            answer = client.request(method, fill(path, film), body)
+            assert answer.status in ANSWERED, (method, path, film, answer.status, answer.text)
+        answer = viewer.request(method, fill(path, draft), body)
+        assert answer.status == 404, (method, path, answer.status, answer.text)

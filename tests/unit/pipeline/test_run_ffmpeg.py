@@ -33,11 +33,19 @@ def test_progress_reports_are_throttled_but_the_end_always_arrives():
     assert seen == [100]
 
 
-def test_a_failing_progress_callback_does_not_stop_the_run():
+def test_a_failing_progress_callback_does_not_stop_the_run(tmp_path):
+    output = tmp_path / "out.mp4"
+    # Writes its output only after the last progress block, as FFmpeg finishes its file at the end.
+    script = PROGRESS_SCRIPT + f"open({str(output)!r}, 'w').write('encoded')\n"
+    called = []
+
     def broken(percent):
+        called.append(percent)
         raise ConnectionError("database away")
 
-    run_ffmpeg(stand_in(PROGRESS_SCRIPT), duration=4.0, time_budget=30, on_progress=broken, progress_interval=0)
+    run_ffmpeg(stand_in(script), duration=4.0, time_budget=30, on_progress=broken, progress_interval=0)
+    assert called == [25, 50, 75, 100]  # every report tried, none stopped the ones after it
+    assert output.read_text() == "encoded"  # the run went on to the end and made its output
 
 
 def test_non_zero_exit_raises_with_the_end_of_stderr():
