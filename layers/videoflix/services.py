@@ -16,10 +16,10 @@ from videoflix.adapters.mail.ses import SesMailSender
 from videoflix.adapters.playback import playback_for
 from videoflix.adapters.redis_cache import connect_redis
 from videoflix.adapters.s3_storage import S3Storage
-from videoflix.adapters.sqs import SqsChunkQueue, SqsTranscodeQueue
+from videoflix.adapters.sqs import SqsChunkQueue, SqsQueueAdmin, SqsTranscodeQueue
 from videoflix.db.session import Database
-from videoflix.domain.ports import (Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, Storage,
-                                    TranscodeQueue)
+from videoflix.domain.ports import (Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, QueueAdmin,
+                                    Storage, TranscodeQueue)
 from videoflix.effects import install_effects
 from videoflix.settings import Settings, load_settings
 
@@ -53,6 +53,11 @@ class Services:
     @functools.cached_property
     def chunk_queue(self) -> ChunkQueue:
         return SqsChunkQueue(self.settings)
+
+    @functools.cached_property
+    def queue_admin(self) -> QueueAdmin:
+        """The staff console's view of the queues (depths, dead letters, redrive)."""
+        return SqsQueueAdmin(self.settings)
 
     @functools.cached_property
     def outbox(self) -> MailOutbox:

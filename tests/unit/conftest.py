@@ -5,6 +5,9 @@ import socket
 
 import pytest
 
+from videoflix_tools.testing.factories import insert_video
+from videoflix_tools.testing.memory import memory_services
+
 
 class NetworkBlocked(RuntimeError):
     pass
@@ -20,3 +23,20 @@ def _no_network(monkeypatch):
     original = socket.socket.connect
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+
+
+# -- use cases against the in-memory twins of their ports: no moto, no FFmpeg, no network --------------
+@pytest.fixture
+def services(tmp_path):
+    return memory_services(tmp_path)
+
+
+@pytest.fixture
+def add_video(services):
+    """A video row in `status`, its upload in the bucket unless `file` is False; returns its id."""
+    def add(status: str, file: bool = True, data: bytes = b"x" * 10, **values) -> int:
+        video_id = insert_video(services, status, **{"size": len(data), **values})
+        if file:
+            services.storage.put(services.settings.upload_bucket, f"uploads/{video_id}/f.mp4", data)
+        return video_id
+    return add

@@ -241,6 +241,20 @@ def test_no_imports_under_type_checking_between_project_modules():
     assert [describe(imp) for imp in PROJECT_IMPORTS if imp.kind == "type_checking"] == []
 
 
+def private_imports(module: str, path: Path) -> list[str]:
+    """`from other_module import _name`: a private name reaching across modules."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and resolve(node.module):
+            found += [f"{module} imports {node.module}.{alias.name} (line {node.lineno})" for alias in node.names
+                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+    return found
+
+
+def test_no_private_name_is_imported_from_another_module():
+    assert [found for module, path in sorted(MODULES.items()) for found in private_imports(module, path)] == []
+
+
 # -- the checker checks: each rule sees what it should -------------------------------------------
 def test_the_loop_finder_sees_a_loop_hidden_in_a_function():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}

@@ -84,7 +84,6 @@ class SqsQueueAdmin:
     @property
     def _sqs(self) -> Any:
         if self._client is None:
-
             self._client = aws_client("sqs", self._settings)
         return self._client
 

@@ -43,7 +43,7 @@ def _throttle(services: Services) -> Throttle:
     return Throttle(services.cache, redis_errors)
 
 
-def _link(services: Services, page: str, user: User, purpose: str) -> str:
+def account_link(services: Services, page: str, user: User, purpose: str) -> str:
     token = make_account_token(user, purpose, services.settings.secret_key)
     base = services.settings.frontend_url.rstrip("/")
     return f"{base}/pages/auth/{page}?uid={encode_uid(user.id)}&token={token}"
@@ -97,7 +97,7 @@ def register(services: Services, email: str, password: str, confirmed_password: 
                 session.add(user)
                 session.flush()
             user.password_hash = password_hash  # a pending account: the latest registration wins
-            job = ("activation", {"to": email, "link": _link(services, "activate.html", user, ACTIVATION)})
+            job = ("activation", {"to": email, "link": account_link(services, "activate.html", user, ACTIVATION)})
         else:
             base = services.settings.frontend_url.rstrip("/")
             job = ("already_registered", {"to": email, "login_link": f"{base}/pages/auth/login.html",
@@ -278,7 +278,7 @@ def prepare_mail_job(services: Services, job: dict[str, Any]) -> dict[str, Any] 
         user = _find_user(session, email)
         if user is None:
             return None
-        link = _link(services, "confirm_password.html", user, PASSWORD_RESET)
+        link = account_link(services, "confirm_password.html", user, PASSWORD_RESET)
         return {**job, "template": PASSWORD_RESET, "context": {"to": user.email, "link": link}}
 
 

@@ -74,7 +74,6 @@ def complete_upload(session: Session, video_id: int) -> bool:
     """`uploaded`, unless the transcoder already claimed it from S3's event; the multipart upload is
     forgotten either way (it is complete)."""
 
-
     moved = _move(session, Event.UPLOAD_COMPLETED, video_id)
     session.execute(update(Video).where(Video.id == video_id).values(upload_id=None))
     return bool(moved)

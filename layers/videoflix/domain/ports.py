@@ -95,6 +95,17 @@ class ChunkQueue(Protocol):
     def send(self, messages: Sequence[ChunkMessage]) -> None: ...
 
 
+class QueueAdmin(Protocol):
+    """What staff see and do of the queues: depths, dead letters, a redrive
+    (adapter: videoflix.adapters.sqs.SqsQueueAdmin)."""
+
+    def url(self, queue_name: str) -> str: ...
+    def attributes(self, url: str, *names: str) -> dict[str, str]: ...
+    def receive(self, url: str, count: int, visibility_timeout: int) -> list[dict[str, Any]]: ...
+    def move(self, message: dict[str, Any], from_url: str, to_url: str) -> None:
+        """Send the received `message` to `to_url`, then delete it from `from_url`."""
+
+
 class MessageQueue(Protocol):
     """A queue of plain message bodies: what the mail outbox relays to (adapter: videoflix.adapters.sqs.SqsQueue)."""
 

@@ -62,5 +62,4 @@ def emit(name: str, value: float = 1, **dimensions: str) -> None:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
     except Exception:  # a closed stdout, an odd value: the metric is lost, not the film
-
         logging.getLogger("videoflix.metrics").warning("could not emit metric %s", name, exc_info=True)

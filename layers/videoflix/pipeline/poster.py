@@ -69,7 +69,6 @@ def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | No
     S3 or database failures raise, so SQS delivers the job again.
     """
 
-
     storage = storage or services.storage
     with services.db.session() as session:
         video = session.get(Video, job.video_id)

@@ -52,7 +52,6 @@ def _render_by_seeking(source: str, probe: MediaProbe, layout: StoryboardLayout,
     that tiles them: the reading and decoding grow with the tiles (at most MAX_TILES), not the film."""
     import av
 
-
     command = build_sprite_command(ffmpeg_process.ffmpeg_executable(), layout, probe.rotation, str(sprite))
     width, height = raw_tile_size(layout, probe.rotation)
     try:

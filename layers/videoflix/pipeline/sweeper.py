@@ -137,7 +137,6 @@ class Sweeper:
                 log.warning("deleted %d orphaned objects under %s (video %s)", deleted, prefix,
                             statuses.get(video_id, "without a row"))
 
-
     # -- mail outbox -----------------------------------------------------------------------
     def sweep_mail(self, now: datetime, report: SweepReport) -> None:
         outbox, db = self.services.outbox, self.services.db

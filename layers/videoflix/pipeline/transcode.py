@@ -179,7 +179,6 @@ class TranscodeJob:
                 raise TimeBudgetExceeded("the time budget was spent before FFmpeg could start")
             return left
 
-
         with tempfile.TemporaryDirectory(prefix="videoflix-transcode-") as work_folder:
             work = Path(work_folder)
             source = work / ("source" + Path(uploaded.key).suffix.lower()[:8])

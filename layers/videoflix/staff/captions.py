@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from videoflix.db.models import Caption, Video, utcnow
+from videoflix.db.models import Caption, utcnow
 from videoflix.db.session import record_changes
 from videoflix.domain.captions import CONTENT_TYPE, CaptionError, normalize_lang, parse_caption_file
 from videoflix.domain.changes import CaptionsChanged
@@ -16,6 +16,7 @@ from videoflix.domain.media_layout import caption_key
 from videoflix.domain.video_json import iso
 from videoflix.errors import Conflict, FieldErrors, NotFound
 from videoflix.services import Services
+from videoflix.staff.videos import video_or_404
 
 MAX_LABEL_LENGTH = 100
 ADMIN_URL_TTL = 3600
@@ -69,9 +70,7 @@ class CaptionAdmin:
 
     def _duration(self, video_id: int) -> float:
         with self.services.db.session() as session:
-            video = session.get(Video, video_id)
-            if video is None:
-                raise NotFound("Video not found.")
+            video = video_or_404(session, video_id)
             if not video.duration:
                 raise Conflict(f"The film's duration is not known yet (status {video.status}); add captions "
                                "once it is transcoded.")
@@ -86,8 +85,7 @@ class CaptionAdmin:
         # The file first: a row never names a file that is not there (a failed write leaves the old one).
         self.storage.put_media_text(caption_key(video_id, lang), parsed.text, CONTENT_TYPE)
         with self.services.db.session() as session:
-            if session.get(Video, video_id) is None:
-                raise NotFound("Video not found.")
+            video_or_404(session, video_id)
             if default:
                 session.execute(update(Caption).where(Caption.video_id == video_id, Caption.lang != lang)
                                 .values(is_default=False))
@@ -103,8 +101,7 @@ class CaptionAdmin:
 
     def list(self, video_id: int) -> list[dict[str, Any]]:
         with self.services.db.session() as session:
-            if session.get(Video, video_id) is None:
-                raise NotFound("Video not found.")
+            video_or_404(session, video_id)
             captions = session.scalars(select(Caption).where(Caption.video_id == video_id)
                                        .order_by(Caption.lang)).all()
             return [self._json(c) for c in captions]
@@ -112,8 +109,7 @@ class CaptionAdmin:
     def remove(self, video_id: int, raw_lang: str) -> None:
         lang = normalize_lang(raw_lang)
         with self.services.db.session() as session:
-            if session.get(Video, video_id) is None:
-                raise NotFound("Video not found.")
+            video_or_404(session, video_id)
             if lang is None or session.get(Caption, (video_id, lang)) is None:
                 raise NotFound("The video has no captions in this language.")
         # Row last: if S3 fails the caption stays listed, and removing it again finishes the job.

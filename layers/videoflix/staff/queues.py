@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from videoflix.adapters.sqs import SqsQueueAdmin
 from videoflix.db.models import Video, utcnow
 from videoflix.domain.video_json import iso
 from videoflix.domain.video_states import VideoState, lease_duration
+from videoflix.domain.ports import QueueAdmin
 from videoflix.errors import NotFound
 from videoflix.services import Services
 from videoflix.settings import Settings
@@ -38,12 +38,12 @@ def known_queues(settings: Settings) -> list[KnownQueue]:
 
 
 class Queues:
-    """The queues through one SQS adapter (videoflix.adapters.sqs.SqsQueueAdmin; the AWS SDK is loaded on first use)."""
+    """The queues through the queue-admin port (services.queue_admin; the AWS SDK is loaded on first use)."""
 
-    def __init__(self, services: Services, sqs: SqsQueueAdmin | None = None) -> None:
+    def __init__(self, services: Services, sqs: QueueAdmin | None = None) -> None:
         self.services = services
         self.settings = services.settings
-        self.sqs = sqs or SqsQueueAdmin(services.settings)
+        self.sqs = sqs or services.queue_admin
 
     def _url(self, queue_name: str) -> str:
         return self.sqs.url(queue_name)

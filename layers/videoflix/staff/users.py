@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import func, select
 
-from videoflix.auth.service import ACTIVATION, _link, disabled_by_staff, wait_out_token_cutoff
+from videoflix.auth.service import ACTIVATION, account_link, disabled_by_staff, wait_out_token_cutoff
 from videoflix.db.models import User, utcnow
 from videoflix.domain.video_json import iso
 from videoflix.errors import Conflict, FieldErrors, NotFound
@@ -115,5 +115,5 @@ def resend_activation(services: Services, actor: User, user_id: int) -> None:
         if disabled_by_staff(user):
             raise Conflict("This account was disabled by staff; enable it instead (PATCH is_active: true).")
         services.outbox.enqueue(session, "activation",
-                                {"to": user.email, "link": _link(services, "activate.html", user, ACTIVATION)})
+                                {"to": user.email, "link": account_link(services, "activate.html", user, ACTIVATION)})
         record(session, actor.email, "user.activation_email", "user", user.id, {})

@@ -43,3 +43,9 @@ def insert_playable_video(services, **values) -> int:
     s3.put_object(Bucket=bucket, Key=media_prefix(video_id) + "master.m3u8", Body=MASTER_480P)
     s3.put_object(Bucket=bucket, Key=media_prefix(video_id) + "480p/index.m3u8", Body=RUNG_480P)
     return video_id
+
+
+def video_row(services, video_id: int) -> Video | None:
+    """The video's row as it is now (a fresh session), or None."""
+    with services.db.session() as session:
+        return session.get(Video, video_id)

@@ -182,7 +182,6 @@ def _check_complete(context: JobContext, renditions: dict[str, tuple[str, list[t
         what = f"chunk {chunk.index} ({start:.1f} s to {start + expected:.1f} s)"
         encoded = min(seconds(planned.name) for planned in plan.rungs)
     else:
-
         start, expected = audio_part_seconds(plan.audio_parts[context.chunk_index], plan.probe, plan.ladder_settings)
         what = "the sound" if len(plan.audio_parts) == 1 else f"the sound from {start:.1f} s"
         encoded = seconds(AUDIO_RENDITION)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.orchestration.conftest import video_row
+from videoflix_tools.testing.factories import video_row
 from videoflix.errors import Conflict, FieldErrors
 from videoflix.domain.transcode_messages import UploadedObject, parse_upload_notification
 from videoflix.staff.videos import VideoAdmin

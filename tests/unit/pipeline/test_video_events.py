@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.unit.orchestration.conftest import video_row
+from videoflix_tools.testing.factories import video_row
 from videoflix.db.models import utcnow
 from videoflix.domain.video_events import VIDEO_FAILED, VIDEO_READY
 from videoflix.effects import announce

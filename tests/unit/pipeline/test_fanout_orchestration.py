@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.orchestration.conftest import video_row
+from videoflix_tools.testing.factories import video_row
 from videoflix.domain.transcode_messages import UploadedObject
 from videoflix.pipeline.fanout.output import segment_prefix
 from videoflix.pipeline.fanout.playlists import job_output

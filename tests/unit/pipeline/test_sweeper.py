@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.orchestration.conftest import video_row
+from videoflix_tools.testing.factories import video_row
 from videoflix.db.models import utcnow
 from videoflix.pipeline.sweeper import Sweeper
 from videoflix.domain.cache_keys import CATALOG_LIST
