@@ -12,19 +12,18 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
 from tests.integration.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from videoflix.adapters.sqs import SqsChunkQueue, SqsQueue, SqsTranscodeQueue
 from videoflix.db.models import utcnow
+from videoflix.domain.chunk_messages import ChunkMessage
 from videoflix.domain.mail import Email
-from videoflix.domain.video_events import DomainEvent
-from videoflix.domain.transcode_messages import transcode_request
-from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
-from videoflix.domain.transcode_messages import poster_message
 from videoflix.domain.ports import ObjectMissing
+from videoflix.domain.transcode_messages import poster_message, transcode_request
+from videoflix.domain.video_events import DomainEvent
 from videoflix_tools.bootstrap import queue_specs
 from videoflix_tools.testing import memory
 
@@ -226,11 +225,11 @@ def _mail(port, settings) -> Callable[[], list[str]]:
 
 QUEUES = {  # kind: (queue name setting, twin, SQS adapter, what to send)
     "transcode": ("transcode_queue_name", lambda s, v, m: memory.MemoryTranscodeQueue(s.upload_bucket, v, m),
-                  lambda s: __import__("videoflix.adapters.sqs").queues.SqsTranscodeQueue(s), _transcode),
+                  lambda s: SqsTranscodeQueue(s), _transcode),
     "chunk": ("chunk_queue_name", lambda s, v, m: memory.MemoryChunkQueue(v, m),
-              lambda s: __import__("videoflix.adapters.sqs").queues.SqsChunkQueue(s), _chunks),
+              lambda s: SqsChunkQueue(s), _chunks),
     "mail": ("mail_queue_name", lambda s, v, m: memory.MemoryQueue(v, m),
-             lambda s: __import__("videoflix.adapters.sqs").queues.SqsQueue(s, s.mail_queue_name), _mail),
+             lambda s: SqsQueue(s, s.mail_queue_name), _mail),
 }
 
 
