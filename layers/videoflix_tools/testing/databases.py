@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from videoflix.db.session import normalize_database_url
+
 
 def sibling_database_url(url: str, suffix: str) -> str:
     """The URL of another database on the same server: `<name><suffix>`."""
@@ -20,8 +22,6 @@ def fresh_database(url: str) -> str:
         Path(url.split(":///", 1)[1].split("?", 1)[0]).unlink(missing_ok=True)
         return url
     from sqlalchemy import create_engine, text
-
-    from videoflix.db.session import normalize_database_url
 
     server, _, name = normalize_database_url(url).rpartition("/")
     name = name.split("?", 1)[0]

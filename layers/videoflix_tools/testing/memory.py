@@ -17,10 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import utcnow
 from videoflix.db.session import Database
+from videoflix.mail.outbox import TransactionalOutbox
 from videoflix.pipeline.events import transcode_request
 from videoflix.pipeline.fanout.queue import ChunkMessage
+from videoflix.pipeline.poster import poster_message
 from videoflix.services import Services
 from videoflix.settings import Settings
 from videoflix.videos.storage import ObjectMissing, UploadedPart
@@ -203,8 +206,6 @@ class MemoryTranscodeQueue:
         self.poster_jobs.append((video_id, at_seconds))
 
     def bodies(self) -> list[str]:
-        from videoflix.pipeline.poster import poster_message
-
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
                 + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
 
@@ -277,8 +278,6 @@ def memory_settings(**overrides: Any) -> Settings:
 @functools.lru_cache(maxsize=1)
 def _migrated_template() -> Path:
     """A SQLite file migrated to head once per process; each Services gets a copy (migrating is slow)."""
-    from videoflix.db.migrate import upgrade_database
-
     path = Path(tempfile.mkdtemp(prefix="videoflix-memory-template-")) / "template.sqlite3"
     upgrade_database(f"sqlite:///{path}")
     return path
@@ -300,7 +299,6 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     database = folder / "videoflix.sqlite3"
     _copy_database(_migrated_template(), database)
     settings = (settings or memory_settings()).with_overrides(database_url=f"sqlite:///{database}", **overrides)
-    from videoflix.mail.outbox import TransactionalOutbox
 
     return Services(settings=settings, db=Database.from_url(settings.database_url),
                     storage=MemoryStorage(settings), transcode_queue=MemoryTranscodeQueue(settings.upload_bucket),
