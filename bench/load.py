@@ -30,13 +30,6 @@ from pathlib import Path
 
 import requests
 
-from videoflix.auth.service import create_user
-from videoflix.aws import aws_client
-from videoflix.db.models import Video, VideoStatus
-from videoflix.db.session import Database
-from videoflix.services import Services
-from videoflix.settings import load_settings
-from videoflix.videos.storage import CACHE_CONTROL, CONTENT_TYPES, media_prefix
 from videoflix_tools.dev.launcher import LaunchedStack, launch_dev_stack
 from videoflix_tools.dev.stack import free_port
 from videoflix_tools.testing.databases import fresh_database, sibling_database_url
@@ -119,6 +112,8 @@ def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack
 # -- seeding ---------------------------------------------------------------------------------
 def seed_settings(database_url: str, aws_endpoint: str):
     """Settings to reach the stack's database and (embedded) S3 from this process."""
+    from videoflix.settings import load_settings
+
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
     return load_settings({"VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
@@ -141,6 +136,11 @@ MASTER_PLAYLIST = ("#EXTM3U\n#EXT-X-VERSION:3\n"
 def seed_ready_video(settings, title: str = "Load test film", segments: int = SEGMENTS) -> int:
     """A ready 480p video: its row, a master and rendition playlist, segments and a poster."""
     import uuid
+
+    from videoflix.aws import aws_client
+    from videoflix.db.models import Video, VideoStatus
+    from videoflix.db.session import Database
+    from videoflix.videos.storage import CACHE_CONTROL, CONTENT_TYPES, media_prefix
 
     db = Database.from_url(settings.database_url)
     with db.session() as session:
@@ -167,6 +167,10 @@ def seed_ready_video(settings, title: str = "Load test film", segments: int = SE
 
 def create_users(settings, count: int) -> list[str]:
     """Active users straight in the database (registration is rate limited per client address)."""
+    from videoflix.auth.service import create_user
+    from videoflix.db.session import Database
+    from videoflix.services import Services
+
     services = Services(settings=settings, db=Database.from_url(settings.database_url))
     emails = [f"load-user-{number:03d}@videoflix.local" for number in range(count)]
     for email in emails:

@@ -23,24 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-
-from videoflix.auth.service import create_user
-from videoflix.aws import aws_client
-from videoflix.db.models import Video, VideoStatus
 from videoflix.settings import Settings, load_settings, settings_to_environ
-from videoflix_tools.dev.emails import sent_emails
-from videoflix_tools.dev.events import DevEventLog
-from videoflix_tools.dev.gateway import GatewayResponse, wsgi_app
-from videoflix_tools.dev.moto_server import start_moto_server
-from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
-from videoflix_tools.dev.pump import QueuePump
-from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
-from videoflix_tools.dev.seed import start_seeding
 from videoflix_tools.dev.serving import serve_in_background
-from videoflix_tools.dev.worker import subprocess_handler
-from videoflix_tools.functions import load_handler
-from videoflix_tools.testing.local_system import api_gateway, provision, queue_binding
 
 log = logging.getLogger("videoflix_tools.dev")
 
@@ -133,6 +117,8 @@ class DevStack:
 
 
 def _start_embedded_aws(port: int, cors_origins: tuple[str, ...], s3_folder: Path) -> tuple[str, Any]:
+    from videoflix_tools.dev.moto_server import start_moto_server
+
     # The same origins the buckets' CORS rules name (bootstrap_aws), answered as S3 would.
     return start_moto_server("127.0.0.1", port, cors_origins, s3_folder=s3_folder)
 
@@ -202,12 +188,17 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
         stack.stop()
         raise
     if seed_seconds:
+        from videoflix_tools.dev.seed import start_seeding
+
         start_seeding(services, seed_seconds)
         stack.seeding = True
     return stack
 
 
 def _provision(settings: Settings):
+    from videoflix.auth.service import create_user
+    from videoflix_tools.testing.local_system import provision
+
     services = provision(settings)
     if settings.admin_email and settings.admin_password:
         create_user(services, settings.admin_email, settings.admin_password, staff=True)
@@ -221,6 +212,10 @@ def requeue_interrupted(services) -> dict[str, list[int]]:
     `processing` ones (their worker died with the stack) have their lease ended, so the
     first sweep soon after start requeues them, or fails them once their attempts are spent.
     """
+    from sqlalchemy import select, update
+
+    from videoflix.db.models import Video, VideoStatus
+
     with services.db.session() as session:
         uploaded = session.execute(select(Video.id, Video.source_key, Video.size)
                                    .where(Video.status == VideoStatus.UPLOADED).order_by(Video.id)).all()
@@ -282,6 +277,10 @@ def reset_dev_data(environ: dict[str, str], data_dir: str | os.PathLike = DEFAUL
 
 
 def build_gateway(settings: Settings, embedded_aws: bool):
+    from videoflix_tools.dev.emails import sent_emails
+    from videoflix_tools.dev.gateway import GatewayResponse
+    from videoflix_tools.testing.local_system import api_gateway
+
     gateway = api_gateway(settings)
     if settings.is_dev:
         def dev_emails() -> GatewayResponse:
@@ -295,6 +294,9 @@ def build_gateway(settings: Settings, embedded_aws: bool):
 
 def add_dev_events_route(gateway, settings: Settings) -> None:
     """`GET /dev/events`: the Video Ready / Video Failed events the bus received (videoflix_tools.dev.events)."""
+    from videoflix_tools.dev.events import DevEventLog
+    from videoflix_tools.dev.gateway import GatewayResponse
+
     try:
         event_log = DevEventLog(settings)
     except Exception:  # an endpoint without EventBridge: the stack runs on, without the page
@@ -308,6 +310,12 @@ def add_dev_events_route(gateway, settings: Settings) -> None:
 
 
 def build_pump(stack: DevStack):
+    from videoflix.aws import aws_client
+    from videoflix_tools.dev.pump import QueuePump
+    from videoflix_tools.dev.worker import subprocess_handler
+    from videoflix_tools.functions import load_handler
+    from videoflix_tools.testing.local_system import queue_binding
+
     settings = stack.settings
 
     def binding(queue_name: str, handler, **options):
@@ -329,6 +337,8 @@ def build_pump(stack: DevStack):
 def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
     from werkzeug.serving import make_server
 
+    from videoflix_tools.dev.gateway import wsgi_app
+
     gateway = build_gateway(stack.settings, stack.embedded_aws)
     server = make_server(host, port, wsgi_app(gateway), threaded=True)
     stack._closers.append(serve_in_background(server, "api-gateway"))
@@ -342,11 +352,16 @@ def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
 
 
 def build_sweeper_schedule():
+    from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
+    from videoflix_tools.functions import load_handler
+
     return Schedule("sweeper", load_handler("sweeper"), SWEEP_INTERVAL_SECONDS, FIRST_SWEEP_DELAY_SECONDS)
 
 
 def _serve_player(stack: DevStack, host: str, port: int) -> None:
     from werkzeug.serving import make_server
+
+    from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
 
     if not PLAYER_DIR.is_dir():
         log.warning("no player at %s (not a checkout?); serving the API only", PLAYER_DIR)
