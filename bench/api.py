@@ -18,14 +18,14 @@ from datetime import datetime, timedelta, timezone
 
 from bench.harness import interleaved, print_table, ratio, summarize, time_calls, write_result
 from bench.stack import running_stack
+from videoflix.db.models import Video, VideoStatus
+from videoflix.domain.cache_keys import CATALOG_LIST
 
 EMAIL, PASSWORD = "api@bench.local", "bench-password-1"
 
 
 def seed_catalog(services, count: int) -> None:
     """`count` ready videos with posters, newest first as the list shows them."""
-    from videoflix.db.models import Video, VideoStatus
-
     now = datetime.now(timezone.utc)
     with services.db.session() as session:
         for number in range(count):
@@ -39,8 +39,6 @@ def seed_catalog(services, count: int) -> None:
 
 
 def run(repeat: int, logins: int, videos: int, bcrypt_rounds: int) -> dict:
-    from videoflix.domain.cache_keys import CATALOG_LIST
-
     with running_stack(bcrypt_rounds=bcrypt_rounds) as stack:
         stack.user(EMAIL, PASSWORD)
         seed_catalog(stack.services, videos)

@@ -171,6 +171,9 @@ def summarize_imports(results: dict[str, dict]) -> dict[str, dict]:
 
 def measure_first_requests(rounds: int) -> dict[str, dict]:
     """Fresh interpreters serving one request (then a second) against a running stack."""
+    # Imported here, not at the top: the import part of this bench runs on the standard library
+    # alone (`--python python3.12 --path ... --no-first-request`, any interpreter, layers/ only
+    # on the children's path); the first-request part needs the stack and its libraries.
     from bench.playlist import seed_video
     from bench.stack import running_stack
     from videoflix.settings import settings_to_environ
@@ -220,7 +223,7 @@ def _event(gateway, method: str, path: str, headers: list[tuple[str, str]], body
 
 def _serve(function: str, event: dict, settings_env: dict[str, str], pycache: Path,
            write_bytecode: bool = False) -> dict:
-    from videoflix_tools.functions import HANDLERS
+    from videoflix_tools.functions import HANDLERS  # the first-request part's, as above
 
     code = f"HEAVY = {HEAVY!r}\nHANDLER = {HANDLERS[function][1]!r}\n{REQUEST_CHILD}"
     env = _environment(pycache, write_bytecode, {**settings_env, "BENCH_EVENT": json.dumps(event)})

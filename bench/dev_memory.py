@@ -21,6 +21,7 @@ from pathlib import Path
 import requests
 
 from bench.harness import write_result
+from videoflix_tools.clips import generate_test_clip
 from videoflix_tools.dev.launcher import launch_dev_stack
 from videoflix_tools.dev.stack import free_port
 
@@ -71,8 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--films", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each film (1080p with a tone)")
     options = parser.parse_args(argv)
-
-    from videoflix_tools.clips import generate_test_clip
 
     with tempfile.TemporaryDirectory(prefix="videoflix-dev-memory-") as name:
         folder = Path(name)

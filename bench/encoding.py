@@ -32,8 +32,8 @@ from pathlib import Path
 import av
 
 from bench.harness import print_table, write_result
-from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.domain.hls import parse_media_playlist
+from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import (RUNG_PLAYLIST, LadderSettings, PlannedRung, build_ladder_command,
                                        output_frame_rate, plan_ladder, rate_text)
 from videoflix.pipeline.pertitle import PerTitleSettings, as_settings, choose_caps

@@ -31,35 +31,23 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import resource
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from fractions import Fraction
 from pathlib import Path
 
+from bench import fanout_simulate
 from bench.fanout_simulate import DEFAULT_FILMS
 from bench.harness import RESULTS_DIR, print_table, ratio, write_result
-from videoflix.pipeline.fanout.commands import build_audio_command, build_chunk_command
-from videoflix.domain.storyboard import STORYBOARD_FILE, plan_storyboard
-from videoflix.pipeline.storyboard_commands import build_storyboard_command
-from videoflix.pipeline.storyboard_maker import render_storyboard
-from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
-from videoflix.pipeline.ladder import LadderSettings, build_ladder_command, build_thumbnail_command
-from videoflix.pipeline.probe import MOV, MediaProbe, probe_media
+from bench.jobs import Machine, children_cpu, generated_clip_probe, run_job, run_single
+from videoflix.pipeline.fanout.plan import FanoutPlan, make_plan
+from videoflix.pipeline.fanout.playlists import assemble_playlists
+from videoflix.pipeline.ffmpeg import ffmpeg_executable
+from videoflix.pipeline.ladder import build_thumbnail_command
 from videoflix.settings import Settings
-from videoflix.pipeline.fanout.output import read_output, segment_prefix
-from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, VIDEO_JOB, FanoutPlan, make_plan
-from videoflix.pipeline.fanout.playlists import assemble_playlists, job_output
 from videoflix_tools.clips import generate_test_clip
 
 GOAL_SHARE = 0.7  # projected speed-up >= 0.7 x the number of chunks
-CLIP_RATE = 25  # generate_test_clip's default
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def clip_path(seconds: float, width: int, height: int) -> Path:
@@ -75,47 +63,6 @@ def clip_path(seconds: float, width: int, height: int) -> Path:
     return path
 
 
-class Machine:
-    """Where FFmpeg runs: anywhere, or pinned to `per_worker` cores of its own per worker slot."""
-
-    def __init__(self, per_worker: int, probe: MediaProbe | None) -> None:
-        self.per_worker = per_worker
-        self.known_probe = probe
-
-    def cores(self, slot: int) -> list[int] | None:
-        return list(range(slot * self.per_worker, (slot + 1) * self.per_worker)) if self.per_worker else None
-
-    def run(self, command: list[str], seconds: float, slot: int = 0) -> None:
-        cores = self.cores(slot)
-        pinned = ["taskset", "-c", ",".join(map(str, cores)), *command] if cores else command
-        run_ffmpeg(pinned, duration=seconds, time_budget=None, on_progress=None)
-
-    def probe(self, clip: Path, settings: Settings) -> MediaProbe:
-        return self.known_probe or probe_media(str(clip), max_duration=settings.max_video_duration)
-
-
-def generated_clip_probe(seconds: float, width: int, height: int) -> MediaProbe:
-    """What probing the generated clip finds (generate_test_clip: H.264 + AAC in MP4)."""
-    return MediaProbe(format_name=MOV, duration=seconds, width=width, height=height, video_stream_index=0,
-                      audio_stream_index=1, frame_rate=Fraction(CLIP_RATE), video_codec="h264")
-
-
-def run_single(clip: Path, work: Path, settings: Settings, machine: Machine) -> dict:
-    ffmpeg, ladder = ffmpeg_executable(), LadderSettings(preset=settings.ffmpeg_preset)
-    output = work / "single"
-    output.mkdir()
-    cpu, started = _children_cpu(), time.perf_counter()
-    probe = machine.probe(clip, settings)
-    machine.run(build_ladder_command(ffmpeg, str(clip), probe, str(output), ladder), probe.duration)
-    machine.run(build_thumbnail_command(ffmpeg, str(clip), probe, str(output / "thumbnail.jpg")), 1.0)
-    storyboard = plan_storyboard(probe.picture_duration, probe.display_width, probe.display_height)
-    machine.run(build_storyboard_command(ffmpeg, str(clip), probe, storyboard, str(output / STORYBOARD_FILE)),
-                probe.duration)
-    wall = time.perf_counter() - started
-    segments = {rung.name: len(list(rung.glob("*.ts"))) for rung in output.iterdir() if rung.is_dir()}
-    return {"wall_s": wall, "cpu_s": _children_cpu() - cpu, "segments": segments, "probe": probe}
-
-
 def coordinate(clip: Path, work: Path, settings: Settings, machine: Machine) -> tuple[FanoutPlan, float]:
     """What the transcoder does before queueing the jobs (minus the download): probe, poster, plan."""
     started = time.perf_counter()
@@ -123,29 +70,6 @@ def coordinate(clip: Path, work: Path, settings: Settings, machine: Machine) -> 
     machine.run(build_thumbnail_command(ffmpeg_executable(), str(clip), probe, str(work / "thumbnail.jpg")), 1.0)
     plan = make_plan(settings, "bench", clip.name, probe, "thumbnail.jpg")
     return plan, time.perf_counter() - started
-
-
-def run_job(clip: Path, plan: FanoutPlan, kind: str, index: int, folder: Path, machine: Machine,
-            slot: int) -> tuple[dict, float, float]:
-    """One job as the chunk worker runs it, reading the local clip instead of a presigned URL:
-    (output, wall s, CPU s); the CPU figure is the job's own only when jobs run one at a time."""
-    folder.mkdir(parents=True)
-    ffmpeg, ladder, prefix = ffmpeg_executable(), plan.ladder_settings, segment_prefix(1)
-    cpu, started = _children_cpu(), time.perf_counter()
-    if kind == VIDEO_JOB:
-        chunk = plan.chunks[index]
-        command = build_chunk_command(ffmpeg, str(clip), plan.probe, chunk, str(folder), ladder, prefix)
-        seconds = float(chunk.seconds(plan.rate, plan.total_frames))
-        most = chunk.segment_count if chunk.frame_count is not None else None
-    elif kind == STORYBOARD_JOB:  # the job's own code (not pinned: it may run PyAV in this process)
-        layout = render_storyboard(str(clip), plan.probe, folder, time_budget=900)
-        return {"storyboard": layout.to_json()}, time.perf_counter() - started, _children_cpu() - cpu
-    else:
-        command = build_audio_command(ffmpeg, str(clip), plan.probe, str(folder), ladder, plan.audio_kbps, prefix,
-                                      plan.audio_parts[index])
-        seconds, most = plan.probe.duration, None
-    machine.run(command, seconds, slot)
-    return job_output(read_output(folder, most)), time.perf_counter() - started, _children_cpu() - cpu
 
 
 def finish(plan: FanoutPlan, outputs: list[tuple[str, int, dict]], folder: Path) -> float:
@@ -172,7 +96,7 @@ def run_fanout(clip: Path, work: Path, settings: Settings, workers: int, name: s
         finally:
             slots.put(slot)
 
-    cpu, started = _children_cpu(), time.perf_counter()
+    cpu, started = children_cpu(), time.perf_counter()
     plan, coordination = coordinate(clip, folder, settings, machine)
     jobs = plan.jobs()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -186,7 +110,7 @@ def run_fanout(clip: Path, work: Path, settings: Settings, workers: int, name: s
             segments[rendition] = segments.get(rendition, 0) + len(recorded["segments"])
     job_seconds = {f"{kind} {index}": seconds for (kind, index), (_, seconds, _) in zip(jobs, done)}
     job_cpu = {f"{kind} {index}": cpu_s for (kind, index), (_, _, cpu_s) in zip(jobs, done)}
-    return {"wall_s": wall, "cpu_s": _children_cpu() - cpu, "coordination_s": coordination,
+    return {"wall_s": wall, "cpu_s": children_cpu() - cpu, "coordination_s": coordination,
             "finish_s": finishing, "jobs_s": job_seconds, "jobs_cpu_s": job_cpu, "chunks": len(plan.chunks),
             "workers": workers,
             "segments": segments}
@@ -277,8 +201,6 @@ def main(argv: list[str] | None = None) -> None:
                         help="--simulate: ChunkWorkerMaxConcurrency for the capped projection (default 50)")
     args = parser.parse_args(argv)
     if args.simulate is not None:
-        from bench import fanout_simulate
-
         films = args.simulate or list(DEFAULT_FILMS)
         write_result("fanout_simulate", fanout_simulate.run(films, args), module="fanout")
         return

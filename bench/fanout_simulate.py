@@ -10,7 +10,7 @@ measured on its own, with the code the functions run, and the parts are added up
   poster, plan, the run and its N job rows inserted in PostgreSQL, N messages sent to SQS (a
   moto server on loopback);
 - one chunk job (30 s of every rung), one audio part and the storyboard job, by FFmpeg from
-  that film, as the chunk worker runs them (bench.fanout.run_job);
+  that film, as the chunk worker runs them (bench.jobs.run_job);
 - the finish: the N jobs of the run, taken from the queue by the real `ChunkWorker` on N
   threads with encodes simulated (each returns at once what its FFmpeg would record), all
   released together by a barrier so they begin, record and count at the same moment on
@@ -38,9 +38,34 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from statistics import median
 from typing import Any, Iterator
 
+from sqlalchemy import create_engine, func, select
+
+import videoflix.pipeline.fanout.worker as worker_module
 from bench.harness import RESULTS_DIR, print_table, ratio
+from bench.jobs import Machine, run_job, run_single
+from bench.stack import BENCH_SECRET, database_url, redis_url
+from videoflix.adapters.aws import aws_client, queue_url
+from videoflix.db.models import FanoutRun, Video
+from videoflix.db.session import Database, dispose_engines, normalize_database_url
+from videoflix.domain.hls import AUDIO_RENDITION, SEGMENT_PATTERN
+from videoflix.domain.transcode_messages import UploadedObject
+from videoflix.pipeline.fanout.chunking import segment_duration
+from videoflix.pipeline.fanout.coordinator import dispatch_fanout
+from videoflix.pipeline.fanout.output import segment_prefix
+from videoflix.pipeline.fanout.plan import AUDIO_JOB, STORYBOARD_JOB, VIDEO_JOB, make_plan
+from videoflix.pipeline.fanout.playlists import job_output
+from videoflix.pipeline.fanout.state import FanoutState, Finish
+from videoflix.pipeline.fanout.worker import ChunkWorker
+from videoflix.pipeline.ffmpeg import ffmpeg_executable
+from videoflix.pipeline.probe import HEAD_BYTES, probe_media, probe_media_url
+from videoflix.services import use_services
+from videoflix.settings import Settings
+from videoflix_tools.testing.databases import fresh_database
+from videoflix_tools.testing.factories import insert_video
+from videoflix_tools.testing.local_system import moto_endpoint, provision
 
 TARGET_SECONDS = 90.0  # a 2-hour film ready within 90 s of its upload
 TARGET_COST = 1.1  # GB-seconds against one process
@@ -63,8 +88,6 @@ SOURCES = {
 def long_film(seconds: int, source: str = "light") -> Path:
     """A 1080p25 film of `seconds` with AAC sound, cached in bench/results/clips/: a 10 s clip
     repeated by the concat demuxer without re-encoding."""
-    from videoflix.pipeline.ffmpeg import ffmpeg_executable
-
     folder = RESULTS_DIR / "clips"
     folder.mkdir(parents=True, exist_ok=True)
     (pattern,), quality, audio_rate = SOURCES[source]
@@ -93,15 +116,6 @@ def long_film(seconds: int, source: str = "light") -> Path:
 @contextmanager
 def simulation_stack(jobs: int) -> Iterator[Any]:
     """Services on a moto server and PostgreSQL (else SQLite), with a connection for every job up to 90."""
-    from sqlalchemy import create_engine
-
-    from bench.stack import BENCH_SECRET, database_url, redis_url
-    from videoflix.db.session import Database, dispose_engines, normalize_database_url
-    from videoflix.services import use_services
-    from videoflix.settings import Settings
-    from videoflix_tools.testing.databases import fresh_database
-    from videoflix_tools.testing.local_system import moto_endpoint, provision
-
     with moto_endpoint() as endpoint, tempfile.TemporaryDirectory(prefix="videoflix-bench-sim-") as folder:
         database = database_url(Path(folder))
         if not database.startswith("sqlite"):
@@ -127,12 +141,6 @@ def simulation_stack(jobs: int) -> Iterator[Any]:
 # ------------------------------------------------------------------ the coordinator, for real
 def coordinate(services: Any, film: Path) -> dict[str, Any]:
     """Upload the film to moto's S3, then probe and dispatch it as the transcoder does (by URL)."""
-    from videoflix.domain.transcode_messages import UploadedObject
-    from videoflix.pipeline.fanout.coordinator import dispatch_fanout
-    from videoflix.pipeline.probe import HEAD_BYTES, probe_media_url
-    from videoflix.adapters.aws import aws_client
-    from videoflix_tools.testing.factories import insert_video
-
     settings = services.settings
     video_id = insert_video(services, "processing", size=film.stat().st_size)
     key = f"uploads/{video_id}/f.mp4"
@@ -152,12 +160,6 @@ def coordinate(services: Any, film: Path) -> dict[str, Any]:
 # ------------------------------------------------------------------ every job at once, encodes simulated
 def simulated_output(plan: Any, kind: str, index: int, run_id: int) -> dict[str, Any]:
     """What the job's FFmpeg would record: its segments, at the rung's cap x 0.6 in bytes."""
-    from videoflix.pipeline.fanout.chunking import segment_duration
-    from videoflix.pipeline.fanout.output import segment_prefix
-    from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB
-    from videoflix.pipeline.fanout.playlists import job_output
-    from videoflix.domain.hls import AUDIO_RENDITION, SEGMENT_PATTERN
-
     seconds = float(segment_duration(plan.rate, plan.ladder_settings))
     prefix = segment_prefix(run_id)
 
@@ -178,13 +180,7 @@ def simulated_output(plan: Any, kind: str, index: int, run_id: int) -> dict[str,
 
 def run_together(services: Any, video_id: int) -> dict[str, Any]:
     """Every job of the video's run through the real worker at once; timings and the checks."""
-    import videoflix.pipeline.fanout.worker as worker_module
-    from sqlalchemy import func, select
 
-    from videoflix.adapters.aws import aws_client, queue_url
-    from videoflix.db.models import FanoutRun, Video
-    from videoflix.pipeline.fanout.state import Finish, FanoutState
-    from videoflix.pipeline.fanout.worker import ChunkWorker
 
     sqs, url = aws_client("sqs", services.settings), queue_url(services.settings, services.settings.chunk_queue_name)
     with services.db.session() as session:
@@ -214,7 +210,6 @@ def run_together(services: Any, video_id: int) -> dict[str, Any]:
 
     class SimulatedEncodes(ChunkWorker):
         """The real worker, with FFmpeg and the segment uploads replaced by what they would record."""
-
         def __init__(self) -> None:
             super().__init__(services)
             self.state = CountingState(services.db, self.settings.transcode_time_budget)
@@ -282,13 +277,6 @@ def run_together(services: Any, video_id: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ the encodes, side by side
 def measure_encodes(args: Any) -> dict[str, Any]:
     """One process's whole ladder on 30 s against a 30 s chunk job, in alternation, and an audio part."""
-    from statistics import median
-
-    from bench.fanout import Machine, run_job, run_single
-    from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB, make_plan
-    from videoflix.pipeline.probe import probe_media
-    from videoflix.settings import Settings
-
     settings = Settings(ffmpeg_preset=args.preset, per_title_trials=False)
     clip, film = long_film(30, "detailed"), long_film(2 * settings.fanout_audio_part_seconds, "detailed")
     probe = probe_media(str(film), settings.max_video_duration)
@@ -314,11 +302,6 @@ def measure_encodes(args: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ one film
 def simulate(seconds: int, args: Any) -> dict[str, Any]:
-    from bench.fanout import Machine, run_job
-    from videoflix.pipeline.fanout.plan import STORYBOARD_JOB, make_plan
-    from videoflix.pipeline.probe import probe_media
-    from videoflix.settings import Settings
-
     settings = Settings(ffmpeg_preset=args.preset, per_title_trials=False)
     film = long_film(seconds)
     probe = probe_media(str(film), settings.max_video_duration)

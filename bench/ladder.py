@@ -21,8 +21,8 @@ from pathlib import Path
 from bench.harness import print_table, ratio, write_result
 from videoflix.pipeline.ffmpeg import ffmpeg_executable, run_ffmpeg
 from videoflix.pipeline.ladder import (RUNG_PLAYLIST, SEGMENT_PATTERN, LadderSettings, build_ladder_command,
-                                    keyframe_interval, output_frame_rate, plan_ladder, quiet_flags, rate_text,
-                                    safe_input, video_codec_args)
+                                       keyframe_interval, output_frame_rate, plan_ladder, quiet_flags, rate_text,
+                                       safe_input, video_codec_args)
 from videoflix.pipeline.probe import MediaProbe, probe_media
 from videoflix_tools.clips import generate_test_clip
 

@@ -24,6 +24,13 @@ from datetime import datetime, timezone
 
 from bench.harness import interleaved, print_table, ratio, summarize, write_result
 from bench.stack import running_stack
+from videoflix.adapters.aws import aws_client
+from videoflix.adapters.playback import CloudFrontPlayback
+from videoflix.auth.service import authenticate
+from videoflix.db.models import Video, VideoStatus
+from videoflix.domain.cache_keys import playlist_key
+from videoflix.domain.media_layout import media_prefix
+from videoflix_tools.cli.cloudfront_keys import generate_key_pair
 
 SEGMENT_SECONDS = 6
 TARGET_RATIO = 30.0
@@ -44,10 +51,6 @@ def rendition_playlist(segments: int) -> str:
 
 def seed_video(services, segments: int) -> tuple[int, datetime]:
     """A ready video whose 480p playlist has `segments` segments; returns (id, ready_at)."""
-    from videoflix.adapters.aws import aws_client
-    from videoflix.db.models import Video, VideoStatus
-    from videoflix.domain.media_layout import media_prefix
-
     ready_at = datetime.now(timezone.utc).replace(microsecond=0)
     with services.db.session() as session:
         video = Video(title="Bench film", description="1,000 segments", category="Bench", status=VideoStatus.READY,
@@ -69,17 +72,11 @@ CLOUDFRONT = {"playback_signer": "cloudfront", "cloudfront_domain": "d111111abcd
 
 def cloudfront_playback(settings):
     """The CloudFront signer with a fresh key pair, its private key read once as from Secrets Manager."""
-    from videoflix.adapters.playback import CloudFrontPlayback
-    from videoflix_tools.cli.cloudfront_keys import generate_key_pair
-
     private, _ = generate_key_pair()
     return CloudFrontPlayback(settings.with_overrides(**CLOUDFRONT), read_secret=lambda _name: private)
 
 
 def run(segments: int, repeat: int, uncached_repeat: int) -> dict:
-    from videoflix.auth.service import authenticate
-    from videoflix.domain.cache_keys import playlist_key
-
     with running_stack() as stack:
         stack.user(EMAIL, PASSWORD)
         viewer = stack.client()

@@ -18,8 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from videoflix.auth.service import create_user
+from videoflix.db.session import dispose_engines
+from videoflix.services import use_services
+from videoflix.settings import Settings
 from videoflix_tools.testing.api_client import ApiClient
 from videoflix_tools.testing.databases import fresh_database, sibling_database_url
+from videoflix_tools.testing.local_system import api_gateway, moto_endpoint, provision
 
 # The moto server and boto3 must never find real credentials.
 for _name, _value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
@@ -58,19 +63,12 @@ class Stack:
                          default_headers={"Host": "bench.local"})
 
     def user(self, email: str, password: str, staff: bool = False) -> None:
-        from videoflix.auth.service import create_user
-
         create_user(self.services, email, password, staff=staff)
 
 
 @contextmanager
 def running_stack(**setting_overrides: Any) -> Iterator[Stack]:
     """moto, the database and Redis ready, the auth/catalog/admin handlers behind a gateway."""
-    from videoflix.db.session import dispose_engines
-    from videoflix.services import use_services
-    from videoflix.settings import Settings
-    from videoflix_tools.testing.local_system import api_gateway, moto_endpoint, provision
-
     with moto_endpoint() as aws_endpoint, tempfile.TemporaryDirectory(prefix="videoflix-bench-") as folder:
         database = database_url(Path(folder))
         if not database.startswith("sqlite"):

@@ -7,21 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from videoflix_tools.cli.api import ApiClient, ApiError, login, logout, normalize_api_url
+from videoflix_tools.cli.arguments import parse_video_id
 from videoflix_tools.cli.config import config_dir, read_password
 from videoflix_tools.cli.credentials import CredentialStore
-from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.errors import CommandFailed
 from videoflix_tools.cli.progress import ProgressLine, TransferProgress, format_duration, format_size, format_transcode
+from videoflix_tools.cli.session import logged_in_client
 from videoflix_tools.cli.upload_state import FileIdentity, UploadStates
 from videoflix_tools.cli.uploader import PartFailed, bytes_in_parts, plan_parts, upload_parts
 from videoflix_tools.cli.video_files import video_content_type
 from videoflix_tools.cli.watch import SETTLED, WaitTimedOut, wait_until_settled
 
 TITLE_WIDTH = 40
-
-
-def _client() -> ApiClient:
-    store = CredentialStore(config_dir())
-    return ApiClient(store.load(), store)
 
 
 def cmd_login(args) -> int:
@@ -52,7 +49,7 @@ def cmd_logout(args) -> int:
 def cmd_upload(args) -> int:
     path = Path(args.file).expanduser()
     content_type = video_content_type(path)
-    client = _client()
+    client = logged_in_client()
     states = UploadStates(config_dir())
     file = FileIdentity.of(path)
     video_id, plan = _start_or_resume(client, states, path, file, content_type, args)
@@ -163,28 +160,22 @@ def video_table(videos: list[dict[str, Any]]) -> str:
 
 
 def cmd_videos(args) -> int:
-    print(video_table(_client().get("/api/admin/videos/")))
+    print(video_table(logged_in_client().get("/api/admin/videos/")))
     return 0
 
 
 def cmd_retry(args) -> int:
-    answer = _client().post(f"/api/admin/videos/{args.video_id}/retry/")
+    answer = logged_in_client().post(f"/api/admin/videos/{args.video_id}/retry/")
     print(f"Video {args.video_id} is queued for transcoding again (status {answer['video']['status']}).")
     return 0
 
 
 def cmd_delete(args) -> int:
-    client = _client()
+    client = logged_in_client()
     client.delete(f"/api/admin/videos/{args.video_id}/")
     UploadStates(config_dir()).forget_video(client.api, args.video_id)
     print(f"Video {args.video_id} and all its files are deleted.")
     return 0
-
-
-def _video_id(raw: str) -> int:
-    if not raw.isdigit() or int(raw) <= 0:
-        raise argparse.ArgumentTypeError(f"a video id is a positive number, got {raw!r}")
-    return int(raw)
 
 
 def _seconds(raw: str) -> float:
@@ -221,16 +212,9 @@ def register(commands) -> None:
     videos.set_defaults(run=cmd_videos)
 
     retry = commands.add_parser("retry", help="transcode a failed video again")
-    retry.add_argument("video_id", type=_video_id, metavar="ID")
+    retry.add_argument("video_id", type=parse_video_id, metavar="ID")
     retry.set_defaults(run=cmd_retry)
 
     delete = commands.add_parser("delete", help="delete a video and every file of it")
-    delete.add_argument("video_id", type=_video_id, metavar="ID")
+    delete.add_argument("video_id", type=parse_video_id, metavar="ID")
     delete.set_defaults(run=cmd_delete)
-
-    from videoflix_tools.cli import captions
-
-    captions.register(commands, _video_id)
-
-    from videoflix_tools.cli import console
-    console.register(commands, _video_id)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from videoflix_tools.cli.credentials import Credentials, CredentialStore
-from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.errors import CommandFailed
 
 TIMEOUT = 30
 USER_AGENT = "videoflix-cli"

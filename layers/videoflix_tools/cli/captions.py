@@ -5,14 +5,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from videoflix.domain.captions import CaptionError, decode_caption_bytes
-from videoflix_tools.cli.ops import CommandFailed
-
-
-def _client():
-    from videoflix_tools.cli.admin import _client as admin_client
-
-    return admin_client()
+from videoflix.domain.captions import CaptionError, decode_caption_bytes, normalize_lang
+from videoflix_tools.cli.arguments import parse_video_id
+from videoflix_tools.cli.errors import CommandFailed
+from videoflix_tools.cli.session import logged_in_client
 
 
 def caption_table(captions: list[dict[str, Any]]) -> str:
@@ -36,7 +32,7 @@ def cmd_add(args) -> int:
     except CaptionError as exc:
         raise CommandFailed(f"{path.name}: {exc}") from None
     body = {"lang": args.lang, "label": args.label or args.lang, "default": args.default, "content": content}
-    caption = _client().post(f"/api/admin/videos/{args.video_id}/captions/", body)
+    caption = logged_in_client().post(f"/api/admin/videos/{args.video_id}/captions/", body)
     default = ", the default" if caption["default"] else ""
     print(f"Captions {caption['lang']} ({caption['label']}{default}) added to video {args.video_id}: "
           f"{caption['cues']} cues.")
@@ -44,39 +40,37 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    print(caption_table(_client().get(f"/api/admin/videos/{args.video_id}/captions/")))
+    print(caption_table(logged_in_client().get(f"/api/admin/videos/{args.video_id}/captions/")))
     return 0
 
 
 def cmd_remove(args) -> int:
-    _client().delete(f"/api/admin/videos/{args.video_id}/captions/{args.lang}/")
+    logged_in_client().delete(f"/api/admin/videos/{args.video_id}/captions/{args.lang}/")
     print(f"Captions {args.lang} removed from video {args.video_id}.")
     return 0
 
 
 def _lang(raw: str) -> str:
-    from videoflix.domain.captions import normalize_lang
-
     lang = normalize_lang(raw)
     if lang is None:
         raise argparse.ArgumentTypeError(f"a language tag such as de, en-GB or pt-BR, got {raw!r}")
     return lang
 
 
-def register(commands, video_id) -> None:
+def register(commands) -> None:
     captions = commands.add_parser("captions", help="add, list or remove a film's captions (WebVTT or SRT)")
     actions = captions.add_subparsers(dest="captions_command", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="add (or replace) the captions of one language")
-    add.add_argument("video_id", type=video_id, metavar="ID")
+    add.add_argument("video_id", type=parse_video_id, metavar="ID")
     add.add_argument("file", metavar="FILE", help="a WebVTT (.vtt) or SRT (.srt) file, UTF-8")
     add.add_argument("--lang", required=True, type=_lang, help="language tag, e.g. de, en-GB")
     add.add_argument("--label", default="", help="the name players show (default: the language tag)")
     add.add_argument("--default", action="store_true", help="players show these captions unless told otherwise")
     add.set_defaults(run=cmd_add)
     listing = actions.add_parser("list", help="list a film's captions")
-    listing.add_argument("video_id", type=video_id, metavar="ID")
+    listing.add_argument("video_id", type=parse_video_id, metavar="ID")
     listing.set_defaults(run=cmd_list)
     remove = actions.add_parser("remove", help="remove the captions of one language")
-    remove.add_argument("video_id", type=video_id, metavar="ID")
+    remove.add_argument("video_id", type=parse_video_id, metavar="ID")
     remove.add_argument("lang", type=_lang, metavar="LANG")
     remove.set_defaults(run=cmd_remove)

@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from videoflix_tools.cli.errors import CommandFailed
+
 PRIVATE_FILE, PUBLIC_FILE = "cloudfront-private-key.pem", "cloudfront-public-key.pem"
 SECRET_NAME = "<stack-name>/cloudfront-private-key"  # template.yaml: CLOUDFRONT_PRIVATE_KEY_SECRET
 
@@ -44,8 +46,6 @@ def write_key_pair(folder: Path) -> tuple[Path, Path, str]:
 
 
 def cmd_cloudfront_keygen(args) -> int:
-    from videoflix_tools.cli.ops import CommandFailed
-
     try:
         private_path, public_path, public = write_key_pair(Path(args.out))
     except (FileExistsError, OSError) as exc:

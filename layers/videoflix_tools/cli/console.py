@@ -1,25 +1,23 @@
 """Staff-console commands over the admin API: edit and publish films, posters, users, history, queues."""
 from __future__ import annotations
 
+import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
 from videoflix_tools.cli.api import ApiClient, send, transport_reason
-from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.arguments import parse_video_id
+from videoflix_tools.cli.errors import CommandFailed
+from videoflix_tools.cli.session import logged_in_client
 
 POSTER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 USER_ACTIONS = {"disable": {"is_active": False}, "enable": {"is_active": True},
                 "grant-staff": {"is_staff": True}, "revoke-staff": {"is_staff": False}}
 CELL_WIDTH = 40
 PAGE_SIZE = 100
-
-
-def _client() -> ApiClient:
-    from videoflix_tools.cli.admin import _client as admin_client
-
-    return admin_client()
 
 
 def _print(args, value: Any, text: Callable[[Any], str]) -> None:
@@ -46,13 +44,13 @@ def cmd_edit(args) -> int:
                if getattr(args, name) is not None}
     if not changes:
         raise CommandFailed("nothing to change; give --title, --description and/or --category")
-    video = _client().patch(f"/api/admin/videos/{args.video_id}/", changes)
+    video = logged_in_client().patch(f"/api/admin/videos/{args.video_id}/", changes)
     _print(args, video, lambda v: f"Video {v['id']} updated: {v['title']} ({v['category']}).")
     return 0
 
 
 def _set_published(args, published: bool) -> int:
-    video = _client().patch(f"/api/admin/videos/{args.video_id}/", {"published": published})
+    video = logged_in_client().patch(f"/api/admin/videos/{args.video_id}/", {"published": published})
     state = "published: viewers see it" if published else "unpublished: only staff see it"
     _print(args, video, lambda v: f"Video {v['id']} is {state}.")
     return 0
@@ -67,7 +65,7 @@ def cmd_unpublish(args) -> int:
 
 
 def cmd_poster(args) -> int:
-    client = _client()
+    client = logged_in_client()
     base = f"/api/admin/videos/{args.video_id}/poster/"
     if args.at is not None:
         answer = client.post(base, {"at_seconds": args.at})
@@ -104,7 +102,7 @@ def _user_rows(users: list[dict[str, Any]]) -> str:
 
 def cmd_users(args) -> int:
     query = f"?page_size={PAGE_SIZE}" + (f"&q={quote(args.search)}" if args.search else "")
-    page = _client().get(f"/api/admin/users/{query}")
+    page = logged_in_client().get(f"/api/admin/users/{query}")
 
     def text(answer: dict[str, Any]) -> str:
         if not answer["items"]:
@@ -127,7 +125,7 @@ def _find_user(client: ApiClient, email: str) -> dict[str, Any]:
 
 
 def cmd_user_action(args) -> int:
-    client = _client()
+    client = logged_in_client()
     user = _find_user(client, args.email)
     if args.users_command == "delete":
         client.delete(f"/api/admin/users/{user['id']}/")
@@ -144,7 +142,7 @@ def cmd_user_action(args) -> int:
 
 # -- history and queues -------------------------------------------------------------------------
 def cmd_history(args) -> int:
-    page = _client().get(f"/api/admin/history/?page={args.page}&page_size={args.page_size}")
+    page = logged_in_client().get(f"/api/admin/history/?page={args.page}&page_size={args.page_size}")
 
     def text(answer: dict[str, Any]) -> str:
         if not answer["items"]:
@@ -163,7 +161,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_queues(args) -> int:
-    client = _client()
+    client = logged_in_client()
     if args.redrive:
         answer = client.post(f"/api/admin/queues/{quote(args.redrive, safe='')}/redrive/")
         _print(args, answer, lambda a: f"Moved {a['moved']} message(s) from {a['name']} back to {a['source']}"
@@ -191,9 +189,6 @@ def cmd_queues(args) -> int:
 
 # -- parsers ------------------------------------------------------------------------------------
 def _seconds(raw: str) -> float:
-    import argparse
-    import math
-
     try:
         value = float(raw)
     except ValueError:
@@ -204,8 +199,6 @@ def _seconds(raw: str) -> float:
 
 
 def _positive(raw: str) -> int:
-    import argparse
-
     if not raw.isdigit() or not 0 < int(raw) <= 1_000_000:
         raise argparse.ArgumentTypeError(f"a whole number above 0, got {raw!r}")
     return int(raw)
@@ -215,9 +208,9 @@ def _json_flag(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the API's JSON answer (for scripts)")
 
 
-def register(commands, video_id: Callable[[str], int]) -> None:
+def register(commands) -> None:
     edit = commands.add_parser("edit", help="change a video's title, description or category")
-    edit.add_argument("video_id", type=video_id, metavar="ID")
+    edit.add_argument("video_id", type=parse_video_id, metavar="ID")
     edit.add_argument("--title")
     edit.add_argument("--description")
     edit.add_argument("--category")
@@ -227,12 +220,12 @@ def register(commands, video_id: Callable[[str], int]) -> None:
     for name, run, text in (("publish", cmd_publish, "show a video to viewers"),
                             ("unpublish", cmd_unpublish, "hide a video from viewers (staff still preview it)")):
         parser = commands.add_parser(name, help=text)
-        parser.add_argument("video_id", type=video_id, metavar="ID")
+        parser.add_argument("video_id", type=parse_video_id, metavar="ID")
         _json_flag(parser)
         parser.set_defaults(run=run)
 
     poster = commands.add_parser("poster", help="set a video's poster: a frame of the film or an image")
-    poster.add_argument("video_id", type=video_id, metavar="ID")
+    poster.add_argument("video_id", type=parse_video_id, metavar="ID")
     source = poster.add_mutually_exclusive_group(required=True)
     source.add_argument("--at", type=_seconds, metavar="SECONDS", help="take the frame at this second")
     source.add_argument("--image", metavar="FILE", help="upload this JPEG or PNG (at most 5 MB, 4096 px a side)")

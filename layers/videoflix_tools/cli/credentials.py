@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.errors import CommandFailed
 
 CREDENTIALS_FILE = "credentials.json"
 NOT_LOGGED_IN = "not logged in; run `videoflix login --api URL --email EMAIL` first"

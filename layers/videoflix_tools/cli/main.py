@@ -4,15 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from videoflix_tools.cli import admin, cloudfront_keys, ops
+from videoflix_tools.cli.errors import CommandFailed
+from videoflix_tools.cli.registry import register_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="videoflix", description="Videoflix operations and admin tool.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    ops.register(commands)
-    admin.register(commands)
-    cloudfront_keys.register(commands)
+    register_commands(commands)
     return parser
 
 
@@ -24,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-    except ops.CommandFailed as exc:
+    except CommandFailed as exc:
         print(f"videoflix: error: {exc}", file=sys.stderr)
         return 1
 

@@ -6,16 +6,18 @@ import json
 import sys
 from typing import Any
 
+from videoflix.db.migrate import upgrade_database
+from videoflix.errors import FieldErrors, VideoflixError
+from videoflix.settings import SettingsError, load_settings, process_environment
+from videoflix_tools.bootstrap import bootstrap_aws
+from videoflix_tools.cli.config import read_password
+from videoflix_tools.cli.errors import CommandFailed
+from videoflix_tools.functions import HANDLERS, LocalContext, load_handler
+
 DOTENV = ".env"
 
 
-class CommandFailed(Exception):
-    """A one-line error for the user (what went wrong and what to do)."""
-
-
 def _settings():
-    from videoflix.settings import SettingsError, load_settings, process_environment
-
     try:
         return load_settings(process_environment(DOTENV))
     except SettingsError as exc:
@@ -23,7 +25,9 @@ def _settings():
 
 
 def cmd_dev(args) -> int:
-    from videoflix.settings import SettingsError, process_environment
+    # Imported here, not at the top: the dev stack (and the embedded services it starts) is the
+    # `dev` command's alone; every other command, and each `invoke` worker process the stack
+    # starts for a transcode, would load it for nothing.
     from videoflix_tools.dev.stack import DevDataError, DevHostRefused, run_dev_stack
 
     try:
@@ -39,8 +43,6 @@ def cmd_dev(args) -> int:
 
 
 def cmd_migrate(args) -> int:
-    from videoflix.db.migrate import upgrade_database
-
     settings = _settings()
     upgrade_database(settings.database_url)
     print(f"Database is up to date: {settings.database_url}")
@@ -48,8 +50,6 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_bootstrap(args) -> int:
-    from videoflix_tools.bootstrap import bootstrap_aws
-
     settings = _settings()
     if not settings.aws_endpoint_url and not args.real_aws:
         raise CommandFailed("AWS_ENDPOINT_URL is not set; pass --real-aws to provision real AWS "
@@ -59,10 +59,10 @@ def cmd_bootstrap(args) -> int:
 
 
 def cmd_users_create(args) -> int:
+    # Here, not at the top: the server side's services (SQLAlchemy, Redis, password hashing) add about
+    # a second and 20 MB to every `videoflix` run, and to each `invoke` worker process of the dev stack.
     from videoflix.auth.service import create_user
-    from videoflix.errors import FieldErrors
     from videoflix.services import Services
-    from videoflix_tools.cli.config import read_password
 
     settings = _settings()
     password = read_password(f"Password for {args.email}: ")
@@ -76,8 +76,6 @@ def cmd_users_create(args) -> int:
 
 
 def cmd_invoke(args) -> int:
-    from videoflix_tools.functions import HANDLERS, LocalContext, load_handler
-
     if args.function not in HANDLERS:
         raise CommandFailed(f"unknown function {args.function!r}; choose one of {', '.join(HANDLERS)}")
     try:
@@ -86,8 +84,6 @@ def cmd_invoke(args) -> int:
     except (OSError, ValueError) as exc:
         raise CommandFailed(f"cannot read event {args.event}: {exc}") from None
     _settings()  # fail early, with a clear message, on bad settings
-    from videoflix.errors import VideoflixError
-
     context = LocalContext(args.function, timeout_seconds=900, memory_mb=3008, request_id="local-invoke")
     failed = False
     try:
@@ -107,7 +103,8 @@ def cmd_invoke(args) -> int:
     return 1 if failed else 0
 
 
-def register(commands) -> None:
+def register(commands):
+    """The operator's commands; returns the `users` parser and its subparsers, for the console's actions."""
     dev = commands.add_parser("dev", help="run the whole stack locally (embedded services by default)")
     dev.add_argument("--host", default="127.0.0.1",
                      help="address to serve on (default 127.0.0.1); another than loopback needs --expose-dev-emails")
@@ -140,15 +137,10 @@ def register(commands) -> None:
     create.add_argument("email")
     create.add_argument("--staff", action="store_true")
     create.set_defaults(run=cmd_users_create)
-    try:
-        from videoflix_tools.cli import console
-    except ImportError:
-        console = None
-    if console is not None:  # the staff console's commands (over the API, as a logged-in admin)
-        console.register_users(users_parser, users)
 
     invoke = commands.add_parser("invoke", help="run a function handler with an event file, like sam local invoke")
     invoke.add_argument("function")
     invoke.add_argument("event", help="event JSON file, or - for standard input")
     invoke.add_argument("--output", help="write the result here instead of standard output")
     invoke.set_defaults(run=cmd_invoke)
+    return users_parser, users

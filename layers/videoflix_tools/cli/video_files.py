@@ -4,11 +4,13 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from videoflix_tools.cli.ops import CommandFailed
+from videoflix_tools.cli.errors import CommandFailed
 
 
 def accepted_types() -> dict[str, str]:
     """Content type -> extension, exactly as the admin API accepts them."""
+    # Imported here, not at the top: the admin service brings SQLAlchemy and the rest of the server
+    # side (about a second and 20 MB), which every `videoflix` command would pay, not just `upload`.
     from videoflix.staff.videos import ACCEPTED_CONTENT_TYPES
 
     return ACCEPTED_CONTENT_TYPES

@@ -7,8 +7,10 @@ import threading
 from collections import deque
 from typing import Any
 
+from videoflix.adapters.aws import aws_client
 from videoflix.domain.video_events import SOURCE
 from videoflix.settings import Settings
+from videoflix_tools.bootstrap import ensure_event_bus
 
 RULE_NAME = "videoflix-dev-event-log"
 KEPT = 200
@@ -16,9 +18,6 @@ KEPT = 200
 
 def route_events_to_queue(settings: Settings, queue_name: str, rule_name: str = RULE_NAME) -> str:
     """A rule on the bus sending every `videoflix` event to the queue `queue_name` (made if absent); its URL."""
-    from videoflix.adapters.aws import aws_client
-    from videoflix_tools.bootstrap import ensure_event_bus
-
     sqs, events = aws_client("sqs", settings), aws_client("events", settings)
     ensure_event_bus(settings)
     url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
@@ -37,8 +36,6 @@ def route_events_to_queue(settings: Settings, queue_name: str, rule_name: str = 
 
 def receive_events(settings: Settings, url: str, wait: int = 0) -> list[dict[str, Any]]:
     """Every event waiting in the queue at `url` (deleted once read)."""
-    from videoflix.adapters.aws import aws_client
-
     sqs = aws_client("sqs", settings)
     found = []
     while True:
@@ -54,7 +51,6 @@ def receive_events(settings: Settings, url: str, wait: int = 0) -> list[dict[str
 
 class DevEventLog:
     """The last KEPT events of the bus, as `GET /dev/events` shows them."""
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.url = route_events_to_queue(settings, f"{settings.event_bus_name}-dev-log")

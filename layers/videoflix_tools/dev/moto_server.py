@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable
 
+from videoflix_tools.dev.s3_disk import PersistRequests, attach_disk_store
+from videoflix_tools.dev.serving import serve_in_background
+
 ORIGIN_HEADERS = ("access-control-allow-origin", "access-control-allow-credentials")
 
 
@@ -46,16 +49,11 @@ def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
     With `s3_folder`, S3 objects live in files there and what an earlier run left is loaded
     first (videoflix_tools.dev.s3_disk); without it, moto keeps them in memory, as it does alone.
     """
-    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
-                                               create_backend_app)
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
-
-    from videoflix_tools.dev.serving import serve_in_background
 
     app: Callable = DomainDispatcherApplication(create_backend_app)
     if s3_folder is not None:
-        from videoflix_tools.dev.s3_disk import PersistRequests, attach_disk_store
-
         app = PersistRequests(app, attach_disk_store(s3_folder))
     app = S3CorsCredentials(app, allowed_origins)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)

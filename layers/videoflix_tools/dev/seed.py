@@ -15,6 +15,9 @@ from sqlalchemy import func, select
 
 from videoflix.db.models import Video
 from videoflix.services import Services
+from videoflix.staff.videos import VideoAdmin
+from videoflix_tools.clips import generate_test_clip
+from videoflix_tools.testing.multipart import put_parts
 
 log = logging.getLogger("videoflix_tools.dev.seed")
 
@@ -35,10 +38,6 @@ def catalog_is_empty(services: Services) -> bool:
 
 def seed_sample_film(services: Services, seconds: float = DEFAULT_SECONDS) -> int | None:
     """Upload the sample film if the catalog is empty; returns its video id (None: skipped)."""
-    from videoflix.staff.videos import VideoAdmin
-    from videoflix_tools.clips import generate_test_clip
-    from videoflix_tools.testing.multipart import put_parts
-
     if not catalog_is_empty(services):
         return None
     admin = VideoAdmin(services)

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
+from videoflix.db.session import normalize_database_url
+
 
 def sibling_database_url(url: str, suffix: str) -> str:
     """The URL of another database on the same server: `<name><suffix>`."""
@@ -19,9 +23,6 @@ def fresh_database(url: str) -> str:
     if url.startswith("sqlite"):
         Path(url.split(":///", 1)[1].split("?", 1)[0]).unlink(missing_ok=True)
         return url
-    from sqlalchemy import create_engine, text
-
-    from videoflix.db.session import normalize_database_url
 
     server, _, name = normalize_database_url(url).rpartition("/")
     name = name.split("?", 1)[0]

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from videoflix.adapters.aws import aws_client
 from videoflix.db.ids import reserve_video_id
 from videoflix.db.models import Video, utcnow
+from videoflix.domain.media_layout import media_prefix
 
 
 def insert_video(services, status: str, size: int = 10, **values) -> int:
@@ -35,9 +37,6 @@ def insert_ready_video(services, **values) -> int:
 
 def insert_playable_video(services, **values) -> int:
     """A ready 480p video whose playlists lie in the media bucket (no transcode needed to read them)."""
-    from videoflix.adapters.aws import aws_client
-    from videoflix.domain.media_layout import media_prefix
-
     video_id = insert_ready_video(services, **values)
     s3, bucket = aws_client("s3", services.settings), services.settings.media_bucket
     s3.put_object(Bucket=bucket, Key=media_prefix(video_id) + "master.m3u8", Body=MASTER_480P)

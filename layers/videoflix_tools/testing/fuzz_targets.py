@@ -14,16 +14,14 @@ from types import SimpleNamespace
 from typing import Any, Callable
 from urllib.parse import quote_plus
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from videoflix.auth.account_tokens import check_account_token, decode_uid, encode_uid, make_account_token
 from videoflix.auth.emails import MAX_EMAIL_LENGTH, email_problems, normalize_email
-from videoflix.errors import FieldErrors, InvalidInput, NotFound, PayloadTooLarge
-from videoflix.domain.video_ids import MAX_VIDEO_ID, parse_video_id
+from videoflix.domain.hls import is_valid_segment_name, master_variants, rewrite_master, rewrite_playlist, segment_names
 from videoflix.domain.transcode_messages import MalformedEvent, UploadedObject, parse_upload_notification
-from videoflix.domain.hls import (is_valid_segment_name, master_variants, rewrite_master,
-                                    rewrite_playlist, segment_names)
+from videoflix.domain.video_ids import MAX_VIDEO_ID, parse_video_id
+from videoflix.errors import FieldErrors, InvalidInput, NotFound, PayloadTooLarge
 from videoflix.web.cookies import format_set_cookie, parse_cookie_header
 from videoflix.web.requests import parse_json_object, require_strings
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+from videoflix.adapters.aws import aws_client, queue_url
+from videoflix.db.migrate import upgrade_database
 from videoflix.services import Services, use_services
 from videoflix.settings import Settings
+from videoflix_tools.bootstrap import bootstrap_aws
 from videoflix_tools.dev.gateway import LocalApiGateway
 from videoflix_tools.dev.pump import QueueBinding
 from videoflix_tools.functions import API_FUNCTIONS, load_handler
@@ -33,9 +36,6 @@ def moto_endpoint() -> Iterator[str]:
 
 def provision(settings: Settings) -> Services:
     """Migrate the database, create the queues and buckets, and make the services the functions' own."""
-    from videoflix.db.migrate import upgrade_database
-    from videoflix_tools.bootstrap import bootstrap_aws
-
     upgrade_database(settings.database_url)
     bootstrap_aws(settings)
     services = Services.from_settings(settings)
@@ -51,8 +51,6 @@ def api_gateway(settings: Settings) -> LocalApiGateway:
 def queue_binding(settings: Settings, queue_name: str, handler: Callable[[dict, Any], Any],
                   **options: Any) -> QueueBinding:
     """The pump's binding of a queue to a handler; the event names the queue by ARN, as Lambda's does."""
-    from videoflix.adapters.aws import aws_client, queue_url
-
     url = queue_url(settings, queue_name)
     attributes = aws_client("sqs", settings).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     return QueueBinding(url, attributes["Attributes"]["QueueArn"], handler, **options)

@@ -17,13 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from videoflix.adapters.mail.outbox import TransactionalOutbox
+from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import utcnow
 from videoflix.db.session import Database
-from videoflix.domain.transcode_messages import transcode_request
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
+from videoflix.domain.ports import ObjectMissing, UploadedPart
+from videoflix.domain.transcode_messages import poster_message, transcode_request
 from videoflix.services import Services
 from videoflix.settings import Settings
-from videoflix.domain.ports import ObjectMissing, UploadedPart
+from videoflix_tools.bootstrap import queue_specs
 
 MEMORY_SECRET = "memory-twin-secret-key-long-enough-for-every-hmac-0123456789abcdef"
 # Every URL the storage twin presigns starts so: recognisable, shaped as FFmpeg accepts a source
@@ -45,7 +48,6 @@ class StoredObject:
 
 class StorageRefused(Exception):
     """What the storage twin raises where S3 answers an error code (`response` as botocore's)."""
-
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.response = {"Error": {"Code": code}}
@@ -60,7 +62,6 @@ class _MultipartUpload:
 
 class MemoryStorage:
     """The storage port over dicts: bucket -> key -> object; multipart uploads by id."""
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.buckets: dict[str, dict[str, StoredObject]] = {settings.upload_bucket: {}, settings.media_bucket: {}}
@@ -274,7 +275,6 @@ class MemorySqs:
 
 class MemoryQueue(MemorySqs):
     """A queue of plain bodies (the mail queue); `bodies` records what was sent."""
-
     def __init__(self, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
                  max_receive_count: int | None = None) -> None:
         super().__init__(visibility_timeout, max_receive_count)
@@ -298,7 +298,6 @@ class TranscodeRequest:
 
 class MemoryTranscodeQueue(MemorySqs):
     """The transcode queue port: records each request; `bodies()` as the transcoder would receive them."""
-
     def __init__(self, upload_bucket: str, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
                  max_receive_count: int | None = None) -> None:
         super().__init__(visibility_timeout, max_receive_count)
@@ -311,22 +310,17 @@ class MemoryTranscodeQueue(MemorySqs):
         self._enqueue(transcode_request(self.upload_bucket, source_key, size, cause))
 
     def request_poster(self, video_id: int, at_seconds: float) -> None:
-        from videoflix.domain.transcode_messages import poster_message
-
         self.poster_jobs.append((video_id, at_seconds))
         self._enqueue(poster_message(video_id, at_seconds))
 
     def bodies(self) -> list[str]:
         """Every body sent, as the transcoder would receive it: the requests, then the poster jobs."""
-        from videoflix.domain.transcode_messages import poster_message
-
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
                 + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
 
 
 class MemoryChunkQueue(MemorySqs):
     """The chunk queue port: `messages` records the job messages sent; `held()` those still queued."""
-
     def __init__(self, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
                  max_receive_count: int | None = None) -> None:
         super().__init__(visibility_timeout, max_receive_count)
@@ -344,7 +338,6 @@ class MemoryChunkQueue(MemorySqs):
 
 class MemoryMailer:
     """The mailer port: keeps each email instead of sending it."""
-
     def __init__(self) -> None:
         self.sent: list[Any] = []
 
@@ -355,7 +348,6 @@ class MemoryMailer:
 
 class MemoryEvents:
     """The events port: records each published event (detail type and detail) instead of sending it."""
-
     def __init__(self) -> None:
         self.published: list[Any] = []
 
@@ -368,7 +360,6 @@ class MemoryEvents:
 
 class FailingPort:
     """`port` with `method` raising `error` whenever `when(*args)` holds; `refused` records those calls."""
-
     def __init__(self, port: Any, method: str, error: BaseException,
                  when: Callable[..., bool] = lambda *args, **kwargs: True) -> None:
         self.port, self.method, self.error, self.when = port, method, error, when
@@ -400,8 +391,6 @@ def memory_settings(**overrides: Any) -> Settings:
 @functools.lru_cache(maxsize=1)
 def _migrated_template() -> Path:
     """A SQLite file migrated to head once per process; each Services gets a copy (migrating is slow)."""
-    from videoflix.db.migrate import upgrade_database
-
     path = Path(tempfile.mkdtemp(prefix="videoflix-memory-template-")) / "template.sqlite3"
     upgrade_database(f"sqlite:///{path}")
     return path
@@ -423,9 +412,7 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
     database = folder / "videoflix.sqlite3"
     _copy_database(_migrated_template(), database)
     settings = (settings or memory_settings()).with_overrides(database_url=f"sqlite:///{database}", **overrides)
-    from videoflix.adapters.mail.outbox import TransactionalOutbox
 
-    from videoflix_tools.bootstrap import queue_specs
 
     # Each queue twin has the visibility timeout and redrive policy the local stacks give the real one.
     specs = {spec.name: (spec.visibility_timeout, spec.max_receives) for spec in queue_specs(settings)}
