@@ -24,12 +24,20 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 
+from videoflix.adapters.aws import aws_client
+from videoflix.auth.service import create_user
+from videoflix.db.models import Video, VideoStatus
+from videoflix.db.session import Database
+from videoflix.domain.media_layout import CACHE_CONTROL, CONTENT_TYPES, media_prefix
+from videoflix.services import Services
+from videoflix.settings import load_settings
 from videoflix_tools.dev.launcher import LaunchedStack, launch_dev_stack
 from videoflix_tools.dev.stack import free_port
 from videoflix_tools.testing.databases import fresh_database, sibling_database_url
@@ -112,8 +120,6 @@ def start_stack(folder: Path, database_url: str, redis_url: str) -> RunningStack
 # -- seeding ---------------------------------------------------------------------------------
 def seed_settings(database_url: str, aws_endpoint: str):
     """Settings to reach the stack's database and (embedded) S3 from this process."""
-    from videoflix.settings import load_settings
-
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
     return load_settings({"VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
@@ -135,12 +141,7 @@ MASTER_PLAYLIST = ("#EXTM3U\n#EXT-X-VERSION:3\n"
 
 def seed_ready_video(settings, title: str = "Load test film", segments: int = SEGMENTS) -> int:
     """A ready 480p video: its row, a master and rendition playlist, segments and a poster."""
-    import uuid
 
-    from videoflix.adapters.aws import aws_client
-    from videoflix.db.models import Video, VideoStatus
-    from videoflix.db.session import Database
-    from videoflix.domain.media_layout import CACHE_CONTROL, CONTENT_TYPES, media_prefix
 
     db = Database.from_url(settings.database_url)
     with db.session() as session:
@@ -167,10 +168,6 @@ def seed_ready_video(settings, title: str = "Load test film", segments: int = SE
 
 def create_users(settings, count: int) -> list[str]:
     """Active users straight in the database (registration is rate limited per client address)."""
-    from videoflix.auth.service import create_user
-    from videoflix.db.session import Database
-    from videoflix.services import Services
-
     services = Services(settings=settings, db=Database.from_url(settings.database_url))
     emails = [f"load-user-{number:03d}@videoflix.local" for number in range(count)]
     for email in emails:
@@ -234,7 +231,6 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 class _Budget:
     """The shared request budget: every worker takes one ticket per request."""
-
     def __init__(self, total: int, deadline: float) -> None:
         self._left = total
         self._lock = threading.Lock()

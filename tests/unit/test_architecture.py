@@ -44,6 +44,8 @@ LOCAL_LIBRARIES_ALLOWED = {
     "PIL": "Pillow: only poster uploads re-encode a picture",
     "imageio_ffmpeg": "finds the bundled FFmpeg binary: only the transcoder",
     "cryptography": "RSA signing: only CloudFront playback signs with it",
+    "jwt": "PyJWT (and the cryptography it loads when present): only requests that carry or issue a token",
+    "sqlalchemy.dialects": "one dialect's INSERT ... ON CONFLICT, picked per connection: never both loaded",
     "bcrypt": "password hashing: only login, registration and resets",
     "redis": "redis-py: only when the cache is first used",
     "alembic": "migrations: only the migrate function and the dev stack's start",
@@ -56,6 +58,19 @@ LOCAL_LIBRARIES_ALLOWED = {
 
 # Project modules imported inside a function: (importing module, imported module) -> why.
 LOCAL_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
+    # The `videoflix` CLI's own cold start: any command answers without loading the dev stack or the
+    # server's services (about 1 s and 20 MB), and each `invoke` worker the dev stack starts stays a
+    # true cold start of its function.
+    ("videoflix_tools.cli.ops", "videoflix_tools.dev.stack"): "only `videoflix dev` starts the stack",
+    ("videoflix_tools.cli.ops", "videoflix.auth.service"): "only `videoflix users create` hashes a password",
+    ("videoflix_tools.cli.ops", "videoflix.services"): "only `videoflix users create` opens the database",
+    ("videoflix_tools.cli.video_files", "videoflix.staff.videos"): "only `videoflix upload` checks a file's type",
+    # The import half of the cold-start bench runs on a bare interpreter (`--python` of the Lambda
+    # runtime, `--path` of the built layer), where only the standard library can be imported.
+    ("bench.cold_start", "bench.playlist"): "first-request half only",
+    ("bench.cold_start", "bench.stack"): "first-request half only",
+    ("bench.cold_start", "videoflix.settings"): "first-request half only",
+    ("bench.cold_start", "videoflix_tools.functions"): "first-request half only",
 }
 
 
@@ -117,13 +132,13 @@ def imports_of(module: str, path: Path) -> list[Import]:
                 child_kind = "type_checking"
             if isinstance(child, ast.Import):
                 for alias in child.names:
-                    target = resolve(alias.name) or alias.name.split(".")[0]
+                    target = resolve(alias.name) or alias.name
                     found.append(Import(module, target, child_kind, child.lineno))
             elif isinstance(child, ast.ImportFrom):
                 base = absolute(child)
                 targets = {resolve(f"{base}.{alias.name}") or resolve(base) for alias in child.names}
                 if resolve(base) is None:
-                    targets = {base.split(".")[0]}
+                    targets = {base}  # a library: its dotted name, as LOCAL_LIBRARIES_ALLOWED matches it
                 for target in sorted(t for t in targets if t):
                     if target != module:
                         found.append(Import(module, target, child_kind, child.lineno))
@@ -221,14 +236,9 @@ def test_function_local_imports_only_from_the_allow_lists():
         if imp.target in MODULES:
             if (imp.source, imp.target) not in LOCAL_IMPORTS_ALLOWED:
                 offenders.append(describe(imp))
-        elif imp.target not in LOCAL_LIBRARIES_ALLOWED and imp.target not in STDLIB_ALLOWED:
+        elif not any(imp.target == name or imp.target.startswith(name + ".") for name in LOCAL_LIBRARIES_ALLOWED):
             offenders.append(f"{imp.source} -> {imp.target} (a library inside a function, line {imp.line})")
     assert offenders == []
-
-
-# Standard-library modules that a few functions import where they are used once (no cold-start
-# cost to speak of, no loop possible): kept local rather than spread through module tops.
-STDLIB_ALLOWED = set()
 
 
 def test_the_allow_list_names_only_imports_that_exist():
@@ -271,7 +281,7 @@ def test_the_scanner_tells_each_kind_of_import(tmp_path, source, expected_kind):
     path = tmp_path / "probe.py"
     path.write_text(source)
     found = imports_of("videoflix.probe", path)
-    assert [(imp.target, imp.kind) for imp in found if imp.target == "boto3"] == [("boto3", expected_kind)]
+    assert [(imp.target, imp.kind) for imp in found if imp.target.startswith("boto3")] == [("boto3", expected_kind)]
 
 
 def test_layer_order_puts_domain_below_adapters_and_actors_side_by_side():

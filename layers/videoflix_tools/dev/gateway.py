@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote
 
 from videoflix.web.cors import cors_headers
 from videoflix_tools.functions import LocalContext
+from http import HTTPStatus
 
 TEXT_TYPES = ("application/json", "text/", "application/vnd.apple.mpegurl", "application/x-www-form")
 
@@ -159,8 +160,6 @@ def wsgi_app(gateway: LocalApiGateway) -> Callable:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

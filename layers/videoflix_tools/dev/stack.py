@@ -12,6 +12,7 @@ videos a restart left `uploaded` or `processing` back on the (new, empty) transc
 """
 from __future__ import annotations
 
+import ctypes
 import ipaddress
 import json
 import logging
@@ -19,12 +20,29 @@ import os
 import shutil
 import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select, update
+
+from videoflix.adapters.aws import aws_client
+from videoflix.auth.service import create_user
+from videoflix.db.models import Video, VideoStatus
 from videoflix.settings import Settings, load_settings, settings_to_environ
+from videoflix_tools.dev.emails import sent_emails
+from videoflix_tools.dev.events import DevEventLog
+from videoflix_tools.dev.gateway import GatewayResponse, wsgi_app
+from videoflix_tools.dev.moto_server import start_moto_server
+from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
+from videoflix_tools.dev.pump import QueuePump
+from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
+from videoflix_tools.dev.seed import start_seeding
 from videoflix_tools.dev.serving import serve_in_background
+from videoflix_tools.dev.worker import subprocess_handler
+from videoflix_tools.functions import load_handler
+from videoflix_tools.testing.local_system import api_gateway, provision, queue_binding
 
 log = logging.getLogger("videoflix_tools.dev")
 
@@ -54,7 +72,6 @@ def return_large_buffers_to_the_os() -> bool:
     """
     if not sys.platform.startswith("linux"):
         return False
-    import ctypes
 
     try:
         return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES))
@@ -97,7 +114,6 @@ def free_port(host: str = "127.0.0.1") -> int:
 @dataclass
 class DevStack:
     """A running stack; `stop()` ends every part of it."""
-
     settings: Settings
     api_url: str
     embedded_aws: bool
@@ -117,8 +133,6 @@ class DevStack:
 
 
 def _start_embedded_aws(port: int, cors_origins: tuple[str, ...], s3_folder: Path) -> tuple[str, Any]:
-    from videoflix_tools.dev.moto_server import start_moto_server
-
     # The same origins the buckets' CORS rules name (bootstrap_aws), answered as S3 would.
     return start_moto_server("127.0.0.1", port, cors_origins, s3_folder=s3_folder)
 
@@ -188,7 +202,6 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
         stack.stop()
         raise
     if seed_seconds:
-        from videoflix_tools.dev.seed import start_seeding
 
         start_seeding(services, seed_seconds)
         stack.seeding = True
@@ -196,9 +209,6 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
 
 
 def _provision(settings: Settings):
-    from videoflix.auth.service import create_user
-    from videoflix_tools.testing.local_system import provision
-
     services = provision(settings)
     if settings.admin_email and settings.admin_password:
         create_user(services, settings.admin_email, settings.admin_password, staff=True)
@@ -212,9 +222,7 @@ def requeue_interrupted(services) -> dict[str, list[int]]:
     `processing` ones (their worker died with the stack) have their lease ended, so the
     first sweep soon after start requeues them, or fails them once their attempts are spent.
     """
-    from sqlalchemy import select, update
 
-    from videoflix.db.models import Video, VideoStatus
 
     with services.db.session() as session:
         uploaded = session.execute(select(Video.id, Video.source_key, Video.size)
@@ -277,10 +285,6 @@ def reset_dev_data(environ: dict[str, str], data_dir: str | os.PathLike = DEFAUL
 
 
 def build_gateway(settings: Settings, embedded_aws: bool):
-    from videoflix_tools.dev.emails import sent_emails
-    from videoflix_tools.dev.gateway import GatewayResponse
-    from videoflix_tools.testing.local_system import api_gateway
-
     gateway = api_gateway(settings)
     if settings.is_dev:
         def dev_emails() -> GatewayResponse:
@@ -294,9 +298,6 @@ def build_gateway(settings: Settings, embedded_aws: bool):
 
 def add_dev_events_route(gateway, settings: Settings) -> None:
     """`GET /dev/events`: the Video Ready / Video Failed events the bus received (videoflix_tools.dev.events)."""
-    from videoflix_tools.dev.events import DevEventLog
-    from videoflix_tools.dev.gateway import GatewayResponse
-
     try:
         event_log = DevEventLog(settings)
     except Exception:  # an endpoint without EventBridge: the stack runs on, without the page
@@ -310,12 +311,6 @@ def add_dev_events_route(gateway, settings: Settings) -> None:
 
 
 def build_pump(stack: DevStack):
-    from videoflix.adapters.aws import aws_client
-    from videoflix_tools.dev.pump import QueuePump
-    from videoflix_tools.dev.worker import subprocess_handler
-    from videoflix_tools.functions import load_handler
-    from videoflix_tools.testing.local_system import queue_binding
-
     settings = stack.settings
 
     def binding(queue_name: str, handler, **options):
@@ -337,7 +332,6 @@ def build_pump(stack: DevStack):
 def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
     from werkzeug.serving import make_server
 
-    from videoflix_tools.dev.gateway import wsgi_app
 
     gateway = build_gateway(stack.settings, stack.embedded_aws)
     server = make_server(host, port, wsgi_app(gateway), threaded=True)
@@ -352,16 +346,12 @@ def _serve(stack: DevStack, host: str, port: int, pump: bool) -> None:
 
 
 def build_sweeper_schedule():
-    from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
-    from videoflix_tools.functions import load_handler
-
     return Schedule("sweeper", load_handler("sweeper"), SWEEP_INTERVAL_SECONDS, FIRST_SWEEP_DELAY_SECONDS)
 
 
 def _serve_player(stack: DevStack, host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
-    from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
 
     if not PLAYER_DIR.is_dir():
         log.warning("no player at %s (not a checkout?); serving the API only", PLAYER_DIR)
@@ -412,7 +402,6 @@ def run_dev_stack(environ: dict[str, str], host: str, port: int, aws_port: int |
                   player_port: int | None = None, seed_seconds: float | None = None,
                   expose_dev_emails: bool = False, data_dir: str | os.PathLike = DEFAULT_DATA_DIR,
                   reset: bool = False) -> int:
-    import time
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s",
                         stream=sys.stderr)
