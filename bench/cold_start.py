@@ -2,6 +2,11 @@
 
     python -m bench.cold_start [--rounds 5] [--source-rounds 2] [--no-first-request]
     make layer && python -m bench.cold_start --python python3.12 --path .aws-sam/layer/python --no-first-request
+    git worktree add /tmp/before main && python -m bench.cold_start --baseline /tmp/before
+
+With --baseline, another checkout's handlers are measured beside this one's in one run (alternating
+round by round, against the same stack): import and first-request times before and after, and their
+ratios, in bench/results/cold_start_compare.json.
 
 Each run is a new `python -X importtime` with the function's folder first on the path and
 `layers/` after it (Lambda's /var/task and /opt/python), importing `app`. Three variants, in
@@ -22,6 +27,7 @@ Redis, the database driver, bcrypt) load on first use.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Iterator
 
 from bench.harness import ROOT, print_table, ratio, write_result
 
@@ -40,8 +47,9 @@ HEAVY = ("boto3", "botocore", "s3transfer", "av", "imageio_ffmpeg", "alembic", "
          "bcrypt", "redis", "fakeredis", "pg8000", "sqlalchemy", "chalice", "moto", "requests")
 LAYERS = ROOT / "layers"
 FUNCTIONS_DIR = ROOT / "functions"
-# Set by --python / --path: the children's interpreter and the libraries after layers/.
-CHILD = {"python": sys.executable, "path": ""}
+# Set by --python / --path: the children's interpreter and the libraries after layers/; `root` is the
+# checkout whose functions/ and layers/ the children import (another one for --baseline).
+CHILD: dict[str, Any] = {"python": sys.executable, "path": "", "root": ROOT}
 
 IMPORT_CHILD = """
 import json, sys, time
@@ -102,7 +110,8 @@ def parse_importtime(stderr: str) -> tuple[float, dict[str, float]]:
 
 def _environment(pycache: Path, write_bytecode: bool, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    path = os.pathsep.join(p for p in (str(LAYERS), CHILD["path"], os.environ.get("PYTHONPATH", "")) if p)
+    layers = Path(CHILD["root"]) / "layers"
+    path = os.pathsep.join(p for p in (str(layers), CHILD["path"], os.environ.get("PYTHONPATH", "")) if p)
     env.update({"PYTHONPATH": path, "PYTHONPYCACHEPREFIX": str(pycache)})
     if not write_bytecode:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -112,7 +121,7 @@ def _environment(pycache: Path, write_bytecode: bool, extra: dict[str, str] | No
 
 def import_once(function: str, pycache: Path, write_bytecode: bool = False, collector_on: bool = False) -> dict:
     code = f"HEAVY = {HEAVY!r}\nCOLLECTOR_ON = {collector_on!r}\n{IMPORT_CHILD}"
-    done = subprocess.run([CHILD["python"], "-X", "importtime", "-c", code], cwd=FUNCTIONS_DIR / function,
+    done = subprocess.run([CHILD["python"], "-X", "importtime", "-c", code], cwd=Path(CHILD["root"]) / "functions" / function,
                           env=_environment(pycache, write_bytecode), capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"importing {function} failed:\n{done.stderr[-3000:]}")
@@ -169,8 +178,10 @@ def summarize_imports(results: dict[str, dict]) -> dict[str, dict]:
     return summary
 
 
-def measure_first_requests(rounds: int) -> dict[str, dict]:
-    """Fresh interpreters serving one request (then a second) against a running stack."""
+@contextlib.contextmanager
+def request_stack() -> Iterator[tuple[Any, Any, dict[str, dict], dict[str, str]]]:
+    """A running stack with a viewer logged in and a film seeded: (stack, viewer client, the login and
+    list events, the settings as environment variables for the children)."""
     # Imported here, not at the top: the import part of this bench runs on the standard library
     # alone (`--python python3.12 --path ... --no-first-request`, any interpreter, layers/ only
     # on the children's path); the first-request part needs the stack and its libraries.
@@ -179,8 +190,7 @@ def measure_first_requests(rounds: int) -> dict[str, dict]:
     from videoflix.settings import settings_to_environ
 
     email, password = "cold@bench.local", "bench-password-1"
-    results: dict[str, list[dict]] = {"auth": [], "catalog": []}
-    with running_stack() as stack, tempfile.TemporaryDirectory(prefix="videoflix-bench-pyc-") as folder:
+    with running_stack() as stack:
         stack.user(email, password)
         viewer = stack.client()
         viewer.expect(200, "POST", "/api/login/", {"email": email, "password": password})
@@ -194,16 +204,10 @@ def measure_first_requests(rounds: int) -> dict[str, dict]:
             "catalog": _event(stack.gateway, "GET", "/api/video/", [*headers, ("Cookie", f"access_token={token}")],
                               b""),
         }
-        settings_env = settings_to_environ(stack.services.settings)
-        compiled = Path(folder)
-        for function in results:  # primes the compiled cache, untimed
-            _serve(function, events[function], settings_env, compiled, write_bytecode=True)
-        for round_number in range(rounds):
-            print(f"first-request round {round_number + 1} ...", flush=True)
-            for function in results:
-                viewer.expect(200, "GET", "/api/video/")  # the list is cached, as for a busy catalog
-                results[function].append(_serve(function, events[function], settings_env, compiled))
-        description = stack.description
+        yield stack, viewer, events, settings_to_environ(stack.services.settings)
+
+
+def _summarize_requests(results: dict[str, list[dict]], description: dict) -> dict[str, dict]:
     summary = {}
     for function, runs in results.items():
         entry = {key: statistics.median(run[key] for run in runs) for key in ("import_ms", "first_ms", "second_ms")}
@@ -213,7 +217,78 @@ def measure_first_requests(rounds: int) -> dict[str, dict]:
         cache = "cached list" if description["redis"] == "Redis server" else "its own empty in-process cache"
         entry["request"] = "POST /api/login/" if function == "auth" else f"GET /api/video/ ({cache})"
         summary[function] = entry
-    return {"functions": summary, "stack": description}
+    return summary
+
+
+def measure_first_requests(rounds: int) -> dict[str, dict]:
+    """Fresh interpreters serving one request (then a second) against a running stack."""
+    results: dict[str, list[dict]] = {"auth": [], "catalog": []}
+    with request_stack() as (stack, viewer, events, settings_env), \
+            tempfile.TemporaryDirectory(prefix="videoflix-bench-pyc-") as folder:
+        compiled = Path(folder)
+        for function in results:  # primes the compiled cache, untimed
+            _serve(function, events[function], settings_env, compiled, write_bytecode=True)
+        for round_number in range(rounds):
+            print(f"first-request round {round_number + 1} ...", flush=True)
+            for function in results:
+                viewer.expect(200, "GET", "/api/video/")  # the list is cached, as for a busy catalog
+                results[function].append(_serve(function, events[function], settings_env, compiled))
+        description = stack.description
+    return {"functions": _summarize_requests(results, description), "stack": description}
+
+
+def compare_with(baseline: Path, rounds: int) -> dict:
+    """This checkout against `baseline` (another checkout, e.g. `git worktree add /tmp/before <commit>`),
+    side by side in one run: each round imports every handler and serves the two first requests from
+    one tree, then the other, so both see the same machine and the same stack. Ratios are after/before."""
+    trees = {"before": baseline.resolve(), "after": ROOT}
+    imports: dict[str, dict[str, list[dict]]] = {name: {f: [] for f in FUNCTIONS} for name in trees}
+    requests: dict[str, dict[str, list[dict]]] = {name: {"auth": [], "catalog": []} for name in trees}
+    with request_stack() as (stack, viewer, events, settings_env), \
+            tempfile.TemporaryDirectory(prefix="videoflix-bench-pyc-") as folder:
+        for name, root in trees.items():  # primes each tree's compiled cache, untimed
+            CHILD["root"] = root
+            for function in FUNCTIONS:
+                import_once(function, Path(folder) / name, write_bytecode=True)
+            for function in requests[name]:
+                _serve(function, events[function], settings_env, Path(folder) / name, write_bytecode=True)
+        for round_number in range(rounds):
+            print(f"side-by-side round {round_number + 1} ...", flush=True)
+            for name in (("before", "after") if round_number % 2 == 0 else ("after", "before")):
+                CHILD["root"] = trees[name]
+                for function in FUNCTIONS:
+                    imports[name][function].append(import_once(function, Path(folder) / name))
+                for function in requests[name]:
+                    viewer.expect(200, "GET", "/api/video/")
+                    requests[name][function].append(_serve(function, events[function], settings_env,
+                                                           Path(folder) / name))
+        description = stack.description
+    CHILD["root"] = ROOT
+    result: dict = {"baseline": str(trees["before"]), "rounds": rounds, "stack": description, "functions": {}}
+    rows = []
+    for function in FUNCTIONS:
+        before, after = (_median(imports[name][function], "wall_ms") for name in ("before", "after"))
+        entry = {"import_wall_ms_before": before, "import_wall_ms_after": after, "import_ratio": ratio(after, before)}
+        row = [function, before, after, f"{ratio(after, before):.2f}x"]
+        if function in requests["after"]:
+            first = {name: _summarize_requests({function: requests[name][function]}, description)[function]
+                     for name in trees}
+            entry.update(first_ms_before=first["before"]["first_ms"], first_ms_after=first["after"]["first_ms"],
+                         first_ratio=ratio(first["after"]["first_ms"], first["before"]["first_ms"]),
+                         cold_total_ms_before=first["before"]["cold_total_ms"],
+                         cold_total_ms_after=first["after"]["cold_total_ms"],
+                         cold_total_ratio=ratio(first["after"]["cold_total_ms"], first["before"]["cold_total_ms"]))
+            row += [entry["first_ms_before"], entry["first_ms_after"], f"{entry['first_ratio']:.2f}x",
+                    entry["cold_total_ms_before"], entry["cold_total_ms_after"], f"{entry['cold_total_ratio']:.2f}x"]
+        else:
+            row += ["-"] * 6
+        result["functions"][function] = entry
+        rows.append(row)
+    print_table(f"Before ({trees['before']}) and after (this checkout), side by side, medians of {rounds} rounds; "
+                f"{description['database']}, {description['redis']}",
+                ["function", "import ms before", "after", "after/before", "first request ms before", "after",
+                 "after/before", "import + first before", "after", "after/before"], rows)
+    return result
 
 
 def _event(gateway, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> dict:
@@ -227,7 +302,7 @@ def _serve(function: str, event: dict, settings_env: dict[str, str], pycache: Pa
 
     code = f"HEAVY = {HEAVY!r}\nHANDLER = {HANDLERS[function][1]!r}\n{REQUEST_CHILD}"
     env = _environment(pycache, write_bytecode, {**settings_env, "BENCH_EVENT": json.dumps(event)})
-    done = subprocess.run([CHILD["python"], "-c", code], cwd=FUNCTIONS_DIR / function, env=env,
+    done = subprocess.run([CHILD["python"], "-c", code], cwd=Path(CHILD["root"]) / "functions" / function, env=env,
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"{function} request failed:\n{done.stderr[-3000:]}")
@@ -278,9 +353,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter of the fresh processes, e.g. the runtime's python3.12")
     parser.add_argument("--path", default="", help="library folders after layers/, e.g. .aws-sam/layer/python")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout to compare with, side by side (e.g. a `git worktree` of main)")
     args = parser.parse_args(argv)
     folders = [str(Path(folder).resolve()) for folder in args.path.split(os.pathsep) if folder]
     CHILD.update(python=args.python, path=os.pathsep.join(folders))
+    if args.baseline is not None:
+        write_result("cold_start_compare", compare_with(args.baseline, max(1, args.rounds)), module="cold_start")
+        return
     write_result("cold_start", run(max(1, args.rounds), max(0, args.source_rounds), not args.no_first_request))
 
 
