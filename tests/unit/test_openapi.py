@@ -11,6 +11,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from videoflix import errors
+from videoflix.web.cors import is_cross_site_write
 from videoflix.web.responses import ERROR_STATUS, error_response
 from videoflix_tools.functions import API_FUNCTIONS, PROJECT_ROOT, load_handler
 
@@ -107,7 +108,7 @@ def test_every_operation_documents_the_errors_it_can_answer(spec):
         assert {"413", "415", "503"} <= statuses, where
         if operation.get("security", spec["security"]):
             assert "401" in statuses, where
-        if method in {"POST", "DELETE"}:
+        if method in {"POST", "PUT", "PATCH", "DELETE"}:
             assert "403" in statuses, where  # cross-site writes
         if "{video_id}" in path:
             assert "404" in statuses, where
@@ -115,6 +116,20 @@ def test_every_operation_documents_the_errors_it_can_answer(spec):
         if (normalise(path), method) in RATE_LIMITED:
             too_many = resolve(spec, operation["responses"]["429"])
             assert resolve(spec, too_many["headers"]["Retry-After"])["required"] is True
+
+
+def test_every_state_changing_method_is_documented_as_refused_from_a_foreign_origin(spec):
+    """PATCH and PUT are refused from a foreign `Origin` (403) as POST and DELETE are; the document says so."""
+    refused = {method for _, method in app_routes()
+               if is_cross_site_write(method, "https://elsewhere.example", ("http://127.0.0.1:5500",))}
+    assert refused == {"POST", "PUT", "PATCH", "DELETE"}
+    said = re.search(r"State-changing requests \(([A-Z, ]+)\)\s+whose\s+`Origin`", spec["info"]["description"])
+    assert said, "the introduction no longer says which requests a foreign Origin gets 403 for"
+    assert set(said.group(1).split(", ")) == refused
+    for path, method, operation in operations(spec):
+        if method in refused:
+            forbidden = resolve(spec, operation["responses"]["403"])["description"]
+            assert "origin" in forbidden.lower(), f"{method} {path}: its 403 does not mention the origin"
 
 
 def test_every_response_is_json_except_playlists(spec):
