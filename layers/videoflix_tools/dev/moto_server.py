@@ -6,10 +6,16 @@ other origins. moto 5 differs twice: it never sends the credentials header (so h
 `withCredentials`, as the shared Videoflix frontend uses it, cannot load segments), and its
 server wraps every service in flask-cors, which echoes any origin at all. The middleware
 below restores S3's answer for the origins the stack provisions its buckets with.
+
+moto also notifies a completed multipart upload twice: it stores the object as a PUT would
+(`ObjectCreated:Put`), then sends S3's own `ObjectCreated:CompleteMultipartUpload`. Every
+upload reached the transcode queue twice, and the transcoder logged the second as a duplicate.
+`one_event_per_multipart_upload` keeps S3's one event (tests/integration/test_dev_s3_events.py).
 """
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Callable, Iterable
 
 from videoflix_tools.dev.s3_disk import PersistRequests, attach_disk_store
@@ -42,6 +48,34 @@ class S3CorsCredentials:
         return self.app(environ, start)
 
 
+def one_event_per_multipart_upload(backend: Any) -> None:
+    """A completed multipart upload notifies `ObjectCreated:CompleteMultipartUpload` alone, as S3 does.
+
+    Patches this one moto S3 backend instance (never moto's classes): while it completes an
+    upload, the PUT it stores the object with sends no event of its own.
+    """
+    if getattr(backend, "videoflix_one_event_per_upload", False):
+        return
+    completing = threading.local()
+    put_object, complete_multipart_upload = backend.put_object, backend.complete_multipart_upload
+
+    def put_object_in_completion_quietly(*args: Any, **kwargs: Any) -> Any:
+        if getattr(completing, "active", False):
+            kwargs["disable_notification"] = True
+        return put_object(*args, **kwargs)
+
+    def complete_with_one_event(*args: Any, **kwargs: Any) -> Any:
+        completing.active = True
+        try:
+            return complete_multipart_upload(*args, **kwargs)
+        finally:
+            completing.active = False
+
+    backend.put_object = put_object_in_completion_quietly
+    backend.complete_multipart_upload = complete_with_one_event
+    backend.videoflix_one_event_per_upload = True
+
+
 def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
                       s3_folder: str | os.PathLike | None = None) -> tuple[str, Callable[[], None]]:
     """moto's server app (as ThreadedMotoServer builds it) behind the middleware; returns (url, stop).
@@ -49,9 +83,12 @@ def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
     With `s3_folder`, S3 objects live in files there and what an earlier run left is loaded
     first (videoflix_tools.dev.s3_disk); without it, moto keeps them in memory, as it does alone.
     """
+    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.s3.models import s3_backends
     from werkzeug.serving import make_server
 
+    one_event_per_multipart_upload(s3_backends[DEFAULT_ACCOUNT_ID]["aws"])
     app: Callable = DomainDispatcherApplication(create_backend_app)
     if s3_folder is not None:
         app = PersistRequests(app, attach_disk_store(s3_folder))
