@@ -189,7 +189,8 @@ def test_upload_by_drag_and_drop_shows_parallel_progress(console_stack, page, cl
     assert page.evaluate("window.partsInFlight.most") == 3  # three parts at a time
     assert "is a draft" in page.inner_text("#upload-words")
     row = film_row(page, "dropped clip")
-    assert not row.locator("[data-action=publish]").is_checked()
+    assert (row.locator(".visibility").inner_text(),
+            row.locator("[data-action=publish]").inner_text()) == ("Draft", "Publish")
 
 
 def test_edited_title_reaches_viewers_and_unpublishing_hides_the_film(console_stack, ready_film, page, browser,
@@ -223,10 +224,11 @@ def test_edited_title_reaches_viewers_and_unpublishing_hides_the_film(console_st
 
         # Staff unpublish it from the films table.
         page.goto(console_stack.player + "/admin/")
-        box = page.locator(f"#films tr[data-video-id='{film_id}'] [data-action=publish]")
-        box.wait_for()
-        assert box.is_checked()
-        box.uncheck()
+        film = page.locator(f"#films tr[data-video-id='{film_id}']")
+        publish = film.locator("[data-action=publish]")
+        publish.wait_for()
+        assert (film.locator(".visibility").inner_text(), publish.inner_text()) == ("Published", "Unpublish")
+        publish.click()
         page.wait_for_selector("#console-status[data-kind=success]")
         assert "is now a draft" in page.inner_text("#console-status")
 
@@ -403,3 +405,134 @@ def test_delete_asks_first_and_refused_uploads_are_explained(console_stack, page
     page.wait_for_selector("[data-error-for=content_type]:not(:empty)")
     assert "Not a supported video type" in page.inner_text("[data-error-for=content_type]")
     assert page.locator("#upload-progress").is_hidden()
+
+
+CAPTIONS_VTT = "WEBVTT\n\n00:00.000 --> 00:01.000\nHallo\n\n00:01.000 --> 00:02.500\nWelt\n"
+CAPTIONS_SRT = "1\n00:00:00,000 --> 00:00:01,500\nHello\n"
+
+
+def captions_of(stack, film_id: int) -> list[tuple[str, str, bool, int]]:
+    answer = staff_session(stack).get(stack.url(f"/api/admin/videos/{film_id}/captions/"), timeout=10)
+    assert answer.status_code == 200, answer.text
+    return [(c["lang"], c["label"], c["default"], c["cues"]) for c in answer.json()]
+
+
+def caption_rows(page) -> list[list[str]]:
+    return [[cell.strip() for cell in row.locator("td").all_inner_texts()[:4]]
+            for row in page.locator("#captions tbody tr").all()]
+
+
+def test_captions_are_added_listed_and_removed_on_the_film_page(console_stack, ready_film, page, tmp_path):
+    film_id = ready_film["id"]
+    german, english = tmp_path / "de.vtt", tmp_path / "en.srt"
+    german.write_text(CAPTIONS_VTT, encoding="utf-8")
+    english.write_text(CAPTIONS_SRT, encoding="utf-8")
+    log_in_to(page, console_stack, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(f"{console_stack.player}/admin/film.html?id={film_id}")
+    page.wait_for_selector("#captions-empty:not([hidden])")
+
+    # Added with a file, a language, a label and as the default, as `videoflix captions add` does.
+    page.set_input_files("#caption-file", str(german))
+    page.fill("#caption-form [name=lang]", "de")
+    page.fill("#caption-form [name=label]", "Deutsch")
+    page.check("#caption-form [name=default]")
+    page.click("#caption-form button[type=submit]")
+    page.wait_for_selector("#captions tr[data-lang=de]")
+    assert caption_rows(page) == [["de", "Deutsch", "default", "2"]]
+    assert captions_of(console_stack, film_id) == [("de", "Deutsch", True, 2)]
+
+    # An SRT file, converted by the API; the label defaults to the language.
+    page.set_input_files("#caption-file", str(english))
+    page.fill("#caption-form [name=lang]", "en")
+    page.click("#caption-form button[type=submit]")
+    page.wait_for_selector("#captions tr[data-lang=en]")
+    assert caption_rows(page) == [["de", "Deutsch", "default", "2"], ["en", "en", "", "1"]]
+
+    # A bad file: the API's reason beside the form, nothing added.
+    bad = tmp_path / "bad.vtt"
+    bad.write_text("not captions at all", encoding="utf-8")
+    page.set_input_files("#caption-file", str(bad))
+    page.fill("#caption-form [name=lang]", "fr")
+    page.click("#caption-form button[type=submit]")
+    page.wait_for_selector("#caption-form [data-error-for=content]:not(:empty)")
+    assert len(captions_of(console_stack, film_id)) == 2
+
+    # Removed after a confirmation.
+    page.click("#captions tr[data-lang=de] [data-action=remove-caption]")
+    page.click("#confirm-yes")
+    page.wait_for_function("() => !document.querySelector('#captions tr[data-lang=de]')")
+    assert caption_rows(page) == [["en", "en", "", "1"]]
+    assert captions_of(console_stack, film_id) == [("en", "en", False, 1)]
+    assert page.errors == []
+
+
+def test_a_draft_reads_as_a_draft_with_a_publish_action(console_stack, page):
+    staff = staff_session(console_stack)
+    title = f"Draft {uuid.uuid4().hex[:6]}"
+    created = staff.post(console_stack.url("/api/admin/videos/"), timeout=10, json={
+        "title": title, "category": "Console", "filename": "x.mp4", "size": 1000, "content_type": "video/mp4",
+        "published": False})
+    assert created.status_code == 201, created.text
+    film_id = created.json()["video"]["id"]
+    log_in_to(page, console_stack, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    # The films table: the word, and the action that changes it; no checkbox.
+    page.goto(console_stack.player + "/admin/")
+    row = film_row(page, title)
+    row.wait_for()
+    assert row.locator("input[type=checkbox]").count() == 0
+    assert row.locator(".visibility").inner_text() == "Draft"
+    assert row.locator("[data-action=publish]").inner_text() == "Publish"
+
+    # The film's page: the same, and publishing from there.
+    page.goto(f"{console_stack.player}/admin/film.html?id={film_id}")
+    page.wait_for_selector("#visibility-state")
+    assert page.inner_text("#visibility-state") == "Draft"
+    assert page.locator("#edit-form [name=published]").count() == 0
+    page.click("#publish-toggle")
+    page.wait_for_selector("#console-status[data-kind=success]")
+    assert page.inner_text("#visibility-state") == "Published"
+    assert page.inner_text("#publish-toggle") == "Unpublish"
+    assert staff.get(console_stack.url(f"/api/admin/videos/{film_id}/"), timeout=10).json()["published"] is True
+
+    # And back to a draft from the table.
+    page.goto(console_stack.player + "/admin/")
+    row.locator("[data-action=publish]").click()
+    page.wait_for_selector("#console-status[data-kind=success]")
+    assert "is now a draft" in page.inner_text("#console-status")
+    assert row.locator(".visibility").inner_text() == "Draft"
+    assert staff.get(console_stack.url(f"/api/admin/videos/{film_id}/"), timeout=10).json()["published"] is False
+    assert page.errors == []
+
+
+def test_the_watch_page_of_an_unknown_or_unpublished_film_says_so_and_leads_back(console_stack, page):
+    staff = staff_session(console_stack)
+    created = staff.post(console_stack.url("/api/admin/videos/"), timeout=10, json={
+        "title": "Not for viewers", "category": "Console", "filename": "x.mp4", "size": 1000,
+        "content_type": "video/mp4", "published": False})
+    assert created.status_code == 201, created.text
+    email, password = new_viewer(console_stack)
+    log_in_to(page, console_stack, email, password)
+    for film_id in (created.json()["video"]["id"], 987654):
+        page.goto(f"{console_stack.player}/pages/video/watch.html?id={film_id}")
+        page.wait_for_selector("#not-found:not([hidden])")
+        assert page.inner_text("#video-title") == "Film not available"
+        assert "does not exist or is not published" in page.inner_text("#not-found")
+        assert page.locator("#player").is_hidden()
+        page.click("#not-found a")
+        page.wait_for_url(re.compile(r"/pages/video/catalog\.html"))
+    assert page.errors == []
+
+
+def test_a_logged_out_visitor_is_sent_to_the_login_without_a_failed_refresh(console_stack, page):
+    logged: list[str] = []
+    page.on("console", lambda message: message.type in ("error", "warning") and logged.append(message.text))
+    refreshes: list[str] = []
+    page.on("request", lambda request: request.url.endswith("/api/token/refresh/") and refreshes.append(request.url))
+    for path in ("/pages/video/catalog.html", "/pages/video/watch.html?id=1", "/admin/", "/admin/film.html?id=1"):
+        page.goto(console_stack.player + path)
+        page.wait_for_url(re.compile(r"/pages/auth/login\.html\?next="))
+        page.wait_for_selector("#login-notice:not([hidden])")
+    assert refreshes == []
+    assert logged == []
+    assert page.errors == []

@@ -209,6 +209,10 @@ def test_the_player_says_when_the_api_is_unreachable(page):
     server = make_server("127.0.0.1", 0, player_app(PLAYER_DIR, config_script(nowhere, True)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
+        # A viewer who logged in before (the readable csrftoken cookie); a logged-out visitor
+        # goes to the login page without asking the API anything.
+        page.context.add_cookies([{"name": "csrftoken", "value": "earlier-login",
+                                   "url": f"http://127.0.0.1:{server.server_port}"}])
         page.goto(f"http://127.0.0.1:{server.server_port}/pages/video/catalog.html")
         page.wait_for_selector("#catalog-status[data-kind=error]")
         assert page.inner_text("#catalog-status") == \

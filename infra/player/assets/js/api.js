@@ -7,6 +7,8 @@ export const DEV_MODE = Boolean(config.devMode);
 export const LOGIN_PAGE = "/pages/auth/login.html";
 
 const EXPIRY_KEY = "videoflix.accessExpiresAt";
+// Set at login, dropped at logout or when the login is refused: whether this browser has one.
+const SIGNED_IN_KEY = "videoflix.signedIn";
 // Refresh this long before the access token expires, so a slow request never carries a dead one.
 const REFRESH_MARGIN_MS = 2 * 60 * 1000;
 const FALLBACK_LIFETIME_MS = 20 * 60 * 1000;
@@ -78,6 +80,20 @@ export function forgetSession() {
   localStorage.removeItem(EXPIRY_KEY);
 }
 
+function endSession() {
+  forgetSession();
+  localStorage.removeItem(SIGNED_IN_KEY);
+}
+
+/**
+ * Whether a refresh can succeed at all: a login this browser made (or its readable csrftoken
+ * cookie, which lives as long as the refresh token). Without one, a refresh would only answer
+ * 401, which the browser logs as a failed request on every page a logged-out visitor opens.
+ */
+function mayHaveSession() {
+  return expiresAt() > 0 || Boolean(localStorage.getItem(SIGNED_IN_KEY)) || Boolean(readCookie("csrftoken"));
+}
+
 /**
  * Rotate the tokens. `seenExpiry` is the expiry the caller knew: if another tab refreshed in
  * the meantime we must not refresh again, because presenting the old refresh token twice
@@ -93,7 +109,7 @@ export async function refreshSession(seenExpiry = expiresAt()) {
       return true;
     } catch (error) {
       if (error.status === 400 || error.status === 401 || error.status === 403) {
-        forgetSession();
+        endSession();
         return false;
       }
       throw error;
@@ -115,6 +131,7 @@ function scheduleRefresh() {
 
 /** For protected pages: a valid session, kept fresh while the page is open, or the login page. */
 export async function startSession() {
+  if (!mayHaveSession()) return goToLogin(); // a logged-out visitor: nothing to refresh
   if (expiresAt() - Date.now() < REFRESH_MARGIN_MS && !(await refreshSession())) {
     return goToLogin();
   }
@@ -168,6 +185,7 @@ export async function login(email, password) {
   const data = await request("/api/login/", { method: "POST", body: { email, password } });
   // The login answer carries no token the page can read; the first protected page refreshes.
   forgetSession();
+  localStorage.setItem(SIGNED_IN_KEY, "1");
   return data;
 }
 
@@ -203,7 +221,7 @@ export async function logout() {
   } catch {
     // Already logged out or expired: the login page is the right place either way.
   }
-  forgetSession();
+  endSession();
   clearTimeout(refreshTimer);
   location.assign(`${LOGIN_PAGE}?logged_out=1`);
 }

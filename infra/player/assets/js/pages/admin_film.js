@@ -1,7 +1,8 @@
-// Staff console, one film: edit its details, preview it (the master playlist, which staff may
-// play even when the film is a draft) and pick its poster from a frame or an uploaded picture.
+// Staff console, one film: edit its details, publish or unpublish it, preview it (the master
+// playlist, which staff may play even when the film is a draft), pick its poster from a frame or
+// an uploaded picture, and add, list and remove its captions (as `videoflix captions` does).
 import { API_BASE, query, storageFetch } from "../api.js";
-import { bindForm, setStatus } from "../ui.js";
+import { bindForm, element, setStatus } from "../ui.js";
 import {
   STATUS_WORDS, confirmAction, formatBytes, formatDuration, say, staffApi, startConsole,
 } from "../admin/console.js";
@@ -62,17 +63,44 @@ function showFilm(value, { newPoster = false } = {}) {
 
 function fillForm() {
   for (const name of ["title", "category", "description"]) editForm.elements[name].value = film[name] || "";
-  editForm.elements.published.checked = film.published !== false;
-  editForm.elements.published.disabled = film.published === undefined;
+  showVisibility();
+}
+
+/** "Draft" with a Publish button, or "Published" with Unpublish (an API without drafts: nothing). */
+function showVisibility() {
+  const box = document.querySelector("#visibility");
+  box.hidden = film.published === undefined;
+  if (box.hidden) return;
+  const draft = film.published === false;
+  document.querySelector("#visibility-state").textContent = draft ? "Draft" : "Published";
+  document.querySelector("#publish-toggle").textContent = draft ? "Publish" : "Unpublish";
+  document.querySelector("#visibility-note").textContent = draft
+    ? "Only staff see it. Publish it to show it to viewers (once it is ready)."
+    : film.status === "ready" ? "In the viewers' catalog." : "Viewers see it once it is ready.";
 }
 
 // -- details ---------------------------------------------------------------------------------------
 bindForm(editForm, async (fields) => {
   const body = { title: fields.title.trim(), category: fields.category.trim(), description: fields.description };
-  if (film.published !== undefined) body.published = fields.published === "on";
   showFilm(await staffApi(`/api/admin/videos/${encodeURIComponent(id)}/`, { method: "PATCH", body }));
   fillForm();
   say("Saved.", "success");
+});
+
+document.querySelector("#publish-toggle").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  const published = film.published === false;
+  button.disabled = true;
+  try {
+    showFilm(await staffApi(`/api/admin/videos/${encodeURIComponent(id)}/`, { method: "PATCH", body: { published } }));
+    showVisibility();
+    say(published ? `"${film.title}" is published: viewers see it once it is ready.`
+      : `"${film.title}" is now a draft: viewers no longer see it; staff can still preview it.`, "success");
+  } catch (error) {
+    say(`"${film.title}" could not be ${published ? "published" : "unpublished"}: ${error.message}`, "error");
+  } finally {
+    button.disabled = false;
+  }
 });
 
 document.querySelector("#delete-film").addEventListener("click", async (event) => {
@@ -189,10 +217,67 @@ bindForm(document.querySelector("#poster-form"), async () => {
   say("The uploaded picture is now the poster.", "success");
 });
 
+// -- captions ------------------------------------------------------------------------------------------
+const captionsPath = `/api/admin/videos/${encodeURIComponent(id)}/captions/`;
+const captionForm = document.querySelector("#caption-form");
+
+function captionRow(caption) {
+  const remove = element("button", { type: "button", class: "button danger small", "data-action": "remove-caption",
+    "aria-label": `Remove the captions ${caption.label} (${caption.lang})`, text: "Remove" });
+  remove.addEventListener("click", () => removeCaption(caption, remove));
+  return element("tr", { "data-lang": caption.lang },
+    element("td", { text: caption.lang }), element("td", { text: caption.label }),
+    element("td", { text: caption.default ? "default" : "" }), element("td", { text: String(caption.cues) }),
+    element("td", { class: "actions" }, remove));
+}
+
+async function loadCaptions() {
+  try {
+    const captions = await staffApi(captionsPath);
+    document.querySelector("#captions tbody").replaceChildren(...captions.map(captionRow));
+    document.querySelector("#captions").hidden = !captions.length;
+    document.querySelector("#captions-empty").hidden = Boolean(captions.length);
+    setStatus("#captions-status", "");
+  } catch (error) {
+    setStatus("#captions-status", `The captions cannot be listed: ${error.message}`, "error");
+  }
+}
+
+async function removeCaption(caption, button) {
+  const sure = await confirmAction(`Remove the captions "${caption.label}" (${caption.lang})? Viewers no longer `
+    + "get them.", "Remove the captions");
+  if (!sure) {
+    button.focus();
+    return;
+  }
+  button.disabled = true;
+  try {
+    await staffApi(`${captionsPath}${encodeURIComponent(caption.lang)}/`, { method: "DELETE" });
+    say(`The captions ${caption.label} (${caption.lang}) were removed.`, "success");
+  } catch (error) {
+    button.disabled = false;
+    say(`The captions could not be removed: ${error.message}`, "error");
+  }
+  await loadCaptions();
+}
+
+bindForm(captionForm, async (fields) => {
+  const file = document.querySelector("#caption-file").files[0];
+  if (!file) throw new Error("Choose a caption file (WebVTT or SRT) first.");
+  const caption = await staffApi(captionsPath, { method: "POST", body: {
+    lang: fields.lang.trim(), label: fields.label.trim(), default: fields.default === "on",
+    content: await file.text() } });
+  captionForm.reset();
+  say(`Captions ${caption.lang} (${caption.label}${caption.default ? ", the default" : ""}) added: `
+    + `${caption.cues} cues.`, "success");
+  await loadCaptions();
+});
+
 // -- start ------------------------------------------------------------------------------------------------
 try {
   showFilm(await staffApi(`/api/admin/videos/${encodeURIComponent(id)}/`));
   fillForm();
+  loadCaptions();
   if (film.status === "ready") {
     if (film.published === false) {
       setStatus("#preview-note", "Staff preview: this film is a draft, viewers cannot play it.", "info");
@@ -208,4 +293,5 @@ try {
   document.querySelector("#film-heading").textContent = error.status === 404 ? "Film not found" : "Film";
   say(error.message, "error");
   document.querySelector(".film-layout").hidden = true;
+  document.querySelector("#captions-card").hidden = true;
 }

@@ -1,5 +1,5 @@
 // Staff console, films: the table with live status (polled every 2 s while something is being
-// transcoded), publish toggle, retry and delete, and the browser upload with its resume.
+// transcoded), publish or unpublish, retry and delete, and the browser upload with its resume.
 import { clearErrors, setStatus, showErrors } from "../ui.js";
 import {
   STATUS_WORDS, confirmAction, element, formatBytes, formatDuration, formatTime, isBusy, progressBar, say,
@@ -34,13 +34,17 @@ function statusCell(video) {
   return cell;
 }
 
-function publishedCell(video) {
-  const box = element("input", { type: "checkbox", "data-action": "publish" });
-  box.checked = video.published !== false;
-  if (video.published === undefined) box.disabled = true; // an API without drafts
-  box.addEventListener("change", () => setPublished(video, box));
-  return element("td", {}, element("label", { class: "checkbox" }, box,
-    element("span", { text: "Published" }), element("span", { class: "visually-hidden", text: `: ${video.title}` })));
+/** "Published" or "Draft", and the action that changes it (an API without drafts: the word alone). */
+function visibilityCell(video) {
+  const draft = video.published === false;
+  const cell = element("td", {}, element("span", { class: "visibility", "data-draft": String(draft),
+    text: draft ? "Draft" : "Published" }));
+  if (video.published === undefined) return cell;
+  const button = element("button", { type: "button", class: "button secondary small", "data-action": "publish",
+    "aria-label": `${draft ? "Publish" : "Unpublish"} ${video.title}`, text: draft ? "Publish" : "Unpublish" });
+  button.addEventListener("click", () => setPublished(video, button, draft));
+  cell.append(" ", button);
+  return cell;
 }
 
 function actionsCell(video) {
@@ -67,7 +71,7 @@ function row(video) {
     element("a", { href: `/admin/film.html?id=${video.id}`, class: "film-title", text: video.title }),
     element("span", { class: "film-details", text: details }));
   return element("tr", { "data-video-id": String(video.id), "data-status": video.status },
-    titleCell, element("td", { text: video.category }), statusCell(video), publishedCell(video),
+    titleCell, element("td", { text: video.category }), statusCell(video), visibilityCell(video),
     element("td", { text: formatTime(video.created_at) }), actionsCell(video));
 }
 
@@ -102,19 +106,17 @@ async function load() {
   }
 }
 
-async function setPublished(video, box) {
-  const published = box.checked;
-  box.disabled = true;
+async function setPublished(video, button, published) {
+  button.disabled = true;
   try {
     const updated = await staffApi(`/api/admin/videos/${video.id}/`, { method: "PATCH", body: { published } });
     Object.assign(video, updated);
     say(published ? `"${video.title}" is published: viewers see it once it is ready.`
       : `"${video.title}" is now a draft: viewers no longer see it; staff can still preview it.`, "success");
+    render();
   } catch (error) {
-    box.checked = !published;
+    button.disabled = false;
     say(`"${video.title}" could not be ${published ? "published" : "unpublished"}: ${error.message}`, "error");
-  } finally {
-    box.disabled = false;
   }
 }
 

@@ -153,17 +153,23 @@ const progress = trackProgress(video, id);
 const controls = bindControls({ video, player, announce, onError: showError,
   onUserSeek: () => progress.userSeeked(), toggleCaptions: () => captions.toggle() });
 
-const [found, resumeAt, cues] = await Promise.all([
-  id ? describe().catch((error) => { showError(error.message); return null; }) : false,
-  id ? savedPosition(id) : 0,
-  id ? loadStoryboard(id) : [],
-]);
+// The film first: an unknown or unpublished one asks for nothing else (no resume, no storyboard).
+const found = id ? await describe().catch((error) => { showError(error.message); return null; }) : false;
+const [resumeAt, cues] = found ? await Promise.all([savedPosition(id), loadStoryboard(id)]) : [0, []];
 bindPreviews({ video, cues, track: document.querySelector("#seek-track"), seek: document.querySelector("#seek"),
   preview: document.querySelector("#preview"), frame: document.querySelector("#preview-frame"),
   label: document.querySelector("#preview-time") });
 
-if (!found) {
-  document.querySelector("#video-title").textContent = "Film not found";
+if (found === false) {
+  // Not in the viewer's catalog (unknown, not ready, or a draft): say so, and the way back; no empty player.
+  document.title = "Film not available · Videoflix";
+  document.querySelector("#video-title").textContent = "Film not available";
+  player.hidden = true;
+  document.querySelector(".player-status").hidden = true;
+  document.querySelector("#not-found").hidden = false;
+  controls.disable();
+} else if (!found) {
+  document.querySelector("#video-title").textContent = "Film";
   controls.disable();
 } else {
   if (window.Hls && window.Hls.isSupported()) {
