@@ -57,13 +57,14 @@ class DevStack(LaunchedStack):
 
 
 def start_stack(folder: Path, database_url: str, redis_url: str, *, seed_seconds: float | None = None,
-                extra_environ: dict[str, str] | None = None):
+                extra_environ: dict[str, str] | None = None, port: int | None = None):
     """Run `videoflix dev` (what `make dev` runs) on free ports; yields once it is healthy.
 
     The player gets a free port too, and the API allows its origin and links emails to it
-    (as well as the shared frontend's 127.0.0.1:5500). No sample film unless `seed_seconds`.
+    (as well as the shared frontend's 127.0.0.1:5500). No sample film unless `seed_seconds`;
+    `port` keeps the API where it was before a restart.
     """
-    port, player_port = free_port(), free_port()
+    port, player_port = port or free_port(), free_port()
     player = f"http://127.0.0.1:{player_port}"
     environ = {**os.environ, "VIDEOFLIX_ENV": "dev", "DATABASE_URL": database_url,
                "REDIS_URL": redis_url, "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,

@@ -31,10 +31,14 @@ def services(tmp_path):
     return memory_services(tmp_path)
 
 
+# Ten bytes that start like an MP4 (an `ftyp` box): what a retry checks before queueing a film again.
+MP4_HEAD = b"\x00\x00\x00\x0aftypxx"
+
+
 @pytest.fixture
 def add_video(services):
     """A video row in `status`, its upload in the bucket unless `file` is False; returns its id."""
-    def add(status: str, file: bool = True, data: bytes = b"x" * 10, **values) -> int:
+    def add(status: str, file: bool = True, data: bytes = MP4_HEAD, **values) -> int:
         video_id = insert_video(services, status, **{"size": len(data), **values})
         if file:
             services.storage.put(services.settings.upload_bucket, f"uploads/{video_id}/f.mp4", data)

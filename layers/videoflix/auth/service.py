@@ -339,3 +339,33 @@ def create_user(services: Services, email: str, password: str, *, staff: bool = 
         session.flush()
         session.expunge(user)
         return user
+
+
+def ensure_user(services: Services, email: str, password: str, *, staff: bool = False) -> tuple[User, str]:
+    """The user with this password, active (and staff): `created`, `updated` or `unchanged`.
+
+    Unlike create_user, a password that still matches keeps its hash, so the sessions issued
+    for it (whose tokens carry the hash's fingerprint) live on: the dev stack's admin on every start.
+    """
+    email = _clean_email(email)
+    issues = password_problems(password, email)
+    if issues:
+        raise FieldErrors({"password": issues})
+    with services.db.session() as session:
+        user = _find_user(session, email)
+        if user is None:
+            user = User(email=email, password_hash=hash_password(password, services.settings.bcrypt_rounds),
+                        is_active=True, is_staff=staff)
+            session.add(user)
+            outcome = "created"
+        elif not verify_password(password, user.password_hash):
+            user.password_hash = hash_password(password, services.settings.bcrypt_rounds)
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+        if not user.is_active or (staff and not user.is_staff):
+            user.is_active, user.is_staff = True, staff or user.is_staff
+            outcome = "updated" if outcome == "unchanged" else outcome
+        session.flush()
+        session.expunge(user)
+        return user, outcome

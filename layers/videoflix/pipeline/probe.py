@@ -10,20 +10,14 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-# The demuxer names that FFmpeg's `-f` and PyAV's `format=` accept.
-MOV = "mov"  # MP4, MOV, M4V
-MATROSKA = "matroska"  # MKV, WebM
-ALLOWED_FORMATS = (MOV, MATROSKA)
-SUPPORTED_FORMATS_TEXT = "MP4, MOV, MKV or WebM"
+# The container sniffing is the domain's (the staff API checks a file before a retry too).
+from videoflix.domain.containers import (ALLOWED_FORMATS, HEAD_BYTES, MATROSKA, MOV,  # noqa: F401 (re-exported)
+                                         SUPPORTED_FORMATS_TEXT, describe_unsupported, sniff_container)
 
-EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-# Top-level boxes an ISO base media / QuickTime file may start with.
-ISO_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 FIRST_FRAME_PACKET_LIMIT = 300
 # The protocols FFmpeg may use for a presigned URL of each scheme (nested ones included).
 URL_PROTOCOLS = {"https": "https,tls,tcp", "http": "http,tcp"}
 URL_READ_TIMEOUT = 30.0  # seconds without data before a read through a URL fails
-HEAD_BYTES = 4096
 
 
 class MediaRejected(Exception):
@@ -81,33 +75,6 @@ class MediaProbe:
         if self.rotation % 180 == 90:
             return self.height, width
         return width, self.height
-
-
-def sniff_container(head: bytes) -> str | None:
-    """The allowed demuxer that fits a file's first bytes, or None."""
-    if head.startswith(EBML_MAGIC):
-        return MATROSKA
-    if len(head) >= 8 and head[4:8] in ISO_FIRST_BOXES:
-        box_size = int.from_bytes(head[:4], "big")
-        if box_size in (0, 1) or box_size >= 8:  # 0: box runs to the end, 1: 64-bit size follows
-            return MOV
-    return None
-
-
-def describe_unsupported(head: bytes) -> str:
-    """A guess at what an unsupported file is, for the rejection message."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"#EXTM3U"):
-        return "an HLS playlist"
-    if text.startswith(b"ffconcat"):
-        return "an FFmpeg concat script"
-    if text.startswith((b"<?xml", b"<MPD", b"<mpd")):
-        return "an XML document"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "a file of an unknown or unsupported format"
-    return "a text file"
 
 
 def probe_media(path: str, max_duration: float) -> MediaProbe:

@@ -17,6 +17,7 @@ from videoflix.db.models import Video
 from videoflix.db.session import record_changes
 from videoflix.db.video_transitions import new_video
 from videoflix.domain.changes import CatalogChanged
+from videoflix.domain.containers import HEAD_BYTES, SUPPORTED_FORMATS_TEXT, describe_unsupported, sniff_container
 from videoflix.domain.media_layout import media_prefix, upload_prefix
 from videoflix.domain.ports import ObjectMissing, Storage
 from videoflix.domain.upload_size import upload_size_refusal
@@ -255,14 +256,24 @@ class VideoAdmin:
             status, key = video.status, video.source_key
         if status != VideoState.FAILED:
             return  # answered below, as before
+        upload_again = f"Upload the film again: `videoflix delete {video_id}`, then `videoflix upload FILE`."
         try:
-            self.storage.size_of(self.settings.upload_bucket, key)
+            head = self.storage.read_head(self.settings.upload_bucket, key, HEAD_BYTES)
         except ObjectMissing:
             raise Conflict("The file of this video is no longer in the upload bucket (its upload was refused "
-                           "or deleted): there is nothing to transcode again. Upload the film again: "
-                           f"`videoflix delete {video_id}`, then `videoflix upload FILE`.") from None
+                           f"or deleted): there is nothing to transcode again. {upload_again}") from None
         except Exception:
             log.warning("could not check the file of video %s; retrying anyway", video_id, exc_info=True)
+            return
+        # A file that is no video fails the same way every time: say so instead of queueing it.
+        if not head:
+            raise Conflict(f"The file of this video is empty: transcoding it again would fail the same way. "
+                           f"{upload_again}")
+        if sniff_container(head) is None:
+            raise Conflict(f"The file of this video is not a video in a supported format (it looks like "
+                           f"{describe_unsupported(head)}): transcoding it again would fail the same way. "
+                           f"Upload an {SUPPORTED_FORMATS_TEXT} file: `videoflix delete {video_id}`, then "
+                           "`videoflix upload FILE`.")
 
     def delete(self, video_id: int) -> None:
         with self.services.db.session() as session:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,8 @@ def video_table(videos: list[dict[str, Any]]) -> str:
 
 
 def cmd_videos(args) -> int:
-    print(video_table(logged_in_client().get("/api/admin/videos/")))
+    videos = logged_in_client().get("/api/admin/videos/")
+    print(json.dumps(videos, indent=2) if args.json else video_table(videos))
     return 0
 
 
@@ -209,6 +211,7 @@ def register(commands) -> None:
     upload.set_defaults(run=cmd_upload)
 
     videos = commands.add_parser("videos", help="list every video with its status and progress")
+    videos.add_argument("--json", action="store_true", help="print the API's JSON answer (for scripts)")
     videos.set_defaults(run=cmd_videos)
 
     retry = commands.add_parser("retry", help="transcode a failed video again")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    print(caption_table(logged_in_client().get(f"/api/admin/videos/{args.video_id}/captions/")))
+    captions = logged_in_client().get(f"/api/admin/videos/{args.video_id}/captions/")
+    print(json.dumps(captions, indent=2) if args.json else caption_table(captions))
     return 0
 
 
@@ -69,6 +71,7 @@ def register(commands) -> None:
     add.set_defaults(run=cmd_add)
     listing = actions.add_parser("list", help="list a film's captions")
     listing.add_argument("video_id", type=parse_video_id, metavar="ID")
+    listing.add_argument("--json", action="store_true", help="print the API's JSON answer (for scripts)")
     listing.set_defaults(run=cmd_list)
     remove = actions.add_parser("remove", help="remove the captions of one language")
     remove.add_argument("video_id", type=parse_video_id, metavar="ID")

@@ -50,10 +50,26 @@ def cmd_edit(args) -> int:
 
 
 def _set_published(args, published: bool) -> int:
-    video = logged_in_client().patch(f"/api/admin/videos/{args.video_id}/", {"published": published})
-    state = "published: viewers see it" if published else "unpublished: only staff see it"
-    _print(args, video, lambda v: f"Video {v['id']} is {state}.")
+    client = logged_in_client()
+    base = f"/api/admin/videos/{args.video_id}/"
+    if published:
+        current = client.get(base)
+        if current.get("status") == "failed":
+            # Viewers could never see it: say so, and change nothing.
+            raise CommandFailed(f"video {args.video_id} failed ({current.get('error') or 'no reason given'}), so "
+                                f"there is nothing viewers could play; it stays unpublished. `videoflix retry "
+                                f"{args.video_id}` transcodes it again (or delete it and upload the film again)")
+    video = client.patch(base, {"published": published})
+    _print(args, video, lambda v: f"Video {v['id']} is {_published_state(v, published)}.")
     return 0
+
+
+def _published_state(video: dict[str, Any], published: bool) -> str:
+    if not published:
+        return "unpublished: only staff see it"
+    if video.get("status") == "ready":
+        return "published: viewers see it"
+    return f"published: viewers see it once it is transcoded (now {video.get('status')})"
 
 
 def cmd_publish(args) -> int:
@@ -146,6 +162,10 @@ def cmd_history(args) -> int:
 
     def text(answer: dict[str, Any]) -> str:
         if not answer["items"]:
+            if answer.get("total"):
+                last = max(1, math.ceil(answer["total"] / answer["page_size"]))
+                return (f"Page {answer['page']} is past the end: {answer['total']} change(s) on {last} "
+                        f"page(s) of {answer['page_size']}; `videoflix history --page {last}` shows the oldest.")
             return "No changes recorded yet."
         rows = [((item["at"] or "")[:19].replace("T", " "), item["actor"], item["action"],
                  f"{item['target_type']} {item['target_id']}",

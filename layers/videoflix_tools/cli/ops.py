@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from typing import Any
 
@@ -12,16 +13,28 @@ from videoflix.settings import SettingsError, load_settings, process_environment
 from videoflix_tools.bootstrap import bootstrap_aws
 from videoflix_tools.cli.config import read_password
 from videoflix_tools.cli.errors import CommandFailed
+from videoflix_tools.dev.services_file import with_running_stack
 from videoflix_tools.functions import HANDLERS, LocalContext, load_handler
 
 DOTENV = ".env"
+DEV_DATA_DIR = ".dev"  # `videoflix dev`'s default --data-dir, where it says where its services are
+
+
+def _environment() -> tuple[dict[str, str], str]:
+    """The environment and .env, with a running `make dev`'s services (endpoint, credentials, Redis,
+    database) over them in dev; and why no stack was found where one is needed ("" otherwise)."""
+    return with_running_stack(process_environment(DOTENV), DEV_DATA_DIR)
+
+
+def _settings_of(environ: dict[str, str]):
+    try:
+        return load_settings(environ)
+    except SettingsError as exc:
+        raise CommandFailed(f"{exc} (check your environment or .env)") from None
 
 
 def _settings():
-    try:
-        return load_settings(process_environment(DOTENV))
-    except SettingsError as exc:
-        raise CommandFailed(f"{exc} (check your environment or .env)") from None
+    return _settings_of(_environment()[0])
 
 
 def cmd_dev(args) -> int:
@@ -83,7 +96,18 @@ def cmd_invoke(args) -> int:
             event = json.load(handle)
     except (OSError, ValueError) as exc:
         raise CommandFailed(f"cannot read event {args.event}: {exc}") from None
-    _settings()  # fail early, with a clear message, on bad settings
+    environ, no_stack = _environment()
+    _settings_of(environ)  # fail early, with a clear message, on bad settings
+    # The handler builds its services from the process environment, as in Lambda.
+    os.environ.update(environ)
+    # Here, not at the top: see cmd_users_create.
+    from videoflix.services import get_settings
+
+    handler_settings = get_settings()
+    if handler_settings.is_dev and not handler_settings.aws_endpoint_url:
+        # In dev nothing falls through to real AWS (boto3 would find no credentials, or worse, yours).
+        raise CommandFailed(no_stack or "AWS_ENDPOINT_URL is not set: in dev `videoflix invoke` never calls "
+                                        "real AWS; start `make dev` or set AWS_ENDPOINT_URL")
     context = LocalContext(args.function, timeout_seconds=900, memory_mb=3008, request_id="local-invoke")
     failed = False
     try:

@@ -67,7 +67,8 @@ class LocalApiGateway:
         self.stage = stage
         self.cors_origins = cors_origins
         self.host = host
-        self.extra_routes: dict[str, Callable[[], GatewayResponse]] = {}
+        # Dev-only pages beside the API: path -> handler(headers, query string).
+        self.extra_routes: dict[str, Callable[[list[tuple[str, str]], str], GatewayResponse]] = {}
 
     def match(self, path: str) -> tuple[_Route, dict[str, str]] | None:
         normalized = path.rstrip("/") or "/"
@@ -81,7 +82,7 @@ class LocalApiGateway:
     def handle(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
                body: bytes, source_ip: str = "127.0.0.1") -> GatewayResponse:
         if path in self.extra_routes or path.rstrip("/") in self.extra_routes:
-            return self.extra_routes.get(path, self.extra_routes.get(path.rstrip("/")))()
+            return self.extra_routes.get(path, self.extra_routes.get(path.rstrip("/")))(headers, query)
         found = self.match(path)
         if found is None:
             # As template.yaml's GatewayResponses: JSON with CORS headers, not API Gateway's default.

@@ -28,18 +28,20 @@ from typing import Any
 from sqlalchemy import select, update
 
 from videoflix.adapters.aws import aws_client
-from videoflix.auth.service import create_user
+from videoflix.auth.service import ensure_user
 from videoflix.db.models import Video, VideoStatus
 from videoflix.settings import Settings, load_settings, settings_to_environ
 from videoflix_tools.dev.emails import sent_emails
 from videoflix_tools.dev.events import DevEventLog
 from videoflix_tools.dev.gateway import GatewayResponse, wsgi_app
+from videoflix_tools.dev.mailbox_page import mailbox_page, wants_html
 from videoflix_tools.dev.moto_server import start_moto_server
 from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
 from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
 from videoflix_tools.dev.seed import start_seeding
 from videoflix_tools.dev.serving import serve_in_background
+from videoflix_tools.dev.services_file import remove_services_file, write_services_file
 from videoflix_tools.dev.worker import subprocess_handler
 from videoflix_tools.functions import load_handler
 from videoflix_tools.testing.local_system import api_gateway, provision, queue_binding
@@ -189,7 +191,7 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
     worker_environ = {**environ, **settings_to_environ(settings)}
     stack = DevStack(settings, api_url, embedded_aws, worker_environ, closers, data_dir=data_dir)
     try:
-        services = _provision(settings)
+        services = provision_stack(settings)
         if embedded_aws:
             # The embedded queues start empty: what they held before a restart is gone.
             requeue_interrupted(services)
@@ -208,10 +210,14 @@ def start_dev_stack(environ: dict[str, str], *, host: str = "127.0.0.1", port: i
     return stack
 
 
-def _provision(settings: Settings):
+def provision_stack(settings: Settings):
+    """Migrate and bootstrap, then make sure the staff user ADMIN_EMAIL/ADMIN_PASSWORD exists."""
     services = provision(settings)
     if settings.admin_email and settings.admin_password:
-        create_user(services, settings.admin_email, settings.admin_password, staff=True)
+        # Only when missing or its password changed: a new hash would end every staff session.
+        _, outcome = ensure_user(services, settings.admin_email, settings.admin_password, staff=True)
+        if outcome != "unchanged":
+            log.info("staff user %s %s from ADMIN_EMAIL/ADMIN_PASSWORD", settings.admin_email, outcome)
     return services
 
 
@@ -287,10 +293,15 @@ def reset_dev_data(environ: dict[str, str], data_dir: str | os.PathLike = DEFAUL
 def build_gateway(settings: Settings, embedded_aws: bool):
     gateway = api_gateway(settings)
     if settings.is_dev:
-        def dev_emails() -> GatewayResponse:
-            body = json.dumps(sent_emails(settings, embedded_aws)).encode()
-            return GatewayResponse(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-                                   body)
+        def dev_emails(headers: list[tuple[str, str]], query: str) -> GatewayResponse:
+            emails = sent_emails(settings, embedded_aws)
+            if wants_html(headers, query):  # a browser: the messages to read, links to click
+                return GatewayResponse(200, [("Content-Type", "text/html; charset=utf-8"),
+                                             ("Cache-Control", "no-store"), ("Vary", "Accept")],
+                                       mailbox_page(emails).encode())
+            body = json.dumps(emails).encode()
+            return GatewayResponse(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+                                         ("Vary", "Accept")], body)
         gateway.extra_routes["/dev/emails"] = dev_emails
         add_dev_events_route(gateway, settings)
     return gateway
@@ -304,7 +315,7 @@ def add_dev_events_route(gateway, settings: Settings) -> None:
         log.warning("no /dev/events: the event bus could not be set up", exc_info=True)
         return
 
-    def dev_events() -> GatewayResponse:
+    def dev_events(headers: list[tuple[str, str]], query: str) -> GatewayResponse:
         body = json.dumps(event_log.events()).encode()
         return GatewayResponse(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body)
     gateway.extra_routes["/dev/events"] = dev_events
@@ -414,12 +425,21 @@ def run_dev_stack(environ: dict[str, str], host: str, port: int, aws_port: int |
         reset_dev_data(environ, data_dir)
     stack = start_dev_stack(environ, host=host, port=port, aws_port=aws_port, player_port=player_port,
                             seed_seconds=seed_seconds, expose_dev_emails=expose_dev_emails, data_dir=data_dir)
-    print(describe(stack), flush=True)
     try:
+        # Where the CLI finds this run's services (the embedded endpoint's port is new each start).
+        write_services_file(data_dir, stack.api_url, services_environ(stack))
+        print(describe(stack), flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("\nStopping the dev stack...", flush=True)
     finally:
+        remove_services_file(data_dir)
         stack.stop()
     return 0
+
+
+def services_environ(stack: DevStack) -> dict[str, str]:
+    """The variables a handler run from the shell needs to reach this stack's services."""
+    return {**{name: stack.environ[name] for name in DEV_AWS_CREDENTIALS if stack.environ.get(name)},
+            **settings_to_environ(stack.settings)}

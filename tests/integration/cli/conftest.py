@@ -94,11 +94,12 @@ def small_parts(services):
 
 @pytest.fixture
 def film(tmp_path):
-    """Random bytes named .mp4: 11 MiB, so three parts of 5 + 5 + 1 MiB."""
+    """Random bytes after an MP4 `ftyp` box, named .mp4: 11 MiB, so three parts of 5 + 5 + 1 MiB."""
     import os
 
     path = tmp_path / "film.mp4"
-    path.write_bytes(os.urandom(11 * 1024 * 1024))
+    head = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+    path.write_bytes(head + os.urandom(11 * 1024 * 1024 - len(head)))
     return path
 
 

@@ -57,9 +57,10 @@ def test_multipart_plan_and_resume(staff_client, services):
 
 def test_retry_only_failed_and_delete_removes_everything(tmp_path, upload_video, transcoder, staff_client,
                                                           services):
-    fake = tmp_path / "fake.mp4"
-    fake.write_bytes(b"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n" * 10)
-    video_id = upload_video(fake)["video"]["id"]
+    # Starts like an MP4 but is none: it fails, and a retry (the file might be read this time) is queued.
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 2000)
+    video_id = upload_video(damaged)["video"]["id"]
     transcoder()
     assert staff_client.get(f"/api/admin/videos/{video_id}/").json["status"] == "failed"
     retried = staff_client.post(f"/api/admin/videos/{video_id}/retry/")
@@ -73,3 +74,17 @@ def test_retry_only_failed_and_delete_removes_everything(tmp_path, upload_video,
     s3 = aws_client("s3", services.settings)
     for bucket in (services.settings.upload_bucket, services.settings.media_bucket):
         assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+
+def test_a_file_that_is_no_video_is_not_queued_again_and_the_answer_says_why(tmp_path, upload_video, transcoder,
+                                                                              staff_client, services):
+    fake = tmp_path / "fake.mp4"
+    fake.write_bytes(b"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n" * 10)
+    video_id = upload_video(fake)["video"]["id"]
+    transcoder()
+    assert staff_client.get(f"/api/admin/videos/{video_id}/").json["status"] == "failed"
+    retried = staff_client.post(f"/api/admin/videos/{video_id}/retry/")
+    assert retried.status == 409, retried.text
+    detail = retried.json["detail"]
+    assert "not a video" in detail and "an HLS playlist" in detail and f"videoflix delete {video_id}" in detail
+    assert staff_client.get(f"/api/admin/videos/{video_id}/").json["status"] == "failed"
