@@ -143,3 +143,25 @@ def test_0004_keeps_existing_films_published_and_adds_the_history(tmp_path):
     with database.session() as session:
         assert session.scalars(select(AdminHistory.changes)).all() == [{}]
     database.engine.dispose()
+
+
+def test_0006_counts_accounts_that_were_ever_active_as_confirmed_and_pending_ones_not(tmp_path):
+    url = f"sqlite:///{tmp_path}/before-0006.sqlite3"
+    upgrade_database(url, "0005")
+    database = Database.from_url(url)
+    with database.session() as session:
+        for email, active, cutoff, last_login in (
+                ("active@example.com", 1, None, "'2026-01-03 00:00:00'"),
+                ("disabled@example.com", 0, "'2026-01-02 00:00:00'", "NULL"),
+                ("pending@example.com", 0, None, "NULL")):
+            session.execute(text(
+                "INSERT INTO users (email, password_hash, is_active, is_staff, date_joined, last_login, "
+                f"tokens_valid_after) VALUES ('{email}', 'x', {active}, 0, '2026-01-01 00:00:00', {last_login}, "
+                f"{cutoff or 'NULL'})"))
+    upgrade_database(url)
+    with database.session() as session:
+        verified = {user.email: user.email_verified_at for user in session.scalars(select(User))}
+    assert verified["pending@example.com"] is None
+    assert verified["active@example.com"].date().isoformat() == "2026-01-03"  # its last login
+    assert verified["disabled@example.com"].date().isoformat() == "2026-01-01"  # when it joined
+    database.engine.dispose()

@@ -52,10 +52,13 @@ class S3Storage:
             "Bucket": self.settings.upload_bucket, "Key": key, "UploadId": upload_id,
             "PartNumber": part_number}, ExpiresIn=expires_in)
 
-    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
-        """A URL to PUT one small file (a poster image) into the upload bucket, with that content type."""
+    def presign_upload_put(self, key: str, content_type: str, size: int, expires_in: int) -> str:
+        """A URL to PUT one small file (a poster image) into the upload bucket: that content type, exactly
+        `size` bytes. The signature covers Content-Length (X-Amz-SignedHeaders content-length;content-type;
+        host), so S3 refuses a body of any other length (403 SignatureDoesNotMatch)."""
         return self._signer.generate_presigned_url("put_object", Params={
-            "Bucket": self.settings.upload_bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires_in)
+            "Bucket": self.settings.upload_bucket, "Key": key, "ContentType": content_type, "ContentLength": size},
+            ExpiresIn=expires_in)
 
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         parts: list[UploadedPart] = []

@@ -124,6 +124,7 @@ def activate(services: Services, uidb64: str, token: str) -> None:
         if disabled_by_staff(user):
             raise InvalidInput(INVALID_LINK)
         user.is_active = True
+        confirm_email(user)  # the link reached the address: staff may now manage the account
 
 
 def login(services: Services, email: str, password: str, client_ip: str | None = None) -> LoginResult:
@@ -232,6 +233,23 @@ def disabled_by_staff(user: User) -> bool:
     return not user.is_active and user.tokens_valid_after is not None
 
 
+def email_confirmed(user: User) -> bool:
+    """Whether anyone proved the address: a link sent to it was used, or an operator made the account."""
+    return user.email_verified_at is not None
+
+
+def confirm_email(user: User) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+
+
+def account_status(user: User) -> str:
+    """`active`, `disabled` (by staff) or `pending_confirmation` (registered, its address never confirmed)."""
+    if user.is_active:
+        return "active"
+    return "disabled" if disabled_by_staff(user) or email_confirmed(user) else "pending_confirmation"
+
+
 def wait_out_token_cutoff(user: User) -> None:
     """Before an account staff disabled is enabled again: let the second of `tokens_valid_after` end.
 
@@ -292,8 +310,9 @@ def confirm_password_reset(services: Services, uidb64: str, token: str, new_pass
         user.password_hash = hash_password(new_password, settings.bcrypt_rounds)
         # The link proved the address, and its owner chose this password: a pending account is
         # activated (its earlier activation links died with the old pending password). An account
-        # staff disabled stays disabled.
+        # staff disabled stays disabled, its address confirmed now (staff may enable it).
         user.is_active = not disabled_by_staff(user)
+        confirm_email(user)
 
 
 def authenticate(services: Services, access_token: str | None) -> User:
@@ -336,6 +355,8 @@ def create_user(services: Services, email: str, password: str, *, staff: bool = 
         user.password_hash = hash_password(password, services.settings.bcrypt_rounds)
         user.is_active = active or user.is_active
         user.is_staff = staff or user.is_staff
+        if user.is_active:
+            confirm_email(user)  # the operator vouches for the address
         session.flush()
         session.expunge(user)
         return user

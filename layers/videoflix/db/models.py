@@ -33,6 +33,9 @@ class User(Base):
     # Access and refresh tokens issued before this moment are refused (set when staff deactivate
     # the account, so enabling it again does not bring its old sessions back).
     tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When a link sent to the address was first used (activation or password reset), or an operator
+    # made the account active; None: nobody proved the address, so staff may not enable or promote it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # The states and their transitions live in videoflix.db.video_transitions, the only writer of them.

@@ -2,6 +2,11 @@
 
 An uploaded image is checked here (decodes as JPEG or PNG, at most 5 MB and 4096 px a side),
 re-encoded as a JPEG without any metadata, and published as the video's thumbnail.jpg.
+
+Two bounds hold before any pixel is decoded. The upload URL signs the declared size as the
+body's Content-Length, so the storage refuses a body of any other length. A JPEG has at most
+MAX_JPEG_SCANS scans: libjpeg decodes a progressive JPEG's scans one after the other, each
+over the whole picture, so a small file of thousands of scans would burn the function's time.
 """
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ MAX_POSTER_SIDE = 4096
 POSTER_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
 POSTER_URL_TTL = 900
 JPEG_QUALITY = 88
+# Encoders write 1 scan (baseline) or about 10 (progressive: libjpeg's and mozjpeg's scripts);
+# 50 keeps a 4096 px square under a few seconds of decoding.
+MAX_JPEG_SCANS = 50
 
 
 def request_poster(services: Services, actor: str, video_id: int, body: dict[str, Any]) -> tuple[int, dict]:
@@ -69,9 +77,10 @@ def poster_upload(services: Services, video_id: int, content_type: Any, size: An
         raise FieldErrors(problems)
     with services.db.session() as session:
         video_or_404(session, video_id)
-    url = services.storage.presign_upload_put(poster_upload_key(video_id), content_type, POSTER_URL_TTL)
+    # The signature covers Content-Length: storage itself refuses a body of any other size.
+    url = services.storage.presign_upload_put(poster_upload_key(video_id), content_type, size, POSTER_URL_TTL)
     return {"upload": {"url": url, "method": "PUT", "headers": {"Content-Type": content_type},
-                       "expires_in": POSTER_URL_TTL},
+                       "expires_in": POSTER_URL_TTL, "content_length": size},
             "complete": f"/api/admin/videos/{video_id}/poster/complete/"}
 
 
@@ -124,6 +133,11 @@ def reencode_poster(data: bytes) -> bytes:
     width, height = image.size  # from the header: checked before any pixel is decoded
     if width > MAX_POSTER_SIDE or height > MAX_POSTER_SIDE:
         raise refuse(f"The image is {width}x{height} px; at most {MAX_POSTER_SIDE} px a side is allowed.")
+    if image.format == "JPEG":
+        scans = jpeg_scan_count(data, MAX_JPEG_SCANS)
+        if scans > MAX_JPEG_SCANS:
+            raise refuse(f"The JPEG has more than {MAX_JPEG_SCANS} scans (progressive passes); save it again "
+                         "as a baseline or ordinary progressive JPEG.")
     try:
         image.load()
         image = ImageOps.exif_transpose(image)  # turned as the camera meant, before its tags are dropped
@@ -139,3 +153,39 @@ def reencode_poster(data: bytes) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif, icc or comment is written
     return out.getvalue()
+
+
+def jpeg_scan_count(data: bytes, stop_after: int) -> int:
+    """How many scans (SOS segments) the JPEG in `data` has, counting no further than `stop_after` + 1.
+
+    Walks the marker segments and skips each scan's entropy-coded data (where 0xFF is followed
+    by 0x00 or a restart marker); metadata (an EXIF thumbnail's own scans) is skipped whole.
+    Malformed data ends the count; the decoder then says what is wrong with it.
+    """
+    size, at, count = len(data), 2, 0
+    while at + 4 <= size and count <= stop_after:
+        if data[at] != 0xFF:
+            break
+        marker = data[at + 1]
+        if marker == 0xFF:  # a fill byte before the marker
+            at += 1
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            at += 2
+            continue
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        if marker != 0xDA:
+            continue
+        count += 1
+        while True:  # the scan's entropy-coded data, up to the next marker
+            at = data.find(b"\xff", at)
+            if at < 0 or at + 1 >= size:
+                return count
+            following = data[at + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                at += 2
+                continue
+            break
+    return count

@@ -3,14 +3,24 @@
 Staff can neither disable, demote nor delete themselves, and the last active staff account
 always stays. Disabling an account ends all its sessions at once: `authenticate` refuses an
 inactive user, and tokens issued before `tokens_valid_after` stay dead if it is enabled again.
+
+An account whose address nobody confirmed (registered, no link sent to the address used yet)
+is "pending confirmation": staff can neither enable it nor grant it staff rights (409, resend
+the activation email instead), since that would hand the address to whoever registered it,
+with the password they chose. Disabling a pending account kills every link it has out (its
+pending password is replaced by one nobody knows); a resent activation link opens it again.
 """
 from __future__ import annotations
 
+import secrets
 from typing import Any, Mapping
 
 from sqlalchemy import func, select
 
-from videoflix.auth.service import ACTIVATION, account_link, disabled_by_staff, wait_out_token_cutoff
+from videoflix.auth.passwords import hash_password
+from videoflix.auth.service import (
+    ACTIVATION, account_link, account_status, disabled_by_staff, email_confirmed, wait_out_token_cutoff,
+)
 from videoflix.db.models import User, utcnow
 from videoflix.domain.video_json import iso
 from videoflix.errors import Conflict, FieldErrors, NotFound
@@ -21,11 +31,15 @@ from videoflix.staff.paging import Page
 MAX_QUERY = 254
 FLAGS = ("is_active", "is_staff")
 LAST_STAFF = "This is the last active staff account; grant staff rights to another account first."
+NEVER_CONFIRMED = ("This account's email address was never confirmed, so it cannot be enabled or made staff: "
+                   "resend the activation email (POST /api/admin/users/{id}/activation-email/) and let the "
+                   "address's owner confirm it.")
 
 
 def user_json(user: User) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "is_active": user.is_active, "is_staff": user.is_staff,
-            "date_joined": iso(user.date_joined), "last_login": iso(user.last_login)}
+            "date_joined": iso(user.date_joined), "last_login": iso(user.last_login),
+            "email_verified": email_confirmed(user), "status": account_status(user)}
 
 
 def parse_search(query: Mapping[str, str] | None) -> str:
@@ -82,6 +96,9 @@ def change_user(services: Services, actor: User, user_id: int, body: dict[str, A
             raise Conflict("You cannot disable or demote your own account; ask another staff member.")
         if removing:
             _keep_one_staff(session, user)
+        if True in changes.values() and not email_confirmed(user):
+            raise Conflict(NEVER_CONFIRMED.format(id=user.id))
+        closing_pending = changes.get("is_active") is False and account_status(user) == "pending_confirmation"
         changed = diff({name: getattr(user, name) for name in changes}, changes)
         if changed.get("is_active") == [False, True]:
             wait_out_token_cutoff(user)  # tokens issued from now on are told apart from the ended ones
@@ -89,6 +106,11 @@ def change_user(services: Services, actor: User, user_id: int, body: dict[str, A
             setattr(user, name, value)
         if changed.get("is_active") == [True, False]:
             user.tokens_valid_after = utcnow()  # every session ends now, and stays ended if enabled again
+        if closing_pending:
+            # Its activation and reset links are bound to the pending password: they die with it.
+            user.password_hash = hash_password(secrets.token_urlsafe(32), services.settings.bcrypt_rounds)
+            user.tokens_valid_after = utcnow()
+            changed["status"] = ["pending_confirmation", "disabled"]
         if changed:
             record(session, actor.email, "user.change", "user", user.id, changed)
         session.flush()
@@ -107,13 +129,18 @@ def delete_user(services: Services, actor: User, user_id: int) -> None:
 
 
 def resend_activation(services: Services, actor: User, user_id: int) -> None:
-    """Queue a fresh activation email for an account never activated (409 for an active one)."""
+    """Queue a fresh activation email for an account never activated (409 for an active one).
+
+    An account staff disabled before its address was confirmed is opened again (pending
+    confirmation): its earlier links stay dead, they were bound to the password replaced then.
+    """
     with services.db.session() as session:
         user = _user(session, user_id)
         if user.is_active:
             raise Conflict("This account is active already; there is nothing to activate.")
-        if disabled_by_staff(user):
+        if disabled_by_staff(user) and email_confirmed(user):
             raise Conflict("This account was disabled by staff; enable it instead (PATCH is_active: true).")
+        user.tokens_valid_after = None  # never active since it was disabled: no session to keep ended
         services.outbox.enqueue(session, "activation",
                                 {"to": user.email, "link": account_link(services, "activate.html", user, ACTIVATION)})
         record(session, actor.email, "user.activation_email", "user", user.id, {})

@@ -5,7 +5,9 @@ answer with the origin and `Access-Control-Allow-Credentials: true`, and say not
 other origins. moto 5 differs twice: it never sends the credentials header (so hls.js with
 `withCredentials`, as the shared Videoflix frontend uses it, cannot load segments), and its
 server wraps every service in flask-cors, which echoes any origin at all. The middleware
-below restores S3's answer for the origins the stack provisions its buckets with.
+below restores S3's answer for the origins the stack provisions its buckets with. moto also
+never checks presigned signatures: `VerifyPresignedWrites` (videoflix_tools.dev.s3_presigned)
+does it for presigned writes, so a signed bound (a poster upload's Content-Length) holds here too.
 
 moto also notifies a completed multipart upload twice: it stores the object as a PUT would
 (`ObjectCreated:Put`), then sends S3's own `ObjectCreated:CompleteMultipartUpload`. Every
@@ -19,6 +21,7 @@ import threading
 from typing import Any, Callable, Iterable
 
 from videoflix_tools.dev.s3_disk import PersistRequests, attach_disk_store
+from videoflix_tools.dev.s3_presigned import VerifyPresignedWrites
 from videoflix_tools.dev.serving import serve_in_background
 
 ORIGIN_HEADERS = ("access-control-allow-origin", "access-control-allow-credentials")
@@ -76,12 +79,13 @@ def one_event_per_multipart_upload(backend: Any) -> None:
     backend.videoflix_one_event_per_upload = True
 
 
-def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
+def start_moto_server(host: str, port: int, allowed_origins: Iterable[str] | None,
                       s3_folder: str | os.PathLike | None = None) -> tuple[str, Callable[[], None]]:
     """moto's server app (as ThreadedMotoServer builds it) behind the middleware; returns (url, stop).
 
     With `s3_folder`, S3 objects live in files there and what an earlier run left is loaded
     first (videoflix_tools.dev.s3_disk); without it, moto keeps them in memory, as it does alone.
+    `allowed_origins` None leaves moto's CORS answers as they are (the integration tests' endpoint).
     """
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -92,6 +96,8 @@ def start_moto_server(host: str, port: int, allowed_origins: Iterable[str],
     app: Callable = DomainDispatcherApplication(create_backend_app)
     if s3_folder is not None:
         app = PersistRequests(app, attach_disk_store(s3_folder))
-    app = S3CorsCredentials(app, allowed_origins)
+    app = VerifyPresignedWrites(app)
+    if allowed_origins is not None:
+        app = S3CorsCredentials(app, allowed_origins)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     return f"http://{host}:{server.server_port}", serve_in_background(server, "embedded-aws")

@@ -16,22 +16,23 @@ from videoflix.services import Services, use_services
 from videoflix.settings import Settings
 from videoflix_tools.bootstrap import bootstrap_aws
 from videoflix_tools.dev.gateway import LocalApiGateway
+from videoflix_tools.dev.moto_server import start_moto_server
 from videoflix_tools.dev.pump import QueueBinding
 from videoflix_tools.functions import API_FUNCTIONS, load_handler
 
 
 @contextmanager
 def moto_endpoint() -> Iterator[str]:
-    """A moto server on a free loopback port, as the URL to give AWS_ENDPOINT_URL; stopped afterwards."""
-    from moto.server import ThreadedMotoServer
+    """A moto server on a free loopback port, as the URL to give AWS_ENDPOINT_URL; stopped afterwards.
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    The dev stack's server without its CORS rewriting: presigned writes have their signatures
+    checked (videoflix_tools.dev.s3_presigned), as S3 checks them.
+    """
+    url, stop = start_moto_server("127.0.0.1", 0, None)
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        yield url
     finally:
-        server.stop()
+        stop()
 
 
 def provision(settings: Settings) -> Services:

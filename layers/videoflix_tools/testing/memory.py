@@ -90,8 +90,8 @@ class MemoryStorage:
         return (f"{URL_BASE}{self.settings.upload_bucket}/{key}?uploadId={upload_id}"
                 f"&partNumber={part_number}&expires={expires_in}")
 
-    def presign_upload_put(self, key: str, content_type: str, expires_in: int) -> str:
-        return f"{URL_BASE}{self.settings.upload_bucket}/{key}?put&expires={expires_in}"
+    def presign_upload_put(self, key: str, content_type: str, size: int, expires_in: int) -> str:
+        return f"{URL_BASE}{self.settings.upload_bucket}/{key}?put&size={size}&expires={expires_in}"
 
     def uploaded_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         upload = self._upload(key, upload_id)

@@ -295,6 +295,43 @@ def test_deactivating_a_user_ends_their_open_session(console_stack, page, browse
         viewer_context.close()
 
 
+def test_an_account_never_confirmed_shows_as_pending_with_the_resend_action(console_stack, page, artifacts):
+    # Issue 21: such an account read "Disabled" and offered Enable (which activated the registrant's password).
+    email = f"squatted-{uuid.uuid4().hex[:8]}@example.com"
+    answer = requests.post(console_stack.url("/api/register/"), timeout=10, json={
+        "email": email, "password": "squatter-pass-1", "confirmed_password": "squatter-pass-1"})
+    assert answer.status_code == 201, answer.text
+    uid, token = email_link(console_stack.wait_for_email(email, "Confirm your email"), "activate.html")
+
+    log_in_to(page, console_stack, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(console_stack.player + "/admin/users.html")
+    page.fill("#user-search [name=q]", email)
+    page.press("#user-search [name=q]", "Enter")
+    row = page.locator(f"#users tr[data-email='{email}']")
+    row.wait_for()
+    assert row.locator(".badge", has_text="Pending confirmation").count() == 1
+    assert row.locator(".badge", has_text="Disabled").count() == 0
+    assert row.locator("[data-action=activation]").inner_text() == "Resend activation"
+    assert row.locator("[data-action=active]").inner_text() == "Disable"  # never "Enable"
+    assert row.locator("[data-action=staff]").count() == 0
+    page.screenshot(path=str(artifacts / "console-users-pending.png"), full_page=True)
+
+    row.locator("[data-action=activation]").click()
+    page.wait_for_selector("#console-status[data-kind=success]")
+    console_stack.wait_for_email(email, "Confirm your email")
+
+    # Disabling it kills the links it has out; it reads "Disabled" then, still with the resend action.
+    row.locator("[data-action=active]").click()
+    page.locator("dialog.confirm").wait_for()
+    assert "never confirmed" in page.inner_text("dialog.confirm")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#console-status[data-kind=success] >> text=its links no longer work")
+    row.locator(".badge", has_text="Disabled").wait_for()
+    assert row.locator("[data-action=activation]").count() == 1
+    assert requests.get(console_stack.url(f"/api/activate/{uid}/{token}/"), timeout=10).status_code == 400
+    assert page.errors == []
+
+
 def test_revoking_your_own_staff_rights_is_refused_and_the_console_says_why(console_stack, page):
     # The own-account guard: over HTTP the actor is always active staff, so the last-staff rule
     # is reached only through the use case (tests/integration/console/test_users.py).

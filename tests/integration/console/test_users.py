@@ -32,7 +32,8 @@ def test_users_are_searched_by_address_and_paged(services, staff):
         create_user(services, f"{name}@example.com", "correct-horse-9")
     everyone = staff.get("/api/admin/users/").json
     assert everyone["total"] == 5 and everyone["page"] == 1 and everyone["page_size"] == 20
-    assert set(everyone["items"][0]) == {"id", "email", "is_active", "is_staff", "date_joined", "last_login"}
+    assert set(everyone["items"][0]) == {"id", "email", "is_active", "is_staff", "date_joined", "last_login",
+                                         "email_verified", "status"}  # the last two added by issue 21
     found = staff.get("/api/admin/users/?q=AL").json
     assert [u["email"] for u in found["items"]] == ["alice@example.com", "alina@example.com"]
     assert staff.get("/api/admin/users/?q=%25").json["total"] == 0  # a literal %, not a wildcard

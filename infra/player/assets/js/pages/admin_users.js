@@ -1,4 +1,6 @@
 // Staff console, users: search, page, disable/enable, grant/revoke staff, delete, resend activation.
+// An account whose address was never confirmed is "Pending confirmation": staff cannot enable or promote
+// it (the API answers 409), only resend its activation email or disable it (which kills its links).
 import { setStatus } from "../ui.js";
 import { confirmAction, element, formatTime, say, staffApi, startConsole } from "../admin/console.js";
 
@@ -21,18 +23,38 @@ function actionButton(label, action, user, handler, kind = "secondary") {
   return button;
 }
 
+const STATUS_LABELS = {
+  active: ["on", "Active"], pending_confirmation: ["pending", "Pending confirmation"], disabled: ["off", "Disabled"],
+};
+
+function accountStatus(user) {
+  return user.status in STATUS_LABELS ? user.status : (user.is_active ? "active" : "disabled");
+}
+
+function confirmed(user) {
+  return user.email_verified ?? Boolean(user.is_active || user.last_login);
+}
+
+function statusBadge(user) {
+  const [kind, label] = STATUS_LABELS[accountStatus(user)];
+  return element("span", { class: `badge ${kind}`, "data-status": accountStatus(user), text: label });
+}
+
 function row(user) {
   const self = user.id === me.id;
+  const status = accountStatus(user);
   const actions = element("td", { class: "actions" },
-    actionButton(user.is_active ? "Disable" : "Enable", "active", user, toggleActive),
-    actionButton(user.is_staff ? "Revoke staff" : "Grant staff", "staff", user, toggleStaff));
-  if (!user.is_active && !user.last_login) {
+    actionButton(status === "disabled" ? "Enable" : "Disable", "active", user, toggleActive));
+  if (confirmed(user) || user.is_staff) {  // never confirmed: staff rights are refused (409), so not offered
+    actions.append(actionButton(user.is_staff ? "Revoke staff" : "Grant staff", "staff", user, toggleStaff));
+  }
+  if (!user.is_active && !confirmed(user)) {
     actions.append(actionButton("Resend activation", "activation", user, resendActivation));
   }
   actions.append(actionButton("Delete", "delete", user, deleteUser, "danger"));
-  return element("tr", { "data-user-id": String(user.id), "data-email": user.email },
+  return element("tr", { "data-user-id": String(user.id), "data-email": user.email, "data-status": status },
     element("th", { scope: "row", text: self ? `${user.email} (you)` : user.email }),
-    element("td", {}, badge(user.is_active, "Active", "Disabled")),
+    element("td", {}, statusBadge(user)),
     element("td", {}, badge(user.is_staff, "Staff", "Viewer")),
     element("td", { text: formatTime(user.date_joined) }),
     element("td", { text: formatTime(user.last_login) }),
@@ -70,13 +92,20 @@ async function change(user, body, done, button) {
 }
 
 async function toggleActive(user, button) {
-  if (user.is_active) {
+  const status = accountStatus(user);
+  if (status === "pending_confirmation") {
+    const sure = await confirmAction(`Disable ${user.email}? Its address was never confirmed; the activation `
+      + "links sent to it stop working, and the password chosen at registration is dropped.", "Disable");
+    if (!sure) return button.focus();
+    return change(user, { is_active: false }, `${user.email} is disabled; its links no longer work.`, button);
+  }
+  if (status === "active") {
     const sure = await confirmAction(`Disable ${user.email}? They are logged out everywhere and cannot log in `
       + "until enabled again.", "Disable");
     if (!sure) return button.focus();
   }
-  return change(user, { is_active: !user.is_active },
-    user.is_active ? `${user.email} is disabled and logged out.` : `${user.email} is enabled.`, button);
+  return change(user, { is_active: status !== "active" },
+    status === "active" ? `${user.email} is disabled and logged out.` : `${user.email} is enabled.`, button);
 }
 
 async function toggleStaff(user, button) {
@@ -95,8 +124,11 @@ async function resendActivation(user, button) {
     say(answer.detail || `A new activation email was sent to ${user.email}.`, "success");
   } catch (error) {
     say(`${user.email}: ${error.message}`, "error");
+    button.disabled = false;
+    return;
   }
-  button.disabled = false;
+  await load();  // an account disabled while pending is pending again
+  tbody.querySelector(`tr[data-user-id="${user.id}"] [data-action="activation"]`)?.focus();
 }
 
 async function deleteUser(user, button) {
