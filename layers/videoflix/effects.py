@@ -1,10 +1,11 @@
 """What follows a committed change, performed in one place (docs/architecture.md, "after-effects").
 
 Use cases record what they changed (videoflix.domain.changes) in their transaction; once it
-commits, `perform_changes` drops the cached catalog pages, forgets a film's cached caption
-tracks, and announces a settled film (Video Ready / Video Failed on the event bus, counted).
-None of it ever raises into the use case: a Redis or EventBridge outage is logged, the change
-itself stands.
+commits, `perform_changes` deletes the objects the change left unused (a deleted film's media
+and upload, a published poster's upload), drops the cached catalog pages, forgets a film's cached
+caption tracks, and announces a settled film (Video Ready / Video Failed on the event bus,
+counted). None of it ever raises into the use case: a Redis, S3 or EventBridge outage is logged,
+the change itself stands (the sweeper deletes files left behind).
 """
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from videoflix.adapters.hash_cache import hash_forget
 from videoflix.db.models import Video
 from videoflix.db.session import Database
 from videoflix.domain.cache_keys import CAPTION_TRACKS, CATALOG_CATEGORIES, CATALOG_LIST, CATALOG_QUERIES, READY_VIDEOS
-from videoflix.domain.changes import CaptionsChanged, CatalogChanged, Change, VideoSettled
-from videoflix.domain.ports import EventPublisher
+from videoflix.domain.changes import (CaptionsChanged, CatalogChanged, Change, FilesDiscarded, UploadAbandoned,
+                                     VideoSettled)
+from videoflix.domain.ports import EventPublisher, Storage
 from videoflix.domain.video_events import VIDEO_READY, video_event
 from videoflix.observability import metrics
 
 log = logging.getLogger("videoflix.adapters.redis_cache")  # the invalidation's records keep the cache's logger
+storage_log = logging.getLogger("videoflix.storage")
 events_log = logging.getLogger("videoflix.events")
 
 
@@ -30,6 +33,7 @@ class EffectPorts(Protocol):
     db: Database
     cache: Any
     events: EventPublisher
+    storage: Storage
 
 
 def install_effects(ports: EffectPorts) -> None:
@@ -38,12 +42,28 @@ def install_effects(ports: EffectPorts) -> None:
 
 
 def perform_changes(ports: EffectPorts, changes: Sequence[Change]) -> None:
+    discard_files(ports, changes)
     if any(isinstance(change, CatalogChanged) for change in changes):
         invalidate_catalog(ports.cache)
     for video_id in dict.fromkeys(c.video_id for c in changes if isinstance(c, CaptionsChanged)):
         hash_forget(ports.cache, CAPTION_TRACKS, str(video_id))
     for settled in dict.fromkeys(c for c in changes if isinstance(c, VideoSettled)):
         announce(ports, settled.video_id, settled.stage)
+
+
+def discard_files(ports: EffectPorts, changes: Sequence[Change]) -> None:
+    """Abort abandoned uploads, then delete discarded files; a failure is logged and left to the sweeper."""
+    for abandoned in dict.fromkeys(c for c in changes if isinstance(c, UploadAbandoned)):
+        try:
+            ports.storage.abort_multipart_upload(abandoned.key, abandoned.upload_id)
+        except Exception:  # S3's lifecycle rule aborts it after two days
+            storage_log.warning("could not abort the upload of %s", abandoned.key, exc_info=True)
+    for discarded in dict.fromkeys(c for c in changes if isinstance(c, FilesDiscarded)):
+        try:
+            ports.storage.delete_prefix(discarded.bucket, discarded.prefix)
+        except Exception:
+            storage_log.warning("could not delete s3://%s/%s; the sweeper will", discarded.bucket, discarded.prefix,
+                                exc_info=True)
 
 
 def invalidate_catalog(redis: Any) -> None:

@@ -32,6 +32,24 @@ def test_users_create_reads_the_password_from_stdin(cli_environment, services, c
     assert client.post("/api/login/", {"email": "boss@example.com", "password": "staff-password-1"}).status == 200
 
 
+def test_users_create_is_recorded_in_the_staff_history(cli_environment, services, capsys, client):
+    cli_environment.setattr("sys.stdin", io.StringIO("staff-password-1\n"))
+    assert main(["users", "create", "boss@example.com", "--staff"]) == 0
+    cli_environment.setattr("sys.stdin", io.StringIO("another-password-2\n"))
+    assert main(["users", "create", "boss@example.com"]) == 0  # a new password for the same account
+    with services.db.session() as session:
+        user_id = session.scalars(select(User.id)).one()
+    login = client.post("/api/login/", {"email": "boss@example.com", "password": "another-password-2"})
+    assert login.status == 200
+    rows = client.get("/api/admin/history/?page_size=100").json["items"]
+    assert [(r["action"], r["target_id"]) for r in rows] == [("user.password", str(user_id)),
+                                                             ("user.create", str(user_id))]
+    created = rows[1]
+    assert created["actor"].startswith("operator:")
+    assert created["changes"]["email"] == [None, "boss@example.com"]
+    assert created["changes"]["is_staff"] == [None, True] and created["changes"]["password"] == [None, "set"]
+
+
 def test_users_create_from_the_environment_and_weak_password(cli_environment, capsys):
     cli_environment.setenv("VIDEOFLIX_PASSWORD", "short")
     assert main(["users", "create", "someone@example.com"]) == 1

@@ -15,6 +15,7 @@ from videoflix.auth.emails import email_problems, normalize_email
 from videoflix.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
 from videoflix.auth.revocation import RefreshTokenRegistry
 from videoflix.auth.throttle import Throttle, login_counters, password_reset_counters, registration_counters
+from videoflix.db.history import record_history
 from videoflix.db.models import User, utcnow
 from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
 from videoflix.observability import metrics
@@ -341,23 +342,33 @@ def require_staff(user: User) -> User:
 
 
 def create_user(services: Services, email: str, password: str, *, staff: bool = False,
-                active: bool = True) -> User:
-    """Create (or update the password of) a user directly: the CLI and the dev stack's admin."""
+                active: bool = True, actor: str | None = None) -> User:
+    """Create (or update the password of) a user directly: the CLI and the dev stack's admin. With an
+    `actor` (`videoflix users create`: the operator), the change is recorded in the staff history in
+    the same transaction."""
     email = _clean_email(email)
     issues = password_problems(password, email)
     if issues:
         raise FieldErrors({"password": issues})
     with services.db.session() as session:
         user = _find_user(session, email)
+        created = user is None
         if user is None:
             user = User(email=email, password_hash="", is_active=active, is_staff=staff)
             session.add(user)
+        before = {"is_active": None if created else user.is_active, "is_staff": None if created else user.is_staff}
         user.password_hash = hash_password(password, services.settings.bcrypt_rounds)
         user.is_active = active or user.is_active
         user.is_staff = staff or user.is_staff
         if user.is_active:
             confirm_email(user)  # the operator vouches for the address
         session.flush()
+        if actor:
+            changes = {name: [before[name], getattr(user, name)] for name in before
+                       if before[name] != getattr(user, name)}
+            record_history(session, actor, "user.create" if created else "user.password", "user", user.id,
+                           {**({"email": [None, user.email]} if created else {}), **changes,
+                            "password": [None, "set"]})
         session.expunge(user)
         return user
 

@@ -155,7 +155,9 @@ class WatchProgress(Base):
 
 
 class Caption(Base):
-    """A WebVTT caption track of a film in one language; the file is `videos/<id>/captions/<lang>.vtt`.
+    """A WebVTT caption track of a film in one language; its file is `file_key`
+    (`videos/<id>/captions/<lang>.<digest>.vtt`, videoflix.domain.media_layout.caption_key; NULL for a
+    track added before files were named by their digest: `<lang>.vtt`).
 
     Keyed by (video, lang), no id of its own; deleting the film removes it (CASCADE).
     """
@@ -169,6 +171,21 @@ class Caption(Base):
     cues: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    file_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+
+
+class RetiredMedia(Base):
+    """A media object no row names any more (a replaced poster or caption file, a removed track),
+    kept until every URL that may still name it has expired; then the sweeper deletes it
+    (videoflix.db.retired_media). Written in the transaction of the change that retires it.
+    """
+
+    __tablename__ = "retired_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(1024))
+    retired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class AdminHistory(Base):

@@ -3,7 +3,7 @@
 A use case records these on its database session (videoflix.db.session.record_changes) in the
 same transaction as the change; videoflix.effects performs what follows each one after the
 transaction commits (nothing happens for a rolled-back change): dropping cached catalog pages,
-publishing Video Ready / Video Failed, counting them.
+publishing Video Ready / Video Failed, counting them, deleting objects the change left unused.
 """
 from __future__ import annotations
 
@@ -31,4 +31,22 @@ class VideoSettled:
     stage: str
 
 
-Change = CatalogChanged | CaptionsChanged | VideoSettled
+@dataclass(frozen=True)
+class UploadAbandoned:
+    """A multipart upload nobody will finish (its film was deleted): aborted after commit."""
+
+    key: str
+    upload_id: str
+
+
+@dataclass(frozen=True)
+class FilesDiscarded:
+    """Everything under `prefix` in `bucket` is no longer needed (a deleted film's media and upload, a
+    poster image once published): deleted after commit. A failed commit leaves the files in place; a
+    failed deletion leaves them to the sweeper (videoflix.pipeline.sweeper)."""
+
+    bucket: str
+    prefix: str
+
+
+Change = CatalogChanged | CaptionsChanged | VideoSettled | UploadAbandoned | FilesDiscarded

@@ -1,5 +1,6 @@
 """The poster of a film: one frame, made by the transcoder whether it encodes the film or fans it out,
-and again at the second staff chose (a poster job) as thumbnail.jpg.
+and again at the second staff chose (a poster job), published under a name of its own
+(`videos/<id>/posters/<digest>.jpg`, videoflix.domain.media_layout) while the one it replaces is retired.
 
 The admin API queues `{"kind": "poster", "video_id", "at_seconds"}` on the transcode queue (the API
 functions carry no FFmpeg; services.transcode_queue.request_poster); the transcoder recognises it
@@ -12,13 +13,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from videoflix.domain.ports import ObjectMissing
 from videoflix.db.models import Video
+from videoflix.db.retired_media import expect_new, retire
 from videoflix.db.session import record_changes
 from videoflix.domain.changes import CatalogChanged
-from videoflix.domain.media_layout import POSTER_FILE, poster_key
+from videoflix.domain.media_layout import POSTER_FILE, chosen_poster_key, content_digest
 from videoflix.domain.ports import Storage
 from videoflix.domain.transcode_messages import PosterJob
 from videoflix.pipeline import ffmpeg as ffmpeg_process, probe as probing
@@ -63,7 +65,7 @@ def make_poster(source: str, probe: MediaProbe, path: Path, video_id: int,
 
 
 def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | None = None) -> bool:
-    """Replace the video's thumbnail.jpg with the frame at `job.at_seconds`; False when it cannot be made.
+    """Make the frame at `job.at_seconds` the video's poster; False when it cannot be made.
 
     A video gone, a file gone or no frame there is logged and dropped (retrying cannot help);
     S3 or database failures raise, so SQS delivers the job again.
@@ -91,10 +93,18 @@ def make_chosen_poster(services: Services, job: PosterJob, storage: Storage | No
         if not made or not poster.is_file() or poster.stat().st_size == 0:
             log.error("poster for video %s at %.3f s: no frame there; dropped", job.video_id, job.at_seconds)
             return False
-        key = poster_key(job.video_id)
-        storage.upload_media_file(poster, key)
+        key = chosen_poster_key(job.video_id, content_digest(poster.read_bytes()))
+        with services.db.session() as session:
+            if session.get(Video, job.video_id) is None:
+                log.warning("poster for video %s: the video was deleted; dropped", job.video_id)
+                return False
+            expect_new(session, job.video_id, key)  # swept if the change below never commits
+        storage.upload_media_file(poster, key)  # a new name: nothing anyone sees changes yet
     with services.db.session() as session:
+        before = session.scalar(select(Video.thumbnail_key).where(Video.id == job.video_id).with_for_update())
         found_row = session.execute(update(Video).where(Video.id == job.video_id).values(thumbnail_key=key)).rowcount
+        if found_row:
+            retire(session, job.video_id, before, replaced_by=key)
         record_changes(session, CatalogChanged())
     log.info("video %s: poster taken at %.3f s", job.video_id, job.at_seconds)
     return bool(found_row)

@@ -15,9 +15,15 @@ sweeper, for each video whose lease has expired:
 
 It also deletes what is under `videos/<id>/` in the media bucket for ids without a row, or
 whose row is neither `ready` (published) nor `processing` (being written): output left by
-a delete or a failure whose own clean-up failed. Only objects older than the sweep's start
-(minus a grace period) are deleted, so a transcode that claims a video after its status was
-read here keeps everything it writes.
+a delete or a failure whose own clean-up failed, and what is under `uploads/<id>/` in the upload
+bucket for ids without a row (a deleted film whose files outlived it). Only objects older than
+the sweep's start (minus a grace period) are deleted, so a transcode that claims a video after its
+status was read here keeps everything it writes.
+
+It deletes the retired media (videoflix.db.retired_media): a replaced poster or caption file once
+every URL that may name it has expired (media_layout.retired_kept_seconds after it was retired),
+and a new poster or caption file whose change never committed (it was announced before it was
+written), unless a row names the object again.
 
 Last, it sends the mail outbox's rows still unsent a minute after their commit (the mail
 queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox).
@@ -32,10 +38,10 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from videoflix.db import video_transitions as lifecycle
+from videoflix.db import retired_media, video_transitions as lifecycle
 from videoflix.db.models import Video, utcnow
 from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
-from videoflix.domain.media_layout import kept_with_output, media_prefix
+from videoflix.domain.media_layout import kept_with_output, media_prefix, retired_kept_seconds, upload_prefix
 from videoflix.domain.ports import Storage
 from videoflix.domain.video_states import VideoState
 from videoflix.observability import metrics
@@ -46,6 +52,7 @@ log = logging.getLogger("videoflix.sweeper")
 
 ORPHAN_GRACE = timedelta(minutes=5)
 MEDIA_ROOT = "videos/"
+UPLOAD_ROOT = "uploads/"
 KEEP_OUTPUT = (VideoState.READY, VideoState.PROCESSING)
 
 
@@ -73,6 +80,7 @@ class Sweeper:
         report = SweepReport()
         self.sweep_leases(now, report)
         self.sweep_orphans(now, report)
+        self.sweep_retired(now, report)
         self.sweep_mail(now, report)
         log.info("sweep: %s", report.as_dict())
         return report
@@ -117,6 +125,7 @@ class Sweeper:
     # -- orphaned output -------------------------------------------------------------------
     def sweep_orphans(self, now: datetime, report: SweepReport) -> None:
         bucket = self.settings.media_bucket
+        self.sweep_orphan_uploads(now, report)
         prefixes = {}
         for prefix in self.storage.child_prefixes(bucket, MEDIA_ROOT):
             name = prefix[len(MEDIA_ROOT):].rstrip("/")
@@ -136,6 +145,49 @@ class Sweeper:
                 report.orphans_deleted[prefix] = deleted
                 log.warning("deleted %d orphaned objects under %s (video %s)", deleted, prefix,
                             statuses.get(video_id, "without a row"))
+
+    def sweep_orphan_uploads(self, now: datetime, report: SweepReport) -> None:
+        """`uploads/<id>/` of ids without a row: a deleted film whose upload's deletion failed."""
+        bucket = self.settings.upload_bucket
+        prefixes = {}
+        for prefix in self.storage.child_prefixes(bucket, UPLOAD_ROOT):
+            name = prefix[len(UPLOAD_ROOT):].rstrip("/")
+            if name.isascii() and name.isdigit() and len(name) <= 12 and prefix == upload_prefix(int(name)):
+                prefixes[int(name)] = prefix
+        if not prefixes:
+            return
+        with self.services.db.session() as session:
+            known = set(session.scalars(select(Video.id).where(Video.id.in_(list(prefixes)))))
+        for video_id, prefix in sorted(prefixes.items()):
+            if video_id in known:
+                continue
+            deleted = self.storage.delete_prefix(bucket, prefix, older_than=now - ORPHAN_GRACE)
+            if deleted:
+                report.orphans_deleted[prefix] = deleted
+                log.warning("deleted %d orphaned uploads under %s (video without a row)", deleted, prefix)
+
+    # -- retired media ---------------------------------------------------------------------
+    def sweep_retired(self, now: datetime, report: SweepReport) -> None:
+        """Delete what was retired long enough ago for every URL of it to have expired, unless a row
+        names it again (a track set back to an earlier text; a new file whose change committed)."""
+        kept = timedelta(seconds=retired_kept_seconds(self.settings.max_video_duration,
+                                                      self.settings.segment_url_margin))
+        with self.services.db.session() as session:
+            due = retired_media.due(session, now - kept)
+        bucket = self.settings.media_bucket
+        done: list[int] = []
+        for row_id, video_id, key in due:
+            with self.services.db.session() as session:
+                named = key in retired_media.named_keys(session, video_id)
+            if not named:
+                # Written again just now (the same bytes, for a change being committed): kept.
+                deleted = self.storage.delete_prefix(bucket, key, older_than=now - ORPHAN_GRACE)
+                if deleted:
+                    report.orphans_deleted[key] = deleted
+                    log.info("deleted the retired %s (video %s)", key, video_id)
+            done.append(row_id)
+        with self.services.db.session() as session:
+            retired_media.forget(session, done)
 
     # -- mail outbox -----------------------------------------------------------------------
     def sweep_mail(self, now: datetime, report: SweepReport) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from videoflix.db.history import record_history
 from videoflix.db.models import AdminHistory
 from videoflix.domain.video_json import iso
 from videoflix.services import Services
@@ -15,8 +16,7 @@ from videoflix.staff.paging import Page
 def record(session: Session, actor: str, action: str, target_type: str, target_id: Any,
            changes: dict[str, Any] | None = None) -> None:
     """Add one history row to `session`'s transaction: it commits, or vanishes, with the change."""
-    session.add(AdminHistory(actor=actor, action=action, target_type=target_type, target_id=str(target_id),
-                             changes=changes or {}))
+    record_history(session, actor, action, target_type, target_id, changes)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -1,7 +1,12 @@
 """Posters chosen by staff: a frame of the film (a transcoder job), or an image they upload.
 
 An uploaded image is checked here (decodes as JPEG or PNG, at most 5 MB and 4096 px a side),
-re-encoded as a JPEG without any metadata, and published as the video's thumbnail.jpg.
+re-encoded as a JPEG without any metadata, and published as the video's poster under a name of
+its own (`videos/<id>/posters/<digest>.jpg`): a poster is never overwritten, so no CDN edge keeps
+the old picture under the name the catalog hands out. The row names the new file, the history
+records it and the previous poster is retired, all in one transaction; the upload is deleted
+after that commits (videoflix.effects), the previous poster by the sweeper once no URL handed
+out can reach it (videoflix.db.retired_media).
 
 Two bounds hold before any pixel is decoded. The upload URL signs the declared size as the
 body's Content-Length, so the storage refuses a body of any other length. A JPEG has at most
@@ -17,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from videoflix.domain.ports import ObjectMissing
+from videoflix.db.retired_media import expect_new, retire
 from videoflix.db.session import record_changes
-from videoflix.domain.changes import CatalogChanged
-from videoflix.domain.media_layout import POSTER_FILE, poster_key, poster_upload_key
+from videoflix.domain.changes import CatalogChanged, FilesDiscarded
+from videoflix.domain.media_layout import POSTER_FILE, chosen_poster_key, content_digest, poster_upload_key
 from videoflix.domain.video_states import VideoState
 from videoflix.errors import Conflict, FieldErrors, InvalidInput
 from videoflix.services import Services
@@ -85,7 +91,7 @@ def poster_upload(services: Services, video_id: int, content_type: Any, size: An
 
 
 def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, Any]:
-    """Check the uploaded image, publish it as thumbnail.jpg, and delete the upload."""
+    """Check the uploaded image and publish it as the film's poster, under a name of its own."""
     settings = services.settings
     admin = VideoAdmin(services)
     with services.db.session() as session:
@@ -98,9 +104,15 @@ def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, 
                            "and size), PUT the image to it, then complete.") from None
     try:
         jpeg = reencode_poster(data)
-    finally:
-        admin.storage.delete_prefix(settings.upload_bucket, key)
-    thumbnail_key = poster_key(video_id)
+    except FieldErrors:
+        admin.storage.delete_prefix(settings.upload_bucket, key)  # refused: nothing else changes
+        raise
+    # A new name: nothing anyone sees changes until the row names it (a failed commit leaves a
+    # leftover the sweeper deletes, never a changed picture).
+    thumbnail_key = chosen_poster_key(video_id, content_digest(jpeg))
+    with services.db.session() as session:
+        video_or_404(session, video_id)
+        expect_new(session, video_id, thumbnail_key)
     with tempfile.TemporaryDirectory(prefix="videoflix-poster-") as folder:
         path = Path(folder) / POSTER_FILE
         path.write_bytes(jpeg)
@@ -109,8 +121,9 @@ def complete_poster(services: Services, actor: str, video_id: int) -> dict[str, 
         video = video_or_404(session, video_id)
         before = video.thumbnail_key
         video.thumbnail_key = thumbnail_key
+        retire(session, video_id, before, replaced_by=thumbnail_key)
         record(session, actor, "video.poster", "video", video_id, {"poster": [before, "uploaded image"]})
-        record_changes(session, CatalogChanged())
+        record_changes(session, CatalogChanged(), FilesDiscarded(settings.upload_bucket, key))
         session.flush()
         return {"video": admin.video_json(video)}
 

@@ -16,7 +16,7 @@ from videoflix.db.ids import reserve_video_id
 from videoflix.db.models import Video
 from videoflix.db.session import record_changes
 from videoflix.db.video_transitions import new_video
-from videoflix.domain.changes import CatalogChanged
+from videoflix.domain.changes import CatalogChanged, FilesDiscarded, UploadAbandoned
 from videoflix.domain.containers import HEAD_BYTES, SUPPORTED_FORMATS_TEXT, describe_unsupported, sniff_container
 from videoflix.domain.media_layout import media_prefix, upload_prefix
 from videoflix.domain.ports import ObjectMissing, Storage
@@ -191,6 +191,7 @@ class VideoAdmin:
         with self.services.db.session() as session:
             # Conditional: the transcoder may already have claimed the video from the S3 event.
             lifecycle.complete_upload(session, video_id)
+            self._record(session, "video.upload_complete", video_id, {"size": [None, declared]})
             return {"video": self.video_json(video_or_404(session, video_id))}
 
     def _listed_size(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> int | None:
@@ -217,6 +218,7 @@ class VideoAdmin:
             # Whatever state the upload reached (the transcoder may have claimed it from S3's event),
             # it ends failed with the reason: nothing looks as if it were still coming.
             lifecycle.refuse_upload(session, video_id, reason, stage="upload")
+            self._record(session, "video.upload_refused", video_id, {"error": [None, reason]})
             video = video_or_404(session, video_id)
             key = video.source_key
         if upload_id:
@@ -276,20 +278,18 @@ class VideoAdmin:
                            "`videoflix upload FILE`.")
 
     def delete(self, video_id: int) -> None:
+        """Delete the row and record it in one transaction; its files go once that has committed
+        (videoflix.effects): a failed commit leaves everything in place, a failed deletion of files
+        leaves them to the sweeper (no row names them any more)."""
         with self.services.db.session() as session:
             video = video_or_404(session, video_id)
-            source_key, upload_id = video.source_key, video.upload_id
-        # Objects first: if S3 fails the row stays, and deleting again finishes the job.
-        if upload_id:
-            self.storage.abort_multipart_upload(source_key, upload_id)
-        self.storage.delete_prefix(self.settings.upload_bucket, upload_prefix(video_id))
-        self.storage.delete_prefix(self.settings.media_bucket, media_prefix(video_id))
-        with self.services.db.session() as session:
-            video = session.get(Video, video_id)
-            if video is not None:
-                self._record(session, "video.delete", video_id, {"title": [video.title, None]})
-                session.delete(video)
-                record_changes(session, CatalogChanged())
+            self._record(session, "video.delete", video_id, {"title": [video.title, None]})
+            if video.upload_id:
+                record_changes(session, UploadAbandoned(video.source_key, video.upload_id))
+            record_changes(session, CatalogChanged(),
+                           FilesDiscarded(self.settings.upload_bucket, upload_prefix(video_id)),
+                           FilesDiscarded(self.settings.media_bucket, media_prefix(video_id)))
+            session.delete(video)
 
 
 def _parse_parts(body: dict[str, Any]) -> list[tuple[int, str]]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from videoflix.adapters.hash_cache import hash_get, hash_set
 from videoflix.adapters.redis_cache import read_cached, write_cached
 from videoflix.db.models import Caption
+from videoflix.db.retired_media import caption_file
 from videoflix.domain.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
 from videoflix.domain.captions import normalize_lang
 from videoflix.domain.hls import SubtitleTrack, add_subtitles, subtitle_playlist
@@ -40,8 +41,8 @@ class CaptionServing:
         with self.services.db.session() as session:
             captions = session.scalars(select(Caption).where(Caption.video_id == video_id)
                                        .order_by(Caption.lang)).all()
-            tracks = [{"lang": c.lang, "label": c.label, "default": c.is_default, "version": caption_version(c)}
-                      for c in captions]
+            tracks = [{"lang": c.lang, "label": c.label, "default": c.is_default, "version": caption_version(c),
+                       "file": caption_file(c)} for c in captions]
         hash_set(self.services.cache, CAPTION_TRACKS, str(video_id), tracks, self._ttl())
         return tracks
 
@@ -67,8 +68,9 @@ class CaptionServing:
             return cached
         # Signed as the segments are (services.playback), relative to the film's prefix videos/<id>/.
         urls, cache_ttl = media_urls()
-        text = subtitle_playlist(duration, urls.url(caption_key(video_id, track["lang"])
-                                                    .removeprefix(media_prefix(video_id))))
+        # The track's file as its row names it now: each new text has its own name (media_layout).
+        file_key = track.get("file") or caption_key(video_id, track["lang"])
+        text = subtitle_playlist(duration, urls.url(file_key.removeprefix(media_prefix(video_id))))
         # As the rendition playlists: the cache expires well before the URL inside it does.
         write_cached(self.services.cache, key, text, cache_ttl)
         return text

@@ -15,7 +15,7 @@ from videoflix.db.models import Video
 from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
 from videoflix.domain.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
                                   rewrite_master, rewrite_playlist, segment_names)
-from videoflix.domain.media_layout import media_prefix
+from videoflix.domain.media_layout import THUMBNAIL_URL_TTL, media_prefix
 from videoflix.domain.ports import PlaybackUrls, Storage
 from videoflix.domain.video_json import catalog_video
 from videoflix.domain.video_states import VideoState
@@ -24,7 +24,6 @@ from videoflix.services import Services
 from videoflix.viewer.captions import CaptionServing
 
 log = logging.getLogger("videoflix.catalog")
-THUMBNAIL_URL_TTL = 6 * 3600
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from videoflix.db.models import Video
 from videoflix.domain.cache_keys import CATALOG_CATEGORIES, CATALOG_QUERIES
 from videoflix.domain.video_json import catalog_video
 from videoflix.domain.video_states import VideoState
+from videoflix.domain.media_layout import THUMBNAIL_URL_TTL  # the longest poster URL: retired posters outlive it
 from videoflix.errors import FieldErrors
 from videoflix.services import Services
 
@@ -24,7 +25,6 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 MAX_QUERY_LENGTH = 200
 MAX_CATEGORY_LENGTH = 80
-THUMBNAIL_URL_TTL = 6 * 3600
 # What viewers find: the films of the catalog list (Catalog.list_videos), ready and published.
 _LISTED = (Video.status == VideoState.READY, Video.published.is_(True))
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from videoflix.db.models import Video, WatchProgress, utcnow
 from videoflix.domain.video_json import catalog_video, iso
 from videoflix.domain.video_states import VideoState
+from videoflix.domain.media_layout import THUMBNAIL_URL_TTL  # the longest poster URL: retired posters outlive it
 from videoflix.errors import FieldErrors, NotFound
 from videoflix.services import Services
 from videoflix.viewer.catalog import Catalog
@@ -30,7 +31,6 @@ STARTED_SECONDS = 5.0  # a film is "started" past this position
 FINISHED_SHARE = 0.95  # and finished from this share of its duration on
 CONTINUE_LIMIT = 50
 PENDING_TTL = 30 * 24 * 3600
-THUMBNAIL_URL_TTL = 6 * 3600
 
 
 def window_key(user_id: int, video_id: int) -> str:

@@ -59,8 +59,11 @@ def test_poster_from_a_frame_and_from_an_image(logged_in, videoflix, services, r
     result = videoflix("poster", str(ready_video), "--image", str(image))
     assert result.code == 0, result.err
     assert result.out.strip() == f"Video {ready_video} has a new poster from poster.png."
+    with services.db.session() as session:  # each new poster has a name of its own (media_layout)
+        key = session.get(Video, ready_video).thumbnail_key
+    assert key.startswith(f"videos/{ready_video}/posters/")
     stored = aws_client("s3", services.settings).get_object(Bucket=services.settings.media_bucket,
-                                                             Key=f"videos/{ready_video}/thumbnail.jpg")["Body"].read()
+                                                             Key=key)["Body"].read()
     assert Image.open(io.BytesIO(stored)).format == "JPEG"
     (tmp_path / "poster.gif").write_bytes(b"GIF89a")
     assert "not a .jpg, .jpeg or .png file" in one_line_error(videoflix("poster", str(ready_video), "--image",

@@ -12,6 +12,7 @@ import requests
 from PIL import Image
 
 from videoflix.adapters.aws import aws_client
+from videoflix.db.models import Video
 from videoflix.pipeline.poster import build_poster_command
 from videoflix.domain.transcode_messages import parse_poster_job
 
@@ -19,8 +20,11 @@ pytestmark = pytest.mark.integration
 
 
 def _thumbnail(services, video_id: int) -> bytes:
+    """The poster the row names (each new one under a name of its own: videoflix.domain.media_layout)."""
+    with services.db.session() as session:
+        key = session.get(Video, video_id).thumbnail_key
     s3 = aws_client("s3", services.settings)
-    return s3.get_object(Bucket=services.settings.media_bucket, Key=f"videos/{video_id}/thumbnail.jpg")["Body"].read()
+    return s3.get_object(Bucket=services.settings.media_bucket, Key=key)["Body"].read()
 
 
 def _image(fmt: str, size=(64, 48), exif: bool = False, mode: str = "RGB") -> bytes:
@@ -169,7 +173,7 @@ def test_a_frame_poster_is_made_by_the_transcoder_with_ffmpeg(services, clip_fac
     assert made != original  # FFmpeg's test pattern moves: another second, another picture
     assert staff_client.get(f"/api/admin/videos/{video_id}/").json["status"] == "ready"
     assert [row["action"] for row in staff_client.get("/api/admin/history/").json["items"]] == \
-        ["video.poster", "video.upload"]
+        ["video.poster", "video.upload_complete", "video.upload"]
 
 
 def test_a_frame_poster_needs_a_ready_film(staff_client):

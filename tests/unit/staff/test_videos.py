@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import pytest
 
+from datetime import timedelta
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from videoflix_tools.testing.factories import video_row
+from videoflix.db.models import Video, utcnow
+from videoflix.pipeline.sweeper import Sweeper
 from videoflix.errors import Conflict, FieldErrors
 from videoflix.domain.transcode_messages import UploadedObject, parse_upload_notification
 from videoflix.staff.videos import VideoAdmin
@@ -91,13 +98,38 @@ def test_delete_removes_the_upload_the_media_and_then_the_row(services, add_vide
     assert services.cache.get(CATALOG_LIST) is None
 
 
-def test_a_delete_storage_refuses_keeps_the_row_so_deleting_again_finishes(services, add_video):
+def test_a_delete_storage_refuses_still_deletes_the_row_and_the_sweeper_deletes_the_files(services, add_video):
+    """Files go after the commit (videoflix.effects): S3 refusing cannot undo a recorded deletion, and
+    the files no row names any more are the sweeper's (they used to be deleted before the row, so a
+    failed commit lost the media of a film that stayed)."""
     video_id = add_video("failed")
-    real = services.storage
+    real, settings = services.storage, services.settings
+    real.put(settings.media_bucket, f"videos/{video_id}/master.m3u8", b"#EXTM3U")
     services.storage = FailingPort(real, "delete_prefix", ConnectionError("S3 down"))
-    with pytest.raises(ConnectionError):
-        VideoAdmin(services).delete(video_id)
-    assert video_row(services, video_id) is not None
+    VideoAdmin(services, actor="admin@example.com").delete(video_id)
     services.storage = real
-    VideoAdmin(services).delete(video_id)
-    assert video_row(services, video_id) is None and real.keys(services.settings.upload_bucket) == []
+    assert video_row(services, video_id) is None
+    assert real.keys(settings.upload_bucket) and real.keys(settings.media_bucket)  # left behind
+    report = Sweeper(services).run(now=utcnow() + timedelta(minutes=10))
+    assert real.keys(settings.upload_bucket) == [] and real.keys(settings.media_bucket) == []
+    assert set(report.orphans_deleted) == {f"uploads/{video_id}/", f"videos/{video_id}/"}
+
+
+def test_a_delete_whose_commit_fails_leaves_every_file_in_place(services, add_video):
+    video_id = add_video("ready")
+    storage, settings = services.storage, services.settings
+    storage.put(settings.media_bucket, f"videos/{video_id}/master.m3u8", b"#EXTM3U")
+    before = (storage.keys(settings.upload_bucket), storage.keys(settings.media_bucket))
+
+    def refuse_commit(session):
+        if any(isinstance(row, Video) for row in session.deleted):  # the transaction that deletes the row
+            raise RuntimeError("commit refused")
+
+    event.listen(Session, "before_commit", refuse_commit)
+    try:
+        with pytest.raises(RuntimeError):
+            VideoAdmin(services, actor="admin@example.com").delete(video_id)
+    finally:
+        event.remove(Session, "before_commit", refuse_commit)
+    assert video_row(services, video_id) is not None
+    assert (storage.keys(settings.upload_bucket), storage.keys(settings.media_bucket)) == before
