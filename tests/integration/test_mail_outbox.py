@@ -130,7 +130,7 @@ def test_the_sweeper_prunes_rows_sent_over_a_week_ago(services):
 
 def test_a_claimed_key_is_busy_until_released_delivered_or_expired(services):
     from videoflix.adapters.mail.outbox import CLAIM_HOLD, SqlMailLedger
-    from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN
+    from videoflix.adapters.mail.outbox import BUSY, DONE, SEND, UNKNOWN
 
     with services.db.session() as session:
         key = services.outbox.enqueue(session, "activation", {"to": "a@example.com", "link": "http://x/a"})

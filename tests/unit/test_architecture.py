@@ -45,6 +45,12 @@ LOCAL_LIBRARIES_ALLOWED = {
     "imageio_ffmpeg": "finds the bundled FFmpeg binary: only the transcoder",
     "cryptography": "RSA signing: only CloudFront playback signs with it",
     "jwt": "PyJWT (and the cryptography it loads when present): only requests that carry or issue a token",
+    # Standard-library modules a cold start would pay for on every request while one path uses them:
+    "concurrent.futures": "threads for the fan-out's parallel SQS batches only (~30 ms with its queue)",
+    "difflib": "password-to-address similarity: registration and resets only, never a login",
+    "gzip": "the common-password block-list, read once by the first password check",
+    "mimetypes": "a media file's type when CONTENT_TYPES lacks it: the transcoder only (~20 ms)",
+    "email": "building a MIME message: only a sending mailer (~15 ms)",
     "sqlalchemy.dialects": "one dialect's INSERT ... ON CONFLICT, picked per connection: never both loaded",
     "bcrypt": "password hashing: only login, registration and resets",
     "redis": "redis-py: only when the cache is first used",

@@ -3,7 +3,6 @@ media objects (the only S3 code)."""
 from __future__ import annotations
 
 import functools
-import mimetypes
 import time
 from datetime import datetime
 from pathlib import Path
@@ -114,6 +113,8 @@ class S3Storage:
 
     def upload_media_file(self, path: Path, key: str) -> None:
         suffix = path.suffix.lower()
+        import mimetypes  # only for a file type CONTENT_TYPES lacks, on the transcoder
+
         content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         self._s3.upload_file(str(path), self.settings.media_bucket, key, ExtraArgs={
             "ContentType": content_type, "CacheControl": CACHE_CONTROL.get(suffix, "no-cache")})

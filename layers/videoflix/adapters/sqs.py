@@ -5,7 +5,6 @@ start without paying for the SDK.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from videoflix.adapters.aws import aws_client, queue_url
@@ -44,6 +43,8 @@ class SqsQueue:
             return
         # A 4-hour film queues over 500 jobs: one round trip per ten of them, one after the
         # other, would add seconds to its time-to-ready. boto3 clients are thread-safe.
+
+        from concurrent.futures import ThreadPoolExecutor  # threads for the fan-out's batches only
 
         with ThreadPoolExecutor(max_workers=min(SQS_PARALLEL_BATCHES, len(batches))) as pool:
             for sent in [pool.submit(send, batch) for batch in batches]:

@@ -7,9 +7,7 @@ too similar to the email address (Django's UserAttributeSimilarityValidator rule
 from __future__ import annotations
 
 import functools
-import gzip
 import re
-from difflib import SequenceMatcher
 from pathlib import Path
 
 MIN_PASSWORD_LENGTH = 8
@@ -41,12 +39,16 @@ def password_problems(password: str, email: str | None = None) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     """The block-list, read from the package on first use (never at import: cold starts)."""
+    import gzip  # read once, by the first password check
+
     with gzip.open(Path(__file__).with_name(COMMON_PASSWORDS_FILE), "rt", encoding="utf-8") as lines:
         return frozenset(line.strip().lower() for line in lines if line.strip())
 
 
 def too_similar(password: str, email: str, max_similarity: float = MAX_SIMILARITY) -> bool:
     """Whether `password` is close to the address or one of its parts (local part, domain labels)."""
+    from difflib import SequenceMatcher  # registration and resets only, never a login's cold start
+
     password = password.lower()
     email = email.strip().lower()
     for part in re.split(r"\W+", email) + [email]:

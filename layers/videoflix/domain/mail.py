@@ -1,18 +1,11 @@
 """Rendering the Videoflix emails (HTML + plain text) from a template name and context."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from html import escape
 
+from videoflix.domain.email_message import Email, to_mime
 
-@dataclass(frozen=True)
-class Email:
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str
+__all__ = ["Email", "UnknownTemplate", "render_mail_job", "to_mime"]
 
 
 def _html_page(heading: str, paragraphs: list[str], link: str | None, button: str | None) -> str:
@@ -87,15 +80,3 @@ def render_mail_job(job: dict) -> Email:
     if renderer is None:
         raise UnknownTemplate(f"unknown mail template {job.get('template')!r}")
     return renderer(job.get("context") or {})
-
-
-def to_mime(email: Email, sender: str) -> bytes:
-    message = EmailMessage()
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain="videoflix")
-    message["Subject"] = email.subject
-    message["From"] = sender
-    message["To"] = ", ".join(email.to)
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
-    return message.as_bytes()

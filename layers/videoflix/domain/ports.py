@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from videoflix.domain.chunk_messages import ChunkMessage
-from videoflix.domain.mail import Email
+from videoflix.domain.email_message import Email
 from videoflix.domain.video_events import DomainEvent
 
 

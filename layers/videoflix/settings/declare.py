@@ -129,17 +129,40 @@ class Declared:
         return PARSERS[self.type](raw, self.variable or self.attribute)
 
 
+def settings_group(cls: type) -> type:
+    """Mark a group: its annotated fields, in order, each declared with setting() or derived().
+
+    A group is a plain class, not a dataclass: only `Settings`, which inherits every group, is made
+    a dataclass (its fields gathered from the groups by `gather_fields`), one class to build at
+    import instead of sixteen: a cold start pays for it.
+    """
+    cls.__settings_fields__ = tuple((name, kind, cls.__dict__.get(name, dataclasses.MISSING))
+                                    for name, kind in cls.__dict__.get("__annotations__", {}).items())
+    return cls
+
+
+def gather_fields(cls: type) -> type:
+    """Give `cls` the annotations of its groups (in the order a dataclass would collect them from
+    dataclass bases: the last base first), so `dataclass(cls)` sees every setting."""
+    annotations: dict[str, Any] = {}
+    for base in reversed(cls.__bases__):
+        annotations.update({name: kind for name, kind, _ in base.__settings_fields__})
+    annotations.update(cls.__dict__.get("__annotations__", {}))
+    cls.__annotations__ = annotations
+    return cls
+
+
 def declared_in(groups: Iterable[type]) -> tuple[Declared, ...]:
     """Every setting of `groups`, in order; a field without a spec or of an unknown type is refused."""
     found = []
     for group in groups:
-        for item in dataclasses.fields(group):
-            spec = item.metadata.get(_SPEC)
+        for name, kind, item in group.__settings_fields__:
+            spec = item.metadata.get(_SPEC) if isinstance(item, dataclasses.Field) else None
             if spec is None:
-                raise TypeError(f"{group.__name__}.{item.name} is not declared with setting() or derived()")
-            if item.type not in PARSERS:
-                raise TypeError(f"{group.__name__}.{item.name}: no parser for {item.type!r}")
-            found.append(Declared(group, item.name, item.type, item.default, spec))
+                raise TypeError(f"{group.__name__}.{name} is not declared with setting() or derived()")
+            if kind not in PARSERS:
+                raise TypeError(f"{group.__name__}.{name}: no parser for {kind!r}")
+            found.append(Declared(group, name, kind, item.default, spec))
     return tuple(found)
 
 

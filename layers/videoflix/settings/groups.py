@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from videoflix.settings.declare import Group, declared_in, derived, setting
+from videoflix.settings.declare import Group, declared_in, derived, gather_fields, setting, settings_group
 
 STAGES = ("dev", "test", "staging", "prod")
 DEV_STAGES = frozenset({"dev", "test"})
 
 
-@dataclass(frozen=True)
+@settings_group
 class Stage(Group):
     """Which deployment this process is: development (dev, test) or production (staging, prod)."""
 
@@ -33,7 +33,7 @@ class Stage(Group):
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 
 
-@dataclass(frozen=True)
+@settings_group
 class Auth(Group):
     """Signing keys, token lifetimes and password hashing."""
 
@@ -66,7 +66,7 @@ class Auth(Group):
         return []
 
 
-@dataclass(frozen=True)
+@settings_group
 class Database(Group):
     """The relational database."""
 
@@ -79,7 +79,7 @@ class Database(Group):
         return []
 
 
-@dataclass(frozen=True)
+@settings_group
 class Cache(Group):
     """Redis, and how long cached answers live."""
 
@@ -98,7 +98,7 @@ class Cache(Group):
 EXAMPLE_ADMIN_PASSWORD = "change-me-admin"
 
 
-@dataclass(frozen=True)
+@settings_group
 class Dev(Group):
     """The development stack's staff user (`make dev`); nothing outside dev reads them."""
 
@@ -148,7 +148,7 @@ def _is_local_endpoint(url: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@settings_group
 class Aws(Group):
     """Where AWS is, and which credentials the environment holds."""
 
@@ -176,7 +176,7 @@ class Aws(Group):
         return problems
 
 
-@dataclass(frozen=True)
+@settings_group
 class Web(Group):
     """The API's HTTP edge: cookies, CORS, its own and the frontend's address, body size."""
 
@@ -194,7 +194,7 @@ class Web(Group):
         return []
 
 
-@dataclass(frozen=True)
+@settings_group
 class Throttle(Group):
     """Abuse limits (Redis fixed windows); 0 switches a limit off."""
 
@@ -219,7 +219,7 @@ class Throttle(Group):
         return problems
 
 
-@dataclass(frozen=True)
+@settings_group
 class Queues(Group):
     """The SQS queues."""
 
@@ -228,14 +228,14 @@ class Queues(Group):
     chunk_queue_name: str = setting("videoflix-transcode-chunks", "SQS queue of fan-out chunk jobs (chunk worker)")
 
 
-@dataclass(frozen=True)
+@settings_group
 class Mail(Group):
     """Outgoing email."""
 
     mail_sender: str = setting("noreply@videoflix.local", "SES sender")
 
 
-@dataclass(frozen=True)
+@settings_group
 class Observability(Group):
     """Where the project tells operators what happened."""
 
@@ -243,7 +243,7 @@ class Observability(Group):
     event_bus_name: str = setting("videoflix-events", "EventBridge bus that gets `Video Ready` / `Video Failed`")
 
 
-@dataclass(frozen=True)
+@settings_group
 class Fanout(Group):
     """Long films cut into chunks encoded in parallel (docs/fanout.md)."""
 
@@ -264,7 +264,7 @@ class Fanout(Group):
         return problems
 
 
-@dataclass(frozen=True)
+@settings_group
 class Transcoding(Group):
     """The FFmpeg ladder: how long a film may be, how long its encode may take, how it is encoded."""
 
@@ -285,7 +285,7 @@ class Transcoding(Group):
         return []
 
 
-@dataclass(frozen=True)
+@settings_group
 class Storage(Group):
     """The S3 buckets, and how films are uploaded into them."""
 
@@ -305,7 +305,7 @@ class Storage(Group):
 _HOST_NAME = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@settings_group
 class Playback(Group):
     """What viewers are given to play: signed media URLs (S3 or CloudFront), progress writes."""
 
@@ -359,6 +359,7 @@ class Playback(Group):
 # The groups in the order of the problems they report in one message (the order of the checks
 # before the settings were grouped), which is also the order of the README table.
 @dataclass(frozen=True)
+@gather_fields
 class Settings(Stage, Auth, Database, Cache, Dev, Aws, Web, Throttle, Queues, Mail, Observability,
                Fanout, Transcoding, Storage, Playback):
     """The one settings object of Videoflix: every group's fields, flat (`settings.database_url`)."""

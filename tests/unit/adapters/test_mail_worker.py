@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN, send_mail_batch
+from videoflix.adapters.mail.outbox import BUSY, DONE, SEND, UNKNOWN
+from videoflix.adapters.mail.worker import send_mail_batch
 
 LINK = "http://127.0.0.1:5500/pages/auth/activate.html?uid=MQ&token=abc-def"
 

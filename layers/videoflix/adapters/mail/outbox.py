@@ -20,7 +20,6 @@ from typing import Any, Iterable
 from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
-from videoflix.adapters.mail.worker import BUSY, DONE, SEND, UNKNOWN
 from videoflix.adapters.sqs import SqsQueue
 from videoflix.db.models import OutboxMail, utcnow
 from videoflix.db.session import Database
@@ -29,11 +28,17 @@ from videoflix.settings import Settings
 
 log = logging.getLogger("videoflix.outbox")
 
+# What the ledger answers a delivery of a mail job (SqlMailLedger.claim; the mailer's worker acts on it).
+SEND = "send"        # claimed by this delivery: send now
+DONE = "done"        # already delivered: acknowledge, send nothing
+BUSY = "busy"        # another delivery holds the claim: retry later
+UNKNOWN = "unknown"  # no such key: its outbox row was pruned a week after it was sent
+
 RESEND_AFTER = timedelta(minutes=1)   # the sweeper leaves younger rows to the request's own relay
 KEEP_SENT = timedelta(days=7)         # longer than the mail queue keeps a message (4 days)
 CLAIM_HOLD = timedelta(seconds=90)    # above the mailer's 30 s timeout, below the queue's 180 s visibility
 RESEND_BATCH = 100
-_PENDING = "videoflix.adapters.mail.outbox.pending"
+_PENDING = "videoflix.mail.outbox.pending"
 
 
 def mail_message(key: str, template: str, context: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from videoflix.adapters.aws import aws_client
-from videoflix.domain.mail import to_mime
+from videoflix.domain.email_message import to_mime
 from videoflix.settings import Settings
 
 

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any, Callable, Optional, Protocol
 
+from videoflix.adapters.mail.outbox import BUSY, SEND
 from videoflix.adapters.sqs_batch import process_sqs_batch
 from videoflix.domain.mail import Email, render_mail_job
 from videoflix.domain.ports import MailSender
@@ -21,10 +22,6 @@ from videoflix.observability.logs import mask_email
 log = logging.getLogger("videoflix.mailer")
 
 # What a claim of a key answers.
-SEND = "send"        # claimed by this delivery: send now
-DONE = "done"        # already delivered: acknowledge, send nothing
-BUSY = "busy"        # another delivery holds the claim: retry later
-UNKNOWN = "unknown"  # no such key: its outbox row was pruned a week after it was sent
 
 
 class DeliveryLedger(Protocol):
