@@ -283,6 +283,19 @@ def test_sweeper_runs_on_a_schedule_and_sends_to_the_transcode_and_mail_queues_o
     assert [s["Resource"] for s in deleting] == [{"Fn::Sub": "${MediaBucket.Arn}/videos/*"}]
 
 
+def test_redis_never_evicts_so_caches_cannot_push_out_security_state(template):
+    """Revocations, refresh-reuse marks and rate-limit counters carry expiries: any evicting policy could
+    drop them. Redis refuses writes instead, and the caches keep to their byte budgets."""
+    cache = resource(template, "Cache")["Properties"]
+    group = resource(template, cache["CacheParameterGroupName"]["Ref"])
+    assert group["Type"] == "AWS::ElastiCache::ParameterGroup"
+    assert group["Properties"]["Properties"]["maxmemory-policy"] == "noeviction"
+    assert group["Properties"]["CacheParameterGroupFamily"] == "redis" + cache["EngineVersion"].split(".")[0]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    budgets = sum(int(variables[name]) for name in ("SEARCH_CACHE_BYTES", "FILM_CACHE_BYTES", "PLAYLIST_CACHE_BYTES"))
+    assert budgets <= 64 * 1024 * 1024  # a cache.t4g.micro holds about 380 MB of data: most is left to sessions
+
+
 def test_functions_run_in_the_private_subnets(template):
     vpc = template["Globals"]["Function"]["VpcConfig"]
     assert vpc["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]

@@ -9,6 +9,11 @@ CATALOG_QUERIES = "catalog:queries"
 CATALOG_CATEGORIES = "catalog:categories"
 # Hash: video id -> its caption tracks (lang, label, default, version), for the master playlist.
 CAPTION_TRACKS = "catalog:captions"
+# Bytes the text caches (playlists, subtitles, storyboards, the list) wrote, per five-minute bucket:
+# `cache:bytes:<unix time // 300>` (videoflix.adapters.redis_cache.write_cached).
+TEXT_CACHE_LEDGER = "cache:bytes:"
+# The hash caches count their bytes in this field of the hash itself (videoflix.adapters.hash_cache).
+HASH_BYTES_FIELD = "~bytes"
 
 
 def playlist_key(video_id: int, rung: str, version: str) -> str:

@@ -4,7 +4,9 @@ What is checked (a refusal names the first bad line, counted in the file as give
 UTF-8 text without NUL, at most MAX_CAPTION_BYTES; WebVTT's `WEBVTT` header (or an SRT file,
 converted); each cue's timing line `[HH:]MM:SS.mmm --> [HH:]MM:SS.mmm [settings]` with valid
 settings (vertical, line, position, size, align, region); an end after its start; cues in
-order of their start; every cue inside the film's duration; at least one cue.
+order of their start; every cue inside the film's duration; at least one cue. Timestamps are ASCII
+digits (what a player reads), and an hour has at most MAX_HOUR_DIGITS digits after its leading zeros
+(a longer one is refused before any arithmetic: no int() past Python's digit limit, no float overflow).
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 MAX_CAPTION_BYTES = 2 * 1024 * 1024
 DURATION_TOLERANCE = 0.05  # seconds a cue may end past the film's measured length (rounding)
 CONTENT_TYPE = "text/vtt; charset=utf-8"
+MAX_HOUR_DIGITS = 9  # about 114,000 years: any real film fits, and the sums stay exact
 _TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-_TIMING = re.compile(rf"^{_TIMESTAMP}[ \t]+-->[ \t]+{_TIMESTAMP}(?:[ \t]+(.*))?$")
+_TIMING = re.compile(rf"^{_TIMESTAMP}[ \t]+-->[ \t]+{_TIMESTAMP}(?:[ \t]+(.*))?$", re.ASCII)
 _SRT_TIMING = re.compile(r"^(\d{1,2}):([0-5]\d):([0-5]\d)[,.](\d{3})[ \t]+-->[ \t]+"
-                         r"(\d{1,2}):([0-5]\d):([0-5]\d)[,.](\d{3})(?:[ \t]+.*)?$")
+                         r"(\d{1,2}):([0-5]\d):([0-5]\d)[,.](\d{3})(?:[ \t]+.*)?$", re.ASCII)
 _SETTING = {
     "vertical": re.compile(r"^(rl|lr)$"),
     "line": re.compile(r"^(-?\d+|\d+(\.\d+)?%)(,(start|center|end))?$"),
@@ -126,8 +129,12 @@ def _srt_to_vtt_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def _seconds(hours: str | None, minutes: str, seconds: str, millis: str) -> float:
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+def _seconds(hours: str | None, minutes: str, seconds: str, millis: str, number: int) -> float:
+    hours = (hours or "0").lstrip("0") or "0"
+    if len(hours) > MAX_HOUR_DIGITS:
+        raise CaptionError(number, f"bad cue timing: the hours of a timestamp have at most {MAX_HOUR_DIGITS} "
+                                   f"digits (this one has {len(hours)})")
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
 
 
 def _parse_cues(lines: list[str], index: int, duration: float | None) -> tuple[Cue, ...]:
@@ -176,7 +183,7 @@ def _timing(line: str, number: int) -> Cue:
     match = _TIMING.match(line)
     if not match:
         raise CaptionError(number, f"bad cue timing {line[:80]!r}: expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm")
-    start, end = _seconds(*match.group(1, 2, 3, 4)), _seconds(*match.group(5, 6, 7, 8))
+    start, end = _seconds(*match.group(1, 2, 3, 4), number), _seconds(*match.group(5, 6, 7, 8), number)
     if end <= start:
         raise CaptionError(number, "the cue ends before it starts")
     for setting in (match.group(9) or "").split():

@@ -79,6 +79,9 @@ class Database(Group):
         return []
 
 
+MIN_CACHE_BYTES = 64 * 1024
+
+
 @settings_group
 class Cache(Group):
     """Redis, and how long cached answers live."""
@@ -86,6 +89,20 @@ class Cache(Group):
     redis_url: str = setting("", "Redis URL", shown="in-process")
     playlist_cache_ttl: int = setting(15 * 60, "playlist cache lifetime, seconds")
     catalog_cache_ttl: int = setting(60, "catalog cache lifetime, seconds")
+    # Byte budgets: Redis never evicts (template.yaml), so the caches keep to these and leave the rest of
+    # a cache.t4g.micro (about 380 MB for data) to sessions, revocations and rate limits (docs/operations.md).
+    search_cache_bytes: int = setting(16 * 1024 * 1024, "bytes of cached search pages and categories; past it "
+                                                        "they are dropped and filled again")
+    film_cache_bytes: int = setting(4 * 1024 * 1024, "bytes of cached playback facts and caption tracks of films; "
+                                                     "past it they are dropped and filled again")
+    playlist_cache_bytes: int = setting(32 * 1024 * 1024, "bytes of playlists, subtitle playlists, storyboards "
+                                                          "and the catalog list cached within an hour; past it "
+                                                          "answers are served uncached")
+
+    def problems(self) -> list[str]:
+        small = [name.upper() for name in ("search_cache_bytes", "film_cache_bytes", "playlist_cache_bytes")
+                 if getattr(self, name) < MIN_CACHE_BYTES]
+        return [f"{name} must be at least {MIN_CACHE_BYTES} bytes" for name in small]
 
     def production_problems(self) -> list[str]:
         if not self.redis_url:

@@ -43,7 +43,8 @@ class CaptionServing:
                                        .order_by(Caption.lang)).all()
             tracks = [{"lang": c.lang, "label": c.label, "default": c.is_default, "version": caption_version(c),
                        "file": caption_file(c)} for c in captions]
-        hash_set(self.services.cache, CAPTION_TRACKS, str(video_id), tracks, self._ttl())
+        hash_set(self.services.cache, CAPTION_TRACKS, str(video_id), tracks, self._ttl(),
+                 self.services.settings.film_cache_bytes)
         return tracks
 
     def master(self, master: str, video_id: int, api_base: str) -> str:
@@ -72,5 +73,5 @@ class CaptionServing:
         file_key = track.get("file") or caption_key(video_id, track["lang"])
         text = subtitle_playlist(duration, urls.url(file_key.removeprefix(media_prefix(video_id))))
         # As the rendition playlists: the cache expires well before the URL inside it does.
-        write_cached(self.services.cache, key, text, cache_ttl)
+        write_cached(self.services.cache, key, text, cache_ttl, self.services.settings.playlist_cache_bytes)
         return text

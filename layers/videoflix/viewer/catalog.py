@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from videoflix.adapters.hash_cache import hash_put
 from videoflix.adapters.redis_cache import read_cached, write_cached
 from videoflix.db.models import Video
 from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
@@ -49,7 +50,7 @@ class Catalog:
         return read_cached(self.services.cache, key)
 
     def _cache_set(self, key: str, value: str, ttl: int) -> None:
-        write_cached(self.services.cache, key, value, ttl)
+        write_cached(self.services.cache, key, value, ttl, self.settings.playlist_cache_bytes)
 
     # -- list ----------------------------------------------------------------------------
     def list_videos(self, use_cache: bool = True) -> list[dict[str, Any]]:
@@ -116,13 +117,7 @@ class Catalog:
         entry = json.dumps({"renditions": video.renditions, "version": video.version,
                             "duration": video.duration, "published": video.published,
                             "expires": time.time() + ttl})
-        try:
-            pipe = self.services.cache.pipeline(transaction=False)
-            pipe.hset(READY_VIDEOS, str(video.id), entry)
-            pipe.expire(READY_VIDEOS, ttl)
-            pipe.execute()
-        except Exception:
-            log.warning("cache write failed for video %s", video.id)
+        hash_put(self.services.cache, READY_VIDEOS, str(video.id), entry, ttl, self.settings.film_cache_bytes)
 
     def _rung(self, video: ReadyVideo, resolution: str) -> str:
         if resolution not in RENDITION_NAMES or resolution not in video.renditions:

@@ -107,7 +107,7 @@ class Finder:
                                      .offset((query.page - 1) * query.page_size).limit(query.page_size)).all()
             items = [catalog_video(v, self.thumbnail_url) for v in videos]
         answer = {"items": items, "page": query.page, "page_size": query.page_size, "total": int(total or 0)}
-        hash_set(self.services.cache, CATALOG_QUERIES, field, answer, self._ttl())
+        hash_set(self.services.cache, CATALOG_QUERIES, field, answer, self._ttl(), self.settings.search_cache_bytes)
         return answer
 
     def categories(self) -> list[dict[str, Any]]:
@@ -118,5 +118,5 @@ class Finder:
             rows = session.execute(select(Video.category, func.count()).where(*_LISTED)
                                    .group_by(Video.category)).all()
         answer = [{"name": name, "count": int(count)} for name, count in sorted(rows, key=lambda r: (r[0].lower(), r[0]))]
-        hash_set(self.services.cache, CATALOG_CATEGORIES, "all", answer, self._ttl())
+        hash_set(self.services.cache, CATALOG_CATEGORIES, "all", answer, self._ttl(), self.settings.search_cache_bytes)
         return answer

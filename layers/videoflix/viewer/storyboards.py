@@ -25,7 +25,8 @@ def storyboard_vtt_of(catalog: Catalog, video_id: int) -> str:
     if cached is None:
         urls, cache_ttl = catalog.media_urls(video)
         cached = _build(catalog, video.id, video.duration, urls)
-        write_cached(catalog.services.cache, key, cached, cache_ttl)  # expires well before the sprite URL inside it does
+        # Expires well before the sprite URL inside it does.
+        write_cached(catalog.services.cache, key, cached, cache_ttl, catalog.settings.playlist_cache_bytes)
     if not cached:
         raise NotFound(NO_STORYBOARD)
     return cached

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from videoflix.auth.account_tokens import check_account_token, decode_uid, encode_uid, make_account_token
 from videoflix.auth.emails import MAX_EMAIL_LENGTH, email_problems, normalize_email
+from videoflix.domain.captions import DURATION_TOLERANCE, CaptionError, CaptionFile, parse_caption_file
 from videoflix.domain.hls import is_valid_segment_name, master_variants, rewrite_master, rewrite_playlist, segment_names
 from videoflix.domain.transcode_messages import MalformedEvent, UploadedObject, parse_upload_notification
 from videoflix.domain.video_ids import MAX_VIDEO_ID, parse_video_id
@@ -111,6 +112,49 @@ s3_bodies = st.one_of(
     st.just(json.dumps({"Event": "s3:TestEvent"})),
     st.one_of(st.lists(s3_records, max_size=3), json_values).map(_event),
 )
+
+
+# Caption files built from the pieces a WebVTT or SRT file is made of, with timestamps whose hours
+# run from none to thousands of digits (and non-ASCII digits), so the parser's arithmetic is reached.
+# Mostly well-formed fields (so a file gets as far as the arithmetic), now and then a bad one; hours run
+# from none to thousands of digits.
+_long_hours = st.builds(lambda lead, digit, count: lead + digit * count, st.sampled_from(["", "0", "1", "00"]),
+                        st.sampled_from("0123456789"), st.one_of(st.integers(2, 40), st.integers(300, 6000)))
+_hours = st.one_of(st.sampled_from([None, None, "00", "01", "10", "1", "\u0661\u0662", "\uff11\uff12", "00\u0660"]),
+                   st.from_regex(r"[0-9]{2,4}", fullmatch=True), _long_hours, _long_hours)
+_sixty = st.sampled_from(["00", "01", "07", "30", "45", "59", "00", "12", "21", "33", "60", "7", "\u0661\u0662"])
+_millis = st.sampled_from(["000", "001", "250", "500", "999", "000", "100", "750", "00", "\u0661\u0662\u0663"])
+caption_timestamps = st.builds(lambda h, m, s, ms, sep: (f"{h}:" if h is not None else "") + f"{m}:{s}{sep}{ms}",
+                               _hours, _sixty, _sixty, _millis, st.sampled_from([".", ".", ".", ".", ","]))
+caption_settings = st.sampled_from(["", "", " align:start", " position:10%,line-left", " line:0", " size:50%",
+                                    " vertical:rl", " colour:red", " line:", " region:r1"])
+caption_timings = st.builds(lambda a, arrow, b, extra: f"{a}{arrow}{b}{extra}", caption_timestamps,
+                            st.sampled_from([" --> "] * 6 + ["\t-->\t", " -> ", "-->"]), caption_timestamps,
+                            caption_settings)
+caption_junk = st.one_of(st.sampled_from(["", "NOTE a note", "STYLE", "REGION", "1", "Hallo", "<v Anna>Welt</v>",
+                                          "\ufeffWEBVTT", "\x00", "\ud800", "-->", "WEBVTT"]), nasty_text)
+# A block: an optional identifier, a timing line, its text; now and then a stray line anywhere.
+caption_blocks = st.builds(lambda ident, timing, text, junk: [*ident, timing, *text, *junk],
+                           st.lists(st.sampled_from(["1", "cue-7", "NOTE x"]), max_size=1), caption_timings,
+                           st.lists(st.sampled_from(["Hallo", "<i>Welt</i>", "zwei"]), max_size=2),
+                           st.sampled_from([0, 0, 0, 1]).flatmap(lambda n: st.lists(caption_junk, min_size=n,
+                                                                                    max_size=n)))
+caption_files = st.builds(
+    lambda header, blocks, newline: newline.join(header + [line for block in blocks for line in [*block, ""]]),
+    st.sampled_from([["WEBVTT", ""]] * 4 + [["WEBVTT - Deutsch", "Kind: captions", ""], [], ["WEBVTT"],
+                                            ["junk", ""]]),
+    st.lists(caption_blocks, max_size=6), st.sampled_from(["\n", "\r\n", "\r"]))
+caption_durations = st.one_of(st.none(), st.floats(0.5, 10**7))
+
+
+def _cue_stamp(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+
+good_caption_cues = st.lists(st.tuples(st.integers(0, 10**8), st.integers(1, 10**6), st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=20)
+    .filter(lambda t: t.strip() and "-->" not in t)), min_size=1, max_size=8)
 
 
 class _User(SimpleNamespace):
@@ -297,6 +341,59 @@ def email_variants_match(email: str) -> None:
         assert normalize_email(variant) == canonical
 
 
+def caption_file_is_a_track_or_names_its_line(case: tuple[str, float | None]) -> None:
+    """Any caption text is a checked track or a CaptionError naming a line of it (a 400, never a 500)."""
+    content, duration = case
+    try:
+        parsed = parse_caption_file(content, duration)
+    except CaptionError as exc:
+        lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        assert 0 <= exc.line <= len(lines) and str(exc)
+        return
+    assert isinstance(parsed, CaptionFile) and parsed.cues
+    parsed.text.encode("utf-8")
+    assert parsed.text.startswith("WEBVTT") and parsed.text.endswith("\n")
+    for before, cue in zip((None, *parsed.cues), parsed.cues):
+        assert 0 <= cue.start < cue.end and (before is None or before.start <= cue.start)
+        assert duration is None or cue.end <= duration + DURATION_TOLERANCE
+    # What is stored parses again to the same cues (a player reads what was checked).
+    again = parse_caption_file(parsed.text, duration)
+    assert [(c.start, c.end) for c in again.cues] == [(c.start, c.end) for c in parsed.cues]
+    assert not again.converted_from_srt
+
+
+def caption_timing_is_a_cue_or_names_its_line(case: tuple[str, str, str]) -> None:
+    """Any timing line, in a WebVTT or an SRT file, is a cue or a refusal naming that line."""
+    timing, payload, kind = case
+    content = f"WEBVTT\n\n{timing}\n{payload}\n" if kind == "vtt" else f"1\n{timing}\n{payload}\n"
+    try:
+        parsed = parse_caption_file(content, None)
+    except CaptionError as exc:
+        assert exc.line in ((3, 4, 5) if kind == "vtt" else (1, 2, 3, 4)), str(exc)
+        return
+    assert len(parsed.cues) == 1 and 0 <= parsed.cues[0].start < parsed.cues[0].end
+    stored = parsed.text.split("\n")[2 if kind == "vtt" else 3]
+    assert stored.isascii() and stored.split("-->")[0].strip().replace(":", "").replace(".", "").isdigit()
+
+
+def caption_cues_round_trip(case: tuple[list[tuple[int, int, str]], bool]) -> None:
+    """Cues written as WebVTT (or SRT, whose hours have two digits) come back with their times."""
+    cues, srt = case
+    start, expected, blocks = 0, [], []
+    for gap, length, _ in cues:
+        start += gap
+        expected.append((start / 1000, (start + length) / 1000))
+    srt = srt and expected[-1][1] < 100 * 3600
+    for number, ((begin, end), (_, _, text)) in enumerate(zip(expected, cues), 1):
+        timing = f"{_cue_stamp(begin)} --> {_cue_stamp(end)}"
+        blocks.append(f"{number}\n{timing.replace('.', ',') if srt else timing}\n{text.strip()}")
+    content = "\n\n".join(blocks) + "\n" if srt else "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+    parsed = parse_caption_file(content, None)
+    assert parsed.converted_from_srt == srt and len(parsed.cues) == len(expected)
+    for cue, (begin, end) in zip(parsed.cues, expected):
+        assert abs(cue.start - begin) < 1e-6 and abs(cue.end - end) < 1e-6
+
+
 TARGETS = [
     Target("json_body", raw_bodies, json_body_is_an_object_or_a_domain_error,
            "web/requests.parse_json_object on any bytes"),
@@ -329,5 +426,12 @@ TARGETS = [
            account_token_round_trips, "made tokens verify; expired, tampered, foreign ones do not"),
     Target("email", nasty_text, email_normalisation_is_safe, "auth/emails normalisation and validation"),
     Target("email_variants", st.emails(), email_variants_match, "case, blanks and full-width forms match"),
+    Target("caption_file", st.tuples(caption_files, caption_durations), caption_file_is_a_track_or_names_its_line,
+           "domain/captions.parse_caption_file on any WebVTT/SRT-like text"),
+    Target("caption_timing", st.tuples(caption_timings, st.sampled_from(["x", "<i>Hallo</i>", "2"]),
+                                       st.sampled_from(["vtt", "srt"])),
+           caption_timing_is_a_cue_or_names_its_line, "one cue timing line of any hours, digits and settings"),
+    Target("caption_roundtrip", st.tuples(good_caption_cues, st.booleans()), caption_cues_round_trip,
+           "WebVTT and SRT cues parse back to their times"),
 ]
 

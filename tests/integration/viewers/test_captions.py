@@ -99,6 +99,19 @@ def test_a_bad_file_is_a_400_naming_its_first_bad_line(services, staff_client, r
     assert stored_keys(services, film) == []
 
 
+@pytest.mark.parametrize("hours", ["1" * 5000, "9" * 400])
+def test_an_overlong_hour_is_a_400_naming_its_line(services, staff_client, ready_film, hours):
+    """A cue timestamp with a 5,000-digit hour (past int()'s digit limit) or a 400-digit one (past a
+    float) answered 500; it is a 400 naming the line, and nothing is stored."""
+    film = ready_film(duration=10.0)
+    content = f"WEBVTT\n\n00:01.000 --> 00:02.000\nx\n\n{hours}:00:01.000 --> {hours}:00:02.000\ny\n"
+    answer = add(staff_client, film, content=content)
+    assert answer.status == 400 and list(answer.json) == ["content"], answer.text
+    assert answer.json["content"][0].startswith("line 6: bad cue timing: the hours of a timestamp have at most 9")
+    assert stored_keys(services, film) == []
+    assert staff_client.get(f"/api/admin/videos/{film}/captions/").json == []
+
+
 @pytest.mark.parametrize("body, field", [
     ({"lang": "deutsch"}, "lang"), ({"lang": "de_DE"}, "lang"), ({"lang": None}, "lang"),
     ({"label": 'Say "hi"'}, "label"), ({"label": "a\nb"}, "label"), ({"label": "x" * 101}, "label"),

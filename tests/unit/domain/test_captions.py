@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from videoflix.domain.captions import (MAX_CAPTION_BYTES, CaptionError, decode_caption_bytes, normalize_lang,
                                        parse_caption_file)
+from videoflix_tools.testing.fuzz_targets import (caption_cues_round_trip, caption_durations, caption_files,
+                                                  caption_file_is_a_track_or_names_its_line,
+                                                  caption_timing_is_a_cue_or_names_its_line, caption_timings,
+                                                  good_caption_cues)
 
 GOOD = "WEBVTT - Deutsch\nKind: captions\n\nNOTE a comment\n\nSTYLE\n::cue { color: yellow }\n\n" \
        "1\n00:01.000 --> 00:04.000 align:start position:10%,line-left line:0 size:50% vertical:rl\nHallo\n\n" \
@@ -64,3 +69,45 @@ def test_size_and_encoding_of_a_file_read_from_disk():
 ])
 def test_language_tags(raw, expected):
     assert normalize_lang(raw) == expected
+
+
+# -- property-based: any input is a track or a CaptionError naming its line --------------------------
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.tuples(caption_files, caption_durations))
+def test_any_caption_text_is_a_track_or_a_refusal_naming_its_line(case):
+    caption_file_is_a_track_or_names_its_line(case)
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.tuples(caption_timings, st.sampled_from(["x", "2"]), st.sampled_from(["vtt", "srt"])))
+def test_any_timing_line_is_a_cue_or_a_refusal_naming_its_line(case):
+    caption_timing_is_a_cue_or_names_its_line(case)
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.tuples(good_caption_cues, st.booleans()))
+def test_written_cues_parse_back_to_their_times(case):
+    caption_cues_round_trip(case)
+
+
+@pytest.mark.parametrize("hours", ["1" * 5000, "9" * 400, "1" * 10])
+def test_an_overlong_hour_is_a_refusal_naming_the_line(hours):
+    """int() of a 5,000-digit hour raised ValueError, a 400-digit one OverflowError: both were 500s."""
+    content = f"WEBVTT\n\n00:01.000 --> 00:02.000\nx\n\n{hours}:00:01.000 --> {hours}:00:02.000\ny\n"
+    with pytest.raises(CaptionError) as refused:
+        parse_caption_file(content, duration=None)
+    assert str(refused.value).startswith("line 6: bad cue timing: the hours of a timestamp have at most 9 digits")
+
+
+def test_leading_zeros_of_an_hour_are_no_digits_too_many():
+    parsed = parse_caption_file("WEBVTT\n\n" + "0" * 5000 + "1:00:00.000 --> 01:00:01.500\nx\n", duration=None)
+    assert [(c.start, c.end) for c in parsed.cues] == [(3600, 3601.5)]
+
+
+@pytest.mark.parametrize("timing", ["\u0661\u0662:00:00.000 --> 12:00:13.000", "00:01.000 --> 00:0\uff12.000",
+                                    "\u0661\u0662:00:01,000 --> 12:00:02,000"])
+def test_timestamps_are_ascii_digits(timing):
+    """A player reads only ASCII digits (WebVTT); other Unicode digits were accepted and stored."""
+    header = "" if "," in timing else "WEBVTT\n\n"
+    with pytest.raises(CaptionError, match="line"):
+        parse_caption_file(f"{header}1\n{timing}\nx\n" if not header else f"{header}{timing}\nx\n", duration=None)
