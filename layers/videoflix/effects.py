@@ -22,7 +22,7 @@ from videoflix.domain.ports import EventPublisher, Storage
 from videoflix.domain.video_events import VIDEO_READY, video_event
 from videoflix.observability import metrics
 
-log = logging.getLogger("videoflix.adapters.redis_cache")  # the invalidation's records keep the cache's logger
+log = logging.getLogger("videoflix.cache")  # the invalidation's records keep the cache's logger
 storage_log = logging.getLogger("videoflix.storage")
 events_log = logging.getLogger("videoflix.events")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from videoflix.domain.cache_keys import HASH_BYTES_FIELD
 
-log = logging.getLogger("videoflix.adapters.redis_cache")
+log = logging.getLogger("videoflix.cache")
 MAX_FIELDS = 2000  # past this, the hash is dropped and filled again: distinct queries cannot grow it for ever
 
 
