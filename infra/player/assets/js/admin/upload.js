@@ -4,7 +4,7 @@
 import { staffApi } from "./console.js";
 
 export const PARALLEL_PARTS = 3;
-const STORE_KEY = "videoflix.staff.uploads";
+const STORE_KEY = "videoflix.console.uploads";
 const RETRY_DELAYS_MS = [1000, 4000];
 const RETRYABLE = new Set([0, 408, 429, 500, 502, 503, 504]);
 
