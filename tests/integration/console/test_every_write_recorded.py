@@ -27,7 +27,11 @@ def write_routes() -> set[tuple[str, str]]:
             if method not in ("GET", "HEAD", "OPTIONS")}
 
 
-def _uploaded(staff, data: bytes = b"\x00" * 1000) -> tuple[int, list[dict]]:
+# A file that starts like an MP4 (an `ftyp` box): a retry refuses to queue anything that is not a video.
+MP4_LIKE = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 976
+
+
+def _uploaded(staff, data: bytes = MP4_LIKE) -> tuple[int, list[dict]]:
     created = staff.post("/api/admin/videos/", {"title": "Upload", "category": "Drama", "filename": "f.mp4",
                                                 "size": len(data), "content_type": "video/mp4"})
     assert created.status == 201, created.text
