@@ -22,7 +22,9 @@ libraries the import loaded. Target (issue 7): <= 400 ms for auth and catalog.
 Unless --no-first-request, the auth and catalog functions then each serve a request in a
 fresh interpreter (login; the video list, cached), against the same stack as the API
 bench, to show what the first request adds to the import: the libraries it needs (JWT,
-Redis, the database driver, bcrypt) load on first use.
+Redis, the database driver, bcrypt) load on first use. Their import + first request is checked
+against issue 25's targets (bench/targets.py: catalog <= 300 ms, auth <= 480 ms), printed with
+met / NOT met, in a plain run and (for this checkout and the baseline) with --baseline.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from bench.harness import ROOT, print_table, ratio, write_result
+from bench.targets import print_targets, verdicts
 
 FUNCTIONS = ("auth", "catalog", "admin", "mailer", "transcoder")
 TARGETS_MS = {"auth": 400.0, "catalog": 400.0}
@@ -288,7 +291,16 @@ def compare_with(baseline: Path, rounds: int) -> dict:
                 f"{description['database']}, {description['redis']}",
                 ["function", "import ms before", "after", "after/before", "first request ms before", "after",
                  "after/before", "import + first before", "after", "after/before"], rows)
+    cold = {name: cold_targets({f: {"cold_total_ms": result["functions"][f][f"cold_total_ms_{name}"]}
+                                for f in ("auth", "catalog")}) for name in trees}
+    result["targets"] = {"before": verdicts(cold["before"]), "after": print_targets(cold["after"], "this checkout")}
     return result
+
+
+def cold_targets(first_requests: dict[str, dict]) -> dict[str, float]:
+    """Issue 25's cold targets from the first-request summary: import + first request of auth and catalog."""
+    return {f"{function}_cold": first_requests[function]["cold_total_ms"] for function in ("auth", "catalog")
+            if function in first_requests}
 
 
 def _event(gateway, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> dict:
@@ -341,6 +353,10 @@ def run(rounds: int, source_rounds: int, first_request: bool) -> dict:
         for function, s in first["functions"].items():
             print(f"  {function:11} {', '.join(s['loaded_by_first_request']) or '-'}")
         result["first_request"] = first
+        runs = first["functions"]["auth"]["runs"]
+        result["targets"] = print_targets(cold_targets(first["functions"]), f"import + first request, medians of {runs}")
+    else:
+        print_targets({}, "--no-first-request: the cold targets need the first request")
     return result
 
 

@@ -7,6 +7,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.auth.service import authenticate, require_staff
     from videoflix.staff import routes as console
     from videoflix.observability.logs import configure_logging
+    from videoflix.snapstart import prepare_snapshot
     from videoflix.services import get_services, get_settings
     from videoflix.staff.videos import VideoAdmin
     from videoflix.staff.captions import CAPTION_BODY_BYTES, CaptionAdmin
@@ -15,6 +16,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.responses import ApiResponse, json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
+prepare_snapshot(preload=("jwt", "redis", "pg8000", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
 app = Chalice(app_name="videoflix-admin")
 api = ApiConventions(app, Response, get_settings)
 

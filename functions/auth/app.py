@@ -8,6 +8,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.errors import InvalidInput
     from videoflix.health import check_health
     from videoflix.observability.logs import configure_logging
+    from videoflix.snapstart import prepare_snapshot
     from videoflix.services import get_services, get_settings
     from videoflix.web.auth_cookies import REFRESH_COOKIE, cleared_cookies, login_cookies
     from videoflix.web.conventions import ApiConventions
@@ -15,6 +16,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.responses import json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
+prepare_snapshot(preload=("jwt", "bcrypt", "redis", "pg8000", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
 app = Chalice(app_name="videoflix-auth")
 api = ApiConventions(app, Response, get_settings)
 

@@ -6,6 +6,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
 
     from videoflix.auth.service import authenticate
     from videoflix.observability.logs import configure_logging
+    from videoflix.snapstart import prepare_snapshot
     from videoflix.services import get_services, get_settings
     from videoflix.viewer.catalog import Catalog
     from videoflix.viewer.finding import Finder, parse_video_query
@@ -16,6 +17,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.responses import ApiResponse, json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
+prepare_snapshot(preload=("jwt", "redis", "pg8000", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
 app = Chalice(app_name="videoflix-catalog")
 api = ApiConventions(app, Response, get_settings)
 HLS_TYPE = "application/vnd.apple.mpegurl"

@@ -6,10 +6,12 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.auth.service import prepare_mail_job
     from videoflix.adapters.mail.outbox import SqlMailLedger
     from videoflix.adapters.mail.worker import send_mail_batch
+    from videoflix.snapstart import prepare_snapshot
     from videoflix.services import get_services
 
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
+prepare_snapshot(preload=("pg8000", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
 
 
 @logged_invocation

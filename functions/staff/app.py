@@ -7,10 +7,12 @@ from videoflix.coldstart import collector_paused
 with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.observability.logs import configure_logging, logged_invocation
     from videoflix.auth.staff import read_staff_change, set_staff
+    from videoflix.snapstart import prepare_snapshot
     from videoflix.services import get_services
 
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
+prepare_snapshot(preload=("pg8000",))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
 
 
 @logged_invocation

@@ -100,6 +100,11 @@ def get_services() -> Services:
     return _current
 
 
+def built_services() -> Services | None:
+    """The services this process has built so far, if any (without building them)."""
+    return _current
+
+
 def get_settings() -> Settings:
     return get_services().settings
 

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("videoflix.web",),                          # HTTP conventions the Chalice handlers share
     ("videoflix.viewer", "videoflix.staff", "videoflix.pipeline"),  # one package per actor
     ("videoflix.auth",),                         # accounts and sessions, used by every actor's handlers
+    ("videoflix.snapstart",),                    # SnapStart hooks: connections closed, randomness re-seeded
     ("videoflix.services", "videoflix.health"),  # the composition root: ports wired to adapters
     ("videoflix.effects",),                      # what follows a committed change, performed once
     ("videoflix.adapters",),                     # S3, SQS, SES, EventBridge, Redis, playback, mail outbox

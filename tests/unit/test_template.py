@@ -583,3 +583,59 @@ def test_only_the_catalog_reads_the_signing_key_and_only_that_secret(template):
             assert statement["Resource"]["Fn::Sub"].endswith(f":secret:{name}-*")  # + Secrets Manager's suffix
         else:
             assert reading == []
+
+
+# -- SnapStart (docs/deploy.md, "SnapStart"; the hooks in layers/videoflix/snapstart.py) ---------------------
+ZIP_FUNCTIONS = ["auth", "catalog", "admin", "mailer", "migrate", "sweeper", "staff"]
+IMAGE_FUNCTIONS = ["transcoder", "chunker"]
+# SAM points these event types at the function's alias when AutoPublishAlias is set: the API's
+# integrations and invoke permissions, the SQS event source mappings, the schedule rule's target.
+ALIAS_AWARE_EVENTS = {"Api", "SQS", "Schedule"}
+
+
+def test_the_zip_and_image_functions_are_the_ones_listed(template):
+    kinds = {f: "image" if function_properties(template, f).get("PackageType") == "Image" else "zip"
+             for f in RESOURCE_OF}
+    assert sorted(f for f, kind in kinds.items() if kind == "zip") == sorted(ZIP_FUNCTIONS)
+    assert sorted(f for f, kind in kinds.items() if kind == "image") == sorted(IMAGE_FUNCTIONS)
+
+
+@pytest.mark.parametrize("function", ZIP_FUNCTIONS)
+def test_zip_functions_snapshot_their_published_versions_behind_an_alias(template, function):
+    properties = function_properties(template, function)
+    assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert properties["AutoPublishAlias"] == "live"  # SnapStart resumes published versions only, never $LATEST
+    major, minor = (int(part) for part in properties["Runtime"].removeprefix("python").split("."))
+    assert (major, minor) >= (3, 12)  # SnapStart's first Python runtime
+    # SnapStart refuses more than 512 MB of /tmp, provisioned concurrency and EFS.
+    assert properties.get("EphemeralStorage", {"Size": 512})["Size"] <= 512
+    assert "ProvisionedConcurrencyConfig" not in properties and "FileSystemConfigs" not in properties
+
+
+@pytest.mark.parametrize("function", ZIP_FUNCTIONS)
+def test_every_trigger_of_a_snapstart_function_invokes_its_alias(template, function):
+    events = function_properties(template, function).get("Events", {})
+    assert {event["Type"] for event in events.values()} <= ALIAS_AWARE_EVENTS
+    # No resource of its own wires a trigger to the unqualified function ($LATEST, which has no snapshot):
+    # only the log group may name it (versions and aliases log to the function's group).
+    name = RESOURCE_OF[function]
+    for other, body in template["Resources"].items():
+        if other == name:
+            continue
+        text = repr(body)
+        if f"'{name}'" in text or f"${{{name}}}" in text or f"${{{name}." in text or f"'{name}." in text:
+            assert body["Type"] == "AWS::Logs::LogGroup", f"{other} refers to {name}, not to {name}.Alias"
+
+
+@pytest.mark.parametrize("function", IMAGE_FUNCTIONS)
+def test_container_image_functions_have_no_snapstart(template, function):
+    # SnapStart supports managed runtimes only, not container images.
+    properties = function_properties(template, function)
+    assert "SnapStart" not in properties and "AutoPublishAlias" not in properties
+
+
+@pytest.mark.parametrize("function", ZIP_FUNCTIONS)
+def test_every_snapstart_handler_registers_the_hooks(function):
+    source = (FUNCTIONS_DIR / HANDLERS[function][0]).read_text()
+    assert "from videoflix.snapstart import prepare_snapshot" in source
+    assert "\nprepare_snapshot(" in source  # at import: the runtime only runs hooks registered during init

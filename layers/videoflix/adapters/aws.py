@@ -7,6 +7,10 @@ from typing import Any
 from videoflix.settings import Settings
 
 
+# Every client made, by the arguments that made it: close_clients() closes them all.
+_made: dict[tuple[str, str, str, str], Any] = {}
+
+
 @functools.lru_cache(maxsize=32)
 def _client(service: str, region: str, endpoint_url: str, signature: str) -> Any:
     import boto3
@@ -14,8 +18,10 @@ def _client(service: str, region: str, endpoint_url: str, signature: str) -> Any
 
     config = Config(signature_version=signature or None, retries={"max_attempts": 3, "mode": "standard"},
                     s3={"addressing_style": "path"} if endpoint_url else None)
-    return boto3.session.Session().client(service, region_name=region,
-                                          endpoint_url=endpoint_url or None, config=config)
+    client = boto3.session.Session().client(service, region_name=region,
+                                            endpoint_url=endpoint_url or None, config=config)
+    _made[(service, region, endpoint_url, signature)] = client
+    return client
 
 
 def aws_client(service: str, settings: Settings) -> Any:
@@ -51,3 +57,13 @@ def _queue_url(region: str, endpoint_url: str, queue_name: str) -> str:
 def clear_client_cache() -> None:
     _client.cache_clear()
     _queue_url.cache_clear()
+    _made.clear()
+
+
+def close_clients() -> None:
+    """Close every client made so far (its connection pool) and forget them, with their credentials and
+    the queue URLs they looked up: the next aws_client() makes a new one (videoflix.snapstart)."""
+    clients = list(_made.values())
+    clear_client_cache()
+    for client in clients:
+        client.close()
