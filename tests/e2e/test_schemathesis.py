@@ -122,7 +122,9 @@ def mark_failed(settings_, video_id: int) -> None:
         session.execute(update(Video).where(Video.id == video_id)
                         .values(status=VideoStatus.FAILED, error="Seeded as failed."))
         source_key = session.scalar(select(Video.source_key).where(Video.id == video_id))
-    aws_client("s3", settings_).put_object(Bucket=settings_.upload_bucket, Key=source_key, Body=b"film")
+    # A file that starts like an MP4: a retry refuses to queue a file that is not a video at all.
+    aws_client("s3", settings_).put_object(Bucket=settings_.upload_bucket, Key=source_key,
+                                           Body=b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2film")
 
 
 @schema.hook
