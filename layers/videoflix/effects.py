@@ -84,7 +84,8 @@ def forget_login_states(redis: Any, user_ids: Iterable[int]) -> None:
 
     The generation goes up (an entry a racing request fills from the database it read before the
     commit carries the old one, videoflix.auth.login_state) and the entry goes. Redis down: logged;
-    its login checks fail closed meanwhile, and an entry it kept expires within LOGIN_STATE_TTL.
+    its login checks fail closed meanwhile, and an entry it kept expires within LOGIN_STATE_TTL
+    (a minute): the longest a change can go unseen, and only when this writer alone lost Redis.
     """
     try:
         pipe = redis.pipeline(transaction=False)

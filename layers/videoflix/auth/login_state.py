@@ -15,7 +15,9 @@ account's cached `LoginState` and the account's generation. The database stays t
   (and refilled), so a stale entry can never lock anyone out, and a change is never missed by
   trusting a refusal.
 - Redis down: the family's revocation cannot be checked, so the request fails closed (503), as
-  before. A fill Redis refuses (memory) leaves the answer uncached.
+  before. A fill Redis refuses (memory) leaves the answer uncached. A writer that commits while it
+  cannot reach Redis (others still can) cannot drop the entry: that is logged as an error, and
+  the entry expires within LOGIN_STATE_TTL (a minute), the longest a change can go unseen.
 """
 from __future__ import annotations
 

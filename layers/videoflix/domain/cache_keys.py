@@ -40,7 +40,7 @@ def storyboard_key(video_id: int, version: str) -> str:
 # users row, read in the same MGET as the token family's revocation. Filled from the database on a miss,
 # valid only while it carries the account's current generation; videoflix.effects bumps the generation
 # (and drops the entry) after any commit that changes the account (domain.changes.AccountChanged).
-LOGIN_STATE_TTL = 300
+LOGIN_STATE_TTL = 60  # also bounds an entry a writer cut off from Redis could not drop (effects logs it)
 # A generation outlives every entry filled under it by far: a fill that read the old generation before
 # a change committed can never meet that generation again (a request lasts at most 15 minutes).
 LOGIN_GENERATION_TTL = LOGIN_STATE_TTL + 3600
