@@ -8,6 +8,7 @@ import contextlib
 
 import pytest
 import redis.connection
+import redis.exceptions
 from sqlalchemy import event
 
 from videoflix.auth import login_state
@@ -178,3 +179,20 @@ def test_a_stale_or_foreign_entry_never_locks_out_and_never_admits(services, use
     services.cache.set(login_state_key(user_id), f'["{generation}","{VIEWER}",true,true,null,"x"]')
     with pytest.raises(AuthenticationFailed):
         authenticate(services, access)
+
+
+def test_a_change_whose_cached_state_cannot_be_dropped_stands_and_is_logged(services, user_client, monkeypatch,
+                                                                             caplog):
+    staff = user_client(STAFF, STAFF_PASSWORD, staff=True)
+    viewer = user_client(VIEWER, PASSWORD)
+    viewer_id = me(viewer)[1]["id"]
+
+    def refused(*_args, **_kwargs):
+        raise redis.exceptions.ConnectionError("cut off")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(type(services.cache), "pipeline", refused)
+        assert staff.request("PATCH", f"/api/admin/users/{viewer_id}/", {"is_active": False}).status == 200
+    assert "could not drop the cached login state of users [%d]" % viewer_id in caplog.text
+    with services.db.session() as session:
+        assert session.get(User, viewer_id).is_active is False
