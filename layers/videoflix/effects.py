@@ -3,21 +3,22 @@
 Use cases record what they changed (videoflix.domain.changes) in their transaction; once it
 commits, `perform_changes` deletes the objects the change left unused (a deleted film's media
 and upload, a published poster's upload), drops the cached catalog pages, forgets a film's cached
-caption tracks, and announces a settled film (Video Ready / Video Failed on the event bus,
-counted). None of it ever raises into the use case: a Redis, S3 or EventBridge outage is logged,
+caption tracks and a changed account's cached login state, and announces a settled film (Video
+Ready / Video Failed on the event bus, counted). None of it ever raises into the use case: a Redis, S3 or EventBridge outage is logged,
 the change itself stands (the sweeper deletes files left behind).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol, Sequence
+from typing import Any, Iterable, Protocol, Sequence
 
 from videoflix.adapters.hash_cache import hash_forget
 from videoflix.db.models import Video
 from videoflix.db.session import Database
-from videoflix.domain.cache_keys import CAPTION_TRACKS, CATALOG_CATEGORIES, CATALOG_LIST, CATALOG_QUERIES, READY_VIDEOS
-from videoflix.domain.changes import (CaptionsChanged, CatalogChanged, Change, FilesDiscarded, UploadAbandoned,
-                                     VideoSettled)
+from videoflix.domain.cache_keys import (CAPTION_TRACKS, CATALOG_CATEGORIES, CATALOG_LIST, CATALOG_QUERIES,
+                                        LOGIN_GENERATION_TTL, READY_VIDEOS, login_generation_key, login_state_key)
+from videoflix.domain.changes import (AccountChanged, CaptionsChanged, CatalogChanged, Change, FilesDiscarded,
+                                     UploadAbandoned, VideoSettled)
 from videoflix.domain.ports import EventPublisher, Storage
 from videoflix.domain.video_events import VIDEO_READY, video_event
 from videoflix.observability import metrics
@@ -25,6 +26,7 @@ from videoflix.observability import metrics
 log = logging.getLogger("videoflix.cache")  # the invalidation's records keep the cache's logger
 storage_log = logging.getLogger("videoflix.storage")
 events_log = logging.getLogger("videoflix.events")
+auth_log = logging.getLogger("videoflix.auth")
 
 
 class EffectPorts(Protocol):
@@ -42,6 +44,9 @@ def install_effects(ports: EffectPorts) -> None:
 
 
 def perform_changes(ports: EffectPorts, changes: Sequence[Change]) -> None:
+    accounts = [c.user_id for c in changes if isinstance(c, AccountChanged)]
+    if accounts:  # first: a login check must not take the old state a moment longer than needed
+        forget_login_states(ports.cache, dict.fromkeys(accounts))
     discard_files(ports, changes)
     if any(isinstance(change, CatalogChanged) for change in changes):
         invalidate_catalog(ports.cache)
@@ -72,6 +77,25 @@ def invalidate_catalog(redis: Any) -> None:
         redis.delete(CATALOG_LIST, READY_VIDEOS, CATALOG_QUERIES, CATALOG_CATEGORIES, CAPTION_TRACKS)
     except Exception:  # the cache is an optimisation; never fail a status change because of it
         log.warning("could not invalidate the catalog cache", exc_info=True)
+
+
+def forget_login_states(redis: Any, user_ids: Iterable[int]) -> None:
+    """After a commit that changed these accounts: their cached login states are never taken again.
+
+    The generation goes up (an entry a racing request fills from the database it read before the
+    commit carries the old one, videoflix.auth.login_state) and the entry goes. Redis down: logged;
+    its login checks fail closed meanwhile, and an entry it kept expires within LOGIN_STATE_TTL
+    (a minute): the longest a change can go unseen, and only when this writer alone lost Redis.
+    """
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.incr(login_generation_key(user_id))
+            pipe.expire(login_generation_key(user_id), LOGIN_GENERATION_TTL)
+            pipe.delete(login_state_key(user_id))
+        pipe.execute()
+    except Exception:
+        auth_log.error("could not drop the cached login state of users %s", list(user_ids), exc_info=True)
 
 
 def announce(ports: EffectPorts, video_id: int, stage: str) -> None:

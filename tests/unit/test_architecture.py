@@ -45,7 +45,6 @@ LOCAL_LIBRARIES_ALLOWED = {
     "PIL": "Pillow: only poster uploads re-encode a picture",
     "imageio_ffmpeg": "finds the bundled FFmpeg binary: only the transcoder",
     "cryptography": "RSA signing: only CloudFront playback signs with it",
-    "jwt": "PyJWT (and the cryptography it loads when present): only requests that carry or issue a token",
     # Standard-library modules a cold start would pay for on every request while one path uses them:
     "concurrent.futures": "threads for the fan-out's parallel SQS batches only (~30 ms with its queue)",
     "difflib": "password-to-address similarity: registration and resets only, never a login",

@@ -1,8 +1,18 @@
-"""Access and refresh JWTs: HS256 only, with iss, aud, exp, iat, jti, type and fam (login family) checked."""
+"""Access and refresh JWTs: HS256 only, with iss, aud, exp, iat, jti, type and fam (login family) checked.
+
+Signed and verified here with hmac and hashlib, byte for byte the tokens PyJWT makes (compact JWS,
+header `{"alg":"HS256","typ":"JWT"}`, payload JSON without spaces, base64url without padding),
+and checked as `jwt.decode` checks them (tests/unit/auth/test_jwt_tokens.py compares both): PyJWT
+imports `cryptography` when it is installed, about a fifth of the auth and catalog functions' cold
+start, and only CloudFront signing needs it (issue 25).
+"""
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -15,6 +25,10 @@ ALGORITHM = "HS256"
 LEEWAY_SECONDS = 10
 ACCESS = "access"
 REFRESH = "refresh"
+REQUIRED_CLAIMS = ("exp", "iat", "jti", "sub", "iss", "aud", "type", "fam")
+# The header PyJWT writes for HS256 (its keys sorted), base64url-encoded once.
+_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+_BASE64URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @dataclass(frozen=True)
@@ -29,10 +43,29 @@ def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
-def _encode(claims: dict[str, Any], settings: Settings) -> str:
-    import jwt
+def _b64encode(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+
+def _b64decode(part: bytes) -> bytes:
+    if not _BASE64URL.issuperset(part):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4))
+
+
+def _sign(signing_input: bytes, secret: str) -> bytes:
+    return hmac.new(secret.encode("utf-8"), signing_input, hashlib.sha256).digest()
+
+
+def encode_hs256(claims: dict[str, Any], secret: str) -> str:
+    """The compact HS256 JWS of `claims`, as `jwt.encode(claims, secret, algorithm="HS256")` writes it."""
+    payload = _b64encode(json.dumps(claims, separators=(",", ":")).encode("utf-8"))
+    signing_input = _HEADER + b"." + payload
+    return (signing_input + b"." + _b64encode(_sign(signing_input, secret))).decode("ascii")
+
+
+def _encode(claims: dict[str, Any], settings: Settings) -> str:
+    return encode_hs256(claims, settings.secret_key)
 
 
 def _successor_jti(predecessor: str, kind: str, settings: Settings) -> str:
@@ -59,19 +92,77 @@ def issue_token_pair(user_id: int, password_hash: str, settings: Settings,
     return TokenPair(_encode(access_claims, settings), _encode(refresh_claims, settings), refresh_claims)
 
 
+class InvalidToken(Exception):
+    """Why a token was refused (never shown to the client: every refusal answers alike)."""
+
+
+def _as_int(value: Any, claim: str) -> int:
+    try:
+        return int(value)
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidToken(f"{claim} must be an integer") from None
+
+
+def verify_hs256(token: str, secret: str, *, audience: str, issuer: str, leeway: float,
+                 required: tuple[str, ...] = REQUIRED_CLAIMS, now: float | None = None) -> dict[str, Any]:
+    """The claims of an HS256 token signed with `secret`, checked as PyJWT's `jwt.decode` checks them
+    (signature, alg, required claims, iat, nbf, exp with `leeway`, iss, aud, sub and jti strings);
+    InvalidToken otherwise."""
+    try:
+        raw = token.encode("ascii")
+    except (UnicodeEncodeError, AttributeError):
+        raise InvalidToken("not ASCII") from None
+    parts = raw.split(b".")
+    if len(parts) != 3:
+        raise InvalidToken("not a compact JWS")
+    header_part, payload_part, signature_part = parts
+    try:
+        header = json.loads(_b64decode(header_part))
+        signature = _b64decode(signature_part)
+    except (ValueError, binascii.Error):
+        raise InvalidToken("malformed header or signature") from None
+    if not isinstance(header, dict) or header.get("alg") != ALGORITHM or "crit" in header \
+            or header.get("b64", True) is not True:
+        raise InvalidToken("not HS256")
+    if not hmac.compare_digest(signature, _sign(header_part + b"." + payload_part, secret)):
+        raise InvalidToken("bad signature")
+    try:
+        claims = json.loads(_b64decode(payload_part))
+    except (ValueError, binascii.Error):
+        raise InvalidToken("malformed payload") from None
+    if not isinstance(claims, dict):
+        raise InvalidToken("payload is not an object")
+    for claim in required:
+        if claims.get(claim) is None:
+            raise InvalidToken(f"{claim} missing")
+    now = time.time() if now is None else now
+    if "iat" in claims and _as_int(claims["iat"], "iat") > now + leeway:
+        raise InvalidToken("not yet valid (iat)")
+    if "nbf" in claims and _as_int(claims["nbf"], "nbf") > now + leeway:
+        raise InvalidToken("not yet valid (nbf)")
+    if "exp" in claims and _as_int(claims["exp"], "exp") <= now - leeway:
+        raise InvalidToken("expired")
+    if not isinstance(claims.get("iss"), str) or claims["iss"] != issuer:
+        raise InvalidToken("issuer")
+    audiences = claims.get("aud")
+    if isinstance(audiences, str):
+        audiences = [audiences]
+    if not audiences or not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences) \
+            or audience not in audiences:
+        raise InvalidToken("audience")
+    if not isinstance(claims.get("sub", ""), str) or not isinstance(claims.get("jti", ""), str):
+        raise InvalidToken("sub and jti must be strings")
+    return claims
+
+
 def decode_token(token: str, expected_type: str, settings: Settings) -> dict[str, Any]:
     """The verified claims, or AuthenticationFailed for anything not exactly right."""
-    import jwt
-
     if not token or len(token) > 4096:
         raise AuthenticationFailed("Token is missing or invalid.")
     try:
-        claims = jwt.decode(
-            token, settings.secret_key, algorithms=[ALGORITHM], audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer, leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iat", "jti", "sub", "iss", "aud", "type", "fam"]},
-        )
-    except jwt.PyJWTError:
+        claims = verify_hs256(token, settings.secret_key, audience=settings.jwt_audience,
+                              issuer=settings.jwt_issuer, leeway=LEEWAY_SECONDS)
+    except InvalidToken:
         raise AuthenticationFailed("Token is invalid or expired.") from None
     subject = str(claims.get("sub", ""))
     # ASCII digits only: "²".isdigit() is True, yet int("²") fails.

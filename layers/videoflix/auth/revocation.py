@@ -1,7 +1,7 @@
 """Token revocation in Redis: used refresh tokens and revoked login families expire with the tokens.
 
-An access token is refused once its family is revoked (logout, refresh-token reuse), so
-`is_family_revoked` is the one Redis lookup every authenticated request makes.
+An access token is refused once its family is revoked (logout, refresh-token reuse): every
+authenticated request reads `family_key` in its one Redis round trip (videoflix.auth.login_state).
 """
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from typing import Any, Callable
 from videoflix.errors import ServiceUnavailable
 
 REVOKED = "revoked"
+TOKEN_STORE_DOWN = "The token store is unavailable. Try again shortly."
+
+
+def family_key(family: str) -> str:
+    """The key that marks a login family revoked (logout, refresh-token reuse) until its tokens expire."""
+    return f"refresh:family:{family}"
 
 
 class RefreshTokenRegistry:
@@ -22,7 +28,7 @@ class RefreshTokenRegistry:
             return operation()
         except self._errors() as exc:
             # Fail closed: without the registry a revoked token could pass.
-            raise ServiceUnavailable("The token store is unavailable. Try again shortly.") from exc
+            raise ServiceUnavailable(TOKEN_STORE_DOWN) from exc
 
     def use(self, jti: str, ttl: int, grace: int, now: float) -> float | None:
         """Use up a refresh token; the time its successor is issued at, or None for a reuse.
@@ -51,7 +57,7 @@ class RefreshTokenRegistry:
         self._call(lambda: self._redis.set(f"refresh:used:{jti}", REVOKED, ex=max(ttl, 1)))
 
     def revoke_family(self, family: str, ttl: int) -> None:
-        self._call(lambda: self._redis.set(f"refresh:family:{family}", REVOKED, ex=max(ttl, 1)))
+        self._call(lambda: self._redis.set(family_key(family), REVOKED, ex=max(ttl, 1)))
 
     def is_family_revoked(self, family: str) -> bool:
-        return bool(self._call(lambda: self._redis.exists(f"refresh:family:{family}")))
+        return bool(self._call(lambda: self._redis.exists(family_key(family))))

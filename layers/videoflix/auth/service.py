@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timezone
 from typing import Any
 
 from sqlalchemy import select
 
 from videoflix.adapters.redis_cache import redis_errors
-from videoflix.auth import jwt_tokens
+from videoflix.auth import jwt_tokens, login_state
 from videoflix.auth.account_tokens import check_account_token, decode_uid, encode_uid, make_account_token
 from videoflix.auth.emails import email_problems, normalize_email
 from videoflix.auth.passwords import dummy_hash, hash_password, password_problems, verify_password
-from videoflix.auth.revocation import RefreshTokenRegistry
+from videoflix.auth.revocation import TOKEN_STORE_DOWN, RefreshTokenRegistry
 from videoflix.auth.throttle import Throttle, login_counters, password_reset_counters, registration_counters
 from videoflix.db.history import record_history
 from videoflix.db.models import User, utcnow
-from videoflix.errors import AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied
+from videoflix.errors import (AuthenticationFailed, FieldErrors, InvalidInput, PermissionDenied,
+                              ServiceUnavailable)
 from videoflix.observability import metrics
 from videoflix.observability.logs import bind
 from videoflix.services import Services
@@ -219,13 +219,11 @@ def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
 
 
 def _token_owner(session, claims: dict[str, Any]) -> User | None:
-    """The active user a token names, if the token was issued under the current password."""
+    """The active user a token names, if the token was issued under the current password (and after
+    staff last disabled the account: enabling it again does not revive it)."""
     user = session.get(User, int(claims["sub"]))
-    if user is None or not user.is_active or \
-            jwt_tokens.password_fingerprint(user.password_hash) != claims.get("pwd"):
+    if user is None or not login_state.state_of(user).admits(claims):
         return None
-    if user.tokens_valid_after is not None and claims.get("iat", 0) <= _timestamp(user.tokens_valid_after):
-        return None  # issued before staff deactivated the account: enabling it again does not revive it
     return user
 
 
@@ -259,15 +257,9 @@ def wait_out_token_cutoff(user: User) -> None:
     Waits at most a second, and only when enabling follows disabling that closely.
     """
     if user.tokens_valid_after is not None:
-        left = _timestamp(user.tokens_valid_after) + 1 - time.time()
+        left = login_state.timestamp(user.tokens_valid_after) + 1 - time.time()
         if 0 < left <= 1:
             time.sleep(left)
-
-
-def _timestamp(moment) -> int:
-    if moment.tzinfo is None:  # SQLite returns naive datetimes, stored in UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp())
 
 
 def request_password_reset(services: Services, email: str, client_ip: str | None = None) -> None:
@@ -317,22 +309,35 @@ def confirm_password_reset(services: Services, uidb64: str, token: str, new_pass
 
 
 def authenticate(services: Services, access_token: str | None) -> User:
-    """The user an access token belongs to; AuthenticationFailed otherwise."""
+    """The user an access token belongs to; AuthenticationFailed otherwise.
+
+    One Redis round trip when warm (videoflix.auth.login_state): the family's revocation (logout
+    and refresh-token reuse end its access tokens at once) and the account's cached state (active,
+    password fingerprint, tokens_valid_after), which every change of the account drops after its
+    commit. A miss, or a cached state that refuses the token, asks the database. Fails closed like
+    refresh (503 without Redis): without it a revoked family could pass.
+    """
     if not access_token:
         raise AuthenticationFailed("Authentication credentials were not provided.")
     claims = jwt_tokens.decode_token(access_token, jwt_tokens.ACCESS, services.settings)
-    # One Redis lookup: logout and refresh-token reuse end the family's access tokens at once.
-    # Fails closed like refresh (503 without Redis); password resets and deactivation are
-    # caught below, by the fingerprint and is_active read from the database.
-    if _registry(services).is_family_revoked(claims["fam"]):
+    user_id = int(claims["sub"])
+    try:
+        found = login_state.look_up(services.cache, user_id, claims["fam"])
+    except redis_errors() as exc:
+        raise ServiceUnavailable(TOKEN_STORE_DOWN) from exc
+    if found.family_revoked:
         raise AuthenticationFailed("Token has been revoked.")
-    with services.db.session() as session:
-        user = _token_owner(session, claims)
-        if user is None:
+    state = found.state
+    if state is None or not state.admits(claims):
+        with services.db.session() as session:
+            user = session.get(User, user_id)
+            state = login_state.state_of(user) if user is not None else None
+        if state is not None:
+            login_state.remember(services.cache, state, found.generation)
+        if state is None or not state.admits(claims):
             raise AuthenticationFailed("Token is invalid or expired.")
-        session.expunge(user)
-        bind(user_id=user.id)  # the rest of this request's log lines name the user
-        return user
+    bind(user_id=user_id)  # the rest of this request's log lines name the user
+    return state.as_user()
 
 
 def require_staff(user: User) -> User:

@@ -5,8 +5,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, true)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from videoflix.db.session import record_changes
+from videoflix.domain.changes import AccountChanged
 from videoflix.domain.video_states import VideoState
 
 
@@ -36,6 +39,23 @@ class User(Base):
     # When a link sent to the address was first used (activation or password reset), or an operator
     # made the account active; None: nobody proved the address, so staff may not enable or promote it.
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# What a login check reads of a users row (videoflix.auth.login_state caches it).
+LOGIN_COLUMNS = ("email", "password_hash", "is_active", "is_staff", "tokens_valid_after")
+
+
+@event.listens_for(Session, "before_flush")
+def _record_account_changes(session: Session, _context, _instances) -> None:
+    """Any writer's change of what a login check reads records AccountChanged in its transaction, so
+    the cached login state is dropped after the commit (videoflix.effects); nobody can forget to."""
+    for user in session.dirty:
+        if isinstance(user, User) and user.id is not None and \
+                any(inspect(user).attrs[name].history.has_changes() for name in LOGIN_COLUMNS):
+            record_changes(session, AccountChanged(user.id))
+    for user in session.deleted:
+        if isinstance(user, User) and user.id is not None:
+            record_changes(session, AccountChanged(user.id))
 
 
 # The states and their transitions live in videoflix.db.video_transitions, the only writer of them.

@@ -86,16 +86,32 @@ class Database:
 
     `after_commit`, when set (videoflix.effects.install_effects), receives the changes of each
     session's committed transactions once the session is closed: the one place that acts on them.
+    Built from a URL, the engine (and the database driver with it) is made on first use: a request
+    the caches answer, such as a warm catalog page behind a cached login check, never loads it.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._factory = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, engine: Engine | None = None, *, url: str | None = None) -> None:
+        if engine is None and url is None:
+            raise ValueError("Database needs an engine or a URL")
+        self._engine = engine
+        self._url = url
+        self._session_factory: sessionmaker | None = None
         self.after_commit: Callable[[Sequence[Change]], None] | None = None
 
     @classmethod
     def from_url(cls, database_url: str) -> "Database":
-        return cls(get_engine(database_url))
+        return cls(url=database_url)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = get_engine(self._url or "")
+        return self._engine
+
+    def _factory(self) -> Session:
+        if self._session_factory is None:
+            self._session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        return self._session_factory()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

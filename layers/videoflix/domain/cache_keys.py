@@ -1,4 +1,5 @@
-"""Redis keys of the catalog caches (dropped by videoflix.effects when the catalog changes)."""
+"""Redis keys of the catalog caches (dropped by videoflix.effects when the catalog changes), and of the
+login check's account state (dropped by videoflix.effects when the account changes)."""
 from __future__ import annotations
 
 CATALOG_LIST = "catalog:videos"
@@ -33,3 +34,21 @@ def subtitle_playlist_key(video_id: int, lang: str, version: str) -> str:
 def storyboard_key(video_id: int, version: str) -> str:
     """A film's storyboard VTT (presigned sprite URL inside); "" when it has none."""
     return f"catalog:storyboard:{video_id}:{version}"
+
+
+# The login check's state of an account (videoflix.auth.login_state): what authenticate needs of the
+# users row, read in the same MGET as the token family's revocation. Filled from the database on a miss,
+# valid only while it carries the account's current generation; videoflix.effects bumps the generation
+# (and drops the entry) after any commit that changes the account (domain.changes.AccountChanged).
+LOGIN_STATE_TTL = 60  # also bounds an entry a writer cut off from Redis could not drop (effects logs it)
+# A generation outlives every entry filled under it by far: a fill that read the old generation before
+# a change committed can never meet that generation again (a request lasts at most 15 minutes).
+LOGIN_GENERATION_TTL = LOGIN_STATE_TTL + 3600
+
+
+def login_state_key(user_id: int) -> str:
+    return f"auth:user:{user_id}"
+
+
+def login_generation_key(user_id: int) -> str:
+    return f"auth:user:{user_id}:gen"

@@ -3,7 +3,8 @@
 A use case records these on its database session (videoflix.db.session.record_changes) in the
 same transaction as the change; videoflix.effects performs what follows each one after the
 transaction commits (nothing happens for a rolled-back change): dropping cached catalog pages,
-publishing Video Ready / Video Failed, counting them, deleting objects the change left unused.
+publishing Video Ready / Video Failed, counting them, deleting objects the change left unused,
+forgetting an account's cached login state.
 """
 from __future__ import annotations
 
@@ -49,4 +50,13 @@ class FilesDiscarded:
     prefix: str
 
 
-Change = CatalogChanged | CaptionsChanged | VideoSettled | UploadAbandoned | FilesDiscarded
+@dataclass(frozen=True)
+class AccountChanged:
+    """What a login check reads of an account changed (active, staff, password, tokens_valid_after,
+    email) or the account was deleted: its cached login state is dropped after commit
+    (videoflix.auth.login_state). Recorded by the session itself (videoflix.db.models), whoever writes."""
+
+    user_id: int
+
+
+Change = AccountChanged | CatalogChanged | CaptionsChanged | VideoSettled | UploadAbandoned | FilesDiscarded

@@ -1,9 +1,15 @@
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import jwt
 import pytest
 
-from videoflix.auth.jwt_tokens import ACCESS, LEEWAY_SECONDS, REFRESH, decode_token, issue_token_pair
+import videoflix
+from videoflix.auth.jwt_tokens import (ACCESS, LEEWAY_SECONDS, REFRESH, REQUIRED_CLAIMS, InvalidToken, decode_token,
+                                       encode_hs256, issue_token_pair, verify_hs256)
 from videoflix.errors import AuthenticationFailed
 
 
@@ -82,3 +88,71 @@ def test_wrong_secret_and_garbage_are_refused(settings):
 
 def test_leeway_is_small():
     assert 0 <= LEEWAY_SECONDS <= 30
+
+
+# ---------------------------------------------------------------- the same tokens and checks as PyJWT (issue 25)
+def test_tokens_are_byte_for_byte_what_pyjwt_writes(settings):
+    pair = issue_token_pair(7, "hash", settings, now=1_000)
+    for token in (pair.access, pair.refresh):
+        claims = jwt.decode(token, settings.secret_key, algorithms=["HS256"], audience=settings.jwt_audience,
+                            options={"verify_exp": False})
+        assert jwt.encode(claims, settings.secret_key, algorithm="HS256") == token
+    odd = claims_for(settings, pad="é \u2028 \" \\ ✓", nested={"a": [1, 2.5, None, True]})
+    assert encode_hs256(odd, settings.secret_key) == jwt.encode(odd, settings.secret_key, algorithm="HS256")
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"iat": time.time() + 5}, {"iat": time.time() + 60}, {"iat": "12"}, {"iat": "x"}, {"iat": [1]},
+    {"exp": time.time() - 5}, {"exp": time.time() - 60}, {"exp": "soon"}, {"nbf": time.time() + 60},
+    {"nbf": time.time()}, {"nbf": "x"}, {"aud": ["other", "videoflix-api"]}, {"aud": ["other"]}, {"aud": 5},
+    {"aud": [5]}, {"aud": ""}, {"iss": 5}, {"iss": "other"}, {"sub": 5}, {"jti": 5}, {"fam": None},
+    {"type": None}, {"exp": None}, {"iat": None}, {"jti": None}, {"sub": None}, {"iss": None}, {"aud": None},
+])
+def test_claims_are_checked_as_pyjwt_checks_them(settings, changes):
+    claims = claims_for(settings, **changes)
+    token = jwt.encode(claims, settings.secret_key, algorithm="HS256") if not isinstance(claims.get("iss"), int) \
+        else encode_hs256(claims, settings.secret_key)  # PyJWT refuses to write a number as iss
+    try:
+        jwt.decode(token, settings.secret_key, algorithms=["HS256"], audience=settings.jwt_audience,
+                   issuer=settings.jwt_issuer, leeway=LEEWAY_SECONDS, options={"require": list(REQUIRED_CLAIMS)})
+        pyjwt_accepts = True
+    except jwt.PyJWTError:
+        pyjwt_accepts = False
+    try:
+        verify_hs256(token, settings.secret_key, audience=settings.jwt_audience, issuer=settings.jwt_issuer,
+                     leeway=LEEWAY_SECONDS)
+        accepts = True
+    except InvalidToken:
+        accepts = False
+    assert accepts == pyjwt_accepts
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t + "=", lambda t: t.replace(".", "..", 1), lambda t: t[: t.rindex(".")], lambda t: t + ".x",
+    lambda t: "é" + t, lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+])
+def test_mangled_tokens_are_refused(settings, mangle):
+    token = issue_token_pair(7, "hash", settings).access
+    assert decode_token(token, ACCESS, settings)["sub"] == "7"
+    with pytest.raises(AuthenticationFailed):
+        decode_token(mangle(token), ACCESS, settings)
+
+
+def test_headers_other_than_pyjwts_hs256_are_refused(settings):
+    claims = claims_for(settings)
+    for headers in ({"crit": ["exp"]}, {"b64": False}, {"alg": "HS512"}):
+        token = jwt.encode(claims, settings.secret_key, algorithm="HS256", headers=headers) \
+            if "alg" not in headers else jwt.encode(claims, settings.secret_key, algorithm="HS512")
+        with pytest.raises(AuthenticationFailed):
+            decode_token(token, ACCESS, settings)
+
+
+def test_signing_and_checking_tokens_loads_neither_pyjwt_nor_cryptography():
+    """Only CloudFront signing needs cryptography; PyJWT imports it whenever it is installed."""
+    script = ("import sys; from videoflix.auth import jwt_tokens; from videoflix.settings import load_settings; "
+              "s = load_settings({'SECRET_KEY': 'k' * 40}); "
+              "t = jwt_tokens.issue_token_pair(1, 'h', s).access; jwt_tokens.decode_token(t, 'access', s); "
+              "print(sorted(m for m in ('jwt', 'cryptography') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(videoflix.__file__).parents[1])})
+    assert out.stdout.strip() == "[]"
