@@ -65,10 +65,11 @@ def test_before_snapshot_closes_every_connection_and_forgets_the_services(instal
 
 def test_the_services_are_built_again_on_the_first_request_after_a_restore(installed, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", installed.settings.database_url)
+    engine_before = installed.db.engine  # built now: engines are made on first use
     snapstart.after_restore()
     assert built_services() is None
     again = get_services()
-    assert again is not installed and again.db.engine is not installed.db.engine
+    assert again is not installed and again.db.engine is not engine_before
 
 
 def test_a_cache_never_built_is_not_connected_just_to_be_closed(installed):
@@ -161,3 +162,28 @@ def test_each_handler_registers_the_hooks_and_the_runtime_can_run_them(function,
     assert (report["before"], report["after"]) == (1, 1)
     assert report["asked"] and report["preloaded"] == report["asked"]  # the first request's libraries, in the snapshot
     assert report["services_after_snapshot"] is False and report["services_after_restore"] is False
+
+
+# What Lambda's Python runtime provides besides the layer (boto3 and botocore ship with it).
+RUNTIME_PROVIDED = {"boto3", "botocore"}
+
+
+def test_every_preloaded_library_ships_in_the_layer_or_the_runtime():
+    """A preload the layer lacks would fail the snapshot's init (PyJWT left the layer, for one)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    shipped = {line.split("==")[0].strip().lower().replace("-", "_")
+               for line in (root / "layers" / "requirements.txt").read_text().splitlines()
+               if line.strip() and not line.startswith("#")} | RUNTIME_PROVIDED
+    preloads = {}
+    for app in sorted((root / "functions").glob("*/app.py")):
+        for node in ast.walk(ast.parse(app.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "prepare_snapshot":
+                for keyword in node.keywords:
+                    if keyword.arg == "preload":
+                        preloads[app.parent.name] = ast.literal_eval(keyword.value)
+    assert preloads, "no function prepares a snapshot"
+    assert {name: [lib for lib in libs if lib.lower() not in shipped] for name, libs in preloads.items()} == \
+        {name: [] for name in preloads}
