@@ -6,8 +6,6 @@ the same folder, as `make dev` is stopped and started again.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,38 +13,20 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from videoflix_tools.testing.local_system import embedded_aws_process
+
 pytestmark = pytest.mark.integration
 
 REGION = "eu-central-1"
 BUCKET = "videoflix-media"
-SERVER = """
-import sys
-from videoflix_tools.dev.moto_server import start_moto_server
-url, stop = start_moto_server("127.0.0.1", 0, [], s3_folder=sys.argv[1])
-print(url, flush=True)
-sys.stdin.read()
-stop()
-"""
 
 
 @contextmanager
 def embedded_s3(folder: Path):
     """One run of the embedded endpoint on `folder`; yields an S3 client for it."""
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(folder)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    try:
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), f"the endpoint did not start (exit {process.poll()})"
+    with embedded_aws_process(folder) as url:
         yield boto3.client("s3", endpoint_url=url, region_name=REGION, aws_access_key_id="testing",
                            aws_secret_access_key="testing", config=Config(s3={"addressing_style": "path"}))
-    finally:
-        process.stdin.close()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 def _object(s3, key: str, **kwargs) -> dict:

@@ -8,9 +8,6 @@ and logged the second as a duplicate. The dev endpoint sends only S3's own event
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from urllib.parse import unquote_plus
 
@@ -18,39 +15,21 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from videoflix_tools.testing.local_system import embedded_aws_process
+
 pytestmark = pytest.mark.integration
 
 REGION = "eu-central-1"
 BUCKET = "videoflix-uploads"
-SERVER = """
-import sys
-from videoflix_tools.dev.moto_server import start_moto_server
-url, stop = start_moto_server("127.0.0.1", 0, [], s3_folder=sys.argv[1] if len(sys.argv) > 1 else None)
-print(url, flush=True)
-sys.stdin.read()
-stop()
-"""
 
 
 @contextmanager
 def embedded_aws(*folder: str):
-    process = subprocess.Popen([sys.executable, "-c", SERVER, *folder], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    try:
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), f"the endpoint did not start (exit {process.poll()})"
+    with embedded_aws_process(*folder) as url:
         options = {"endpoint_url": url, "region_name": REGION, "aws_access_key_id": "testing",
                    "aws_secret_access_key": "testing"}
         yield (boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **options),
                boto3.client("sqs", **options))
-    finally:
-        process.stdin.close()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 def notifications(sqs, url: str) -> list[tuple[str, str]]:

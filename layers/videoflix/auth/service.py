@@ -50,6 +50,15 @@ def account_link(services: Services, page: str, user: User, purpose: str) -> str
     return f"{base}/pages/auth/{page}?uid={encode_uid(user.id)}&token={token}"
 
 
+def _checked_credentials(raw_email: str, password: str) -> str:
+    """The normalized address, once it and the password pass their checks (FieldErrors otherwise)."""
+    email = _clean_email(raw_email)
+    issues = password_problems(password, email)
+    if issues:
+        raise FieldErrors({"password": issues})
+    return email
+
+
 def _clean_email(raw: str, field: str = "email") -> str:
     email = normalize_email(raw)
     problems = email_problems(email)
@@ -351,10 +360,7 @@ def create_user(services: Services, email: str, password: str, *, staff: bool = 
     """Create (or update the password of) a user directly: the CLI and the dev stack's admin. With an
     `actor` (`videoflix users create`: the operator), the change is recorded in the staff history in
     the same transaction."""
-    email = _clean_email(email)
-    issues = password_problems(password, email)
-    if issues:
-        raise FieldErrors({"password": issues})
+    email = _checked_credentials(email, password)
     with services.db.session() as session:
         user = _find_user(session, email)
         created = user is None
@@ -384,10 +390,7 @@ def ensure_user(services: Services, email: str, password: str, *, staff: bool = 
     Unlike create_user, a password that still matches keeps its hash, so the sessions issued
     for it (whose tokens carry the hash's fingerprint) live on: the dev stack's admin on every start.
     """
-    email = _clean_email(email)
-    issues = password_problems(password, email)
-    if issues:
-        raise FieldErrors({"password": issues})
+    email = _checked_credentials(email, password)
     with services.db.session() as session:
         user = _find_user(session, email)
         if user is None:

@@ -7,6 +7,9 @@ them between tests, the benches time requests through them.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -55,3 +58,35 @@ def queue_binding(settings: Settings, queue_name: str, handler: Callable[[dict, 
     url = queue_url(settings, queue_name)
     attributes = aws_client("sqs", settings).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     return QueueBinding(url, attributes["Attributes"]["QueueArn"], handler, **options)
+
+
+# The dev stack's embedded AWS endpoint in a process of its own (moto's state is per process): it
+# prints its URL, serves until its standard input closes, then stops as `make dev` stops it.
+EMBEDDED_AWS_PROCESS = """
+import sys
+from videoflix_tools.dev.moto_server import start_moto_server
+url, stop = start_moto_server("127.0.0.1", 0, [], s3_folder=sys.argv[1] if len(sys.argv) > 1 else None)
+print(url, flush=True)
+sys.stdin.read()
+stop()
+"""
+
+
+@contextmanager
+def embedded_aws_process(s3_folder: str | os.PathLike | None = None) -> Iterator[str]:
+    """One run of the embedded endpoint (its S3 on `s3_folder` when given); yields its URL."""
+    arguments = [str(s3_folder)] if s3_folder is not None else []
+    process = subprocess.Popen([sys.executable, "-c", EMBEDDED_AWS_PROCESS, *arguments], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"the endpoint did not start (exit {process.poll()})"
+        yield url
+    finally:
+        process.stdin.close()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
