@@ -99,12 +99,11 @@ cmd_start() {
   # DNS_ADDRESS=0: no DNS server (it would bind port 53 and edit resolv.conf).
   # GATEWAY_SERVER=hypercorn: the default (twisted) server ignores the host and binds 0.0.0.0.
   # LOCALSTACK_HOST / SQS_ENDPOINT_STRATEGY: queue URLs on 127.0.0.1, no *.localstack.cloud DNS.
-  # S3_SKIP_SIGNATURE_VALIDATION=0: presigned URLs are verified as S3 does (a poster upload signs its size).
   (
     cd "$LS_HOME"
     exec env GATEWAY_LISTEN="127.0.0.1:$PORT" LOCALSTACK_HOST="127.0.0.1:$PORT" \
       LOCALSTACK_VOLUME_DIR="$LS_HOME/data" SQS_ENDPOINT_STRATEGY=path DNS_ADDRESS=0 GATEWAY_SERVER=hypercorn \
-      SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 S3_SKIP_SIGNATURE_VALIDATION=0 \
+      SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
       setsid "$LS_VENV/bin/python" -m localstack.runtime.main </dev/null >>"$LOG_FILE" 2>&1
   ) &
   echo $! >"$PID_FILE"
