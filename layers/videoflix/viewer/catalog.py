@@ -45,17 +45,10 @@ class Catalog:
         self.settings = services.settings
         self.storage: Storage = services.storage
 
-    # -- cache helpers: Redis down means "no cache", never an error for viewers ----------
-    def _cache_get(self, key: str) -> str | None:
-        return read_cached(self.services.cache, key)
-
-    def _cache_set(self, key: str, value: str, ttl: int) -> None:
-        write_cached(self.services.cache, key, value, ttl, self.settings.playlist_cache_bytes)
-
     # -- list ----------------------------------------------------------------------------
     def list_videos(self, use_cache: bool = True) -> list[dict[str, Any]]:
         if use_cache:
-            cached = self._cache_get(CATALOG_LIST)
+            cached = read_cached(self.services.cache, CATALOG_LIST)
             if cached is not None:
                 return json.loads(cached)
         with self.services.db.session() as session:
@@ -64,7 +57,8 @@ class Catalog:
             listing = [catalog_video(v, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
                        for v in videos]
         # Cached far shorter than the thumbnail URLs live, so a cached URL is always valid.
-        self._cache_set(CATALOG_LIST, json.dumps(listing), min(self.settings.catalog_cache_ttl, 3600))
+        write_cached(self.services.cache, CATALOG_LIST, json.dumps(listing), min(self.settings.catalog_cache_ttl, 3600),
+                     self.settings.playlist_cache_bytes)
         return listing
 
     # -- playlists -----------------------------------------------------------------------
@@ -132,7 +126,7 @@ class Catalog:
         video = self._ready_video(video_id)
         rung = self._rung(video, resolution)
         key = playlist_key(video.id, rung, video.version)
-        cached = self._cache_get(key)
+        cached = read_cached(self.services.cache, key)
         if cached is not None:
             return cached
         source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
@@ -140,7 +134,7 @@ class Catalog:
             raise NotFound("This resolution is not available for the video.")
         urls, cache_ttl = self.media_urls(video)
         rewritten = rewrite_playlist(source, lambda name: urls.url(f"{rung}/{name}"))
-        self._cache_set(key, rewritten, cache_ttl)
+        write_cached(self.services.cache, key, rewritten, cache_ttl, self.settings.playlist_cache_bytes)
         return rewritten
 
     def media_urls(self, video: ReadyVideo) -> tuple[PlaybackUrls, int]:
@@ -176,13 +170,14 @@ class Catalog:
         video = self._ready_video(video_id)
         rung = self._rung(video, resolution)
         names_key = segment_names_key(video.id, rung, video.version)
-        cached = self._cache_get(names_key)
+        cached = read_cached(self.services.cache, names_key)
         if cached is not None:
             names = set(json.loads(cached))
         else:
             source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}") or ""
             names = set(segment_names(source))
-            self._cache_set(names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl)
+            write_cached(self.services.cache, names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl,
+                         self.settings.playlist_cache_bytes)
         if segment not in names:
             raise NotFound("Segment not found.")
         urls, _ = self.media_urls(video)
