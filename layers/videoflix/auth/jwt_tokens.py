@@ -73,14 +73,20 @@ def _successor_jti(predecessor: str, kind: str, settings: Settings) -> str:
     return digest.hexdigest()[:32]
 
 
-def issue_token_pair(user_id: int, password_hash: str, settings: Settings,
+def issue_token_pair(user_id: int, password_hash: str | None, settings: Settings,
                      family: str | None = None, now: float | None = None,
-                     successor_of: str | None = None) -> TokenPair:
-    """A new pair; `successor_of` (the refresh jti it replaces) makes it the same each time it is issued."""
+                     successor_of: str | None = None, fingerprint: str | None = None) -> TokenPair:
+    """A new pair; `successor_of` (the refresh jti it replaces) makes it the same each time it is issued.
+
+    The tokens carry the password's fingerprint: from `password_hash`, or given as `fingerprint` (a
+    refresh answered from the cached login state has no hash at hand, only its fingerprint).
+    """
     issued_at = int(time.time() if now is None else now)
     family = family or uuid.uuid4().hex
+    if fingerprint is None:
+        fingerprint = password_fingerprint(password_hash or "")
     common = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": str(user_id),
-              "iat": issued_at, "fam": family, "pwd": password_fingerprint(password_hash)}
+              "iat": issued_at, "fam": family, "pwd": fingerprint}
     if successor_of:
         access_jti, refresh_jti = (_successor_jti(successor_of, kind, settings) for kind in (ACCESS, REFRESH))
     else:

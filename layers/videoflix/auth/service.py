@@ -202,7 +202,9 @@ def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
     """Rotate: the presented token is used up; presenting a used one revokes its whole family.
 
     Within `refresh_reuse_grace` seconds of its first use a token may be presented once more
-    (two tabs refreshing at once) and yields the very same new pair.
+    (two tabs refreshing at once) and yields the very same new pair. The owner's state comes
+    from the login check's cache (videoflix.auth.login_state) when it is there, so a warm refresh
+    reads Redis only; a miss, or a cached state that refuses the token, asks the database.
     """
     settings = services.settings
     claims = jwt_tokens.decode_token(refresh_token, jwt_tokens.REFRESH, settings)
@@ -212,28 +214,54 @@ def refresh(services: Services, refresh_token: str) -> jwt_tokens.TokenPair:
         raise AuthenticationFailed("Refresh token has been revoked.")
     # The owner before the token is used up: if the database is down (503), the client's retry
     # with the same token must still work instead of looking like a reuse.
-    with services.db.session() as session:
-        user = _token_owner(session, claims)
-        if user is None:
-            raise AuthenticationFailed("Refresh token is no longer valid.")
-        user_id, password_hash = user.id, user.password_hash
+    owner = _admitted_state(services, claims)
+    if owner.family_revoked:
+        raise AuthenticationFailed("Refresh token has been revoked.")
+    if owner.state is None:
+        raise AuthenticationFailed("Refresh token is no longer valid.")
     issued_at = registry.use(claims["jti"], ttl, settings.refresh_reuse_grace, time.time())
     if issued_at is None:
         registry.revoke_family(claims["fam"], _family_ttl(settings))
         raise AuthenticationFailed("Refresh token reuse detected; please log in again.")
     # Should the password change after the owner was read, these tokens carry the old
     # fingerprint and are refused wherever they are presented.
-    return jwt_tokens.issue_token_pair(user_id, password_hash, settings, family=claims["fam"],
-                                       now=issued_at, successor_of=claims["jti"])
+    return jwt_tokens.issue_token_pair(owner.state.user_id, None, settings, family=claims["fam"],
+                                       now=issued_at, successor_of=claims["jti"],
+                                       fingerprint=owner.state.fingerprint)
 
 
-def _token_owner(session, claims: dict[str, Any]) -> User | None:
-    """The active user a token names, if the token was issued under the current password (and after
-    staff last disabled the account: enabling it again does not revive it)."""
-    user = session.get(User, int(claims["sub"]))
-    if user is None or not login_state.state_of(user).admits(claims):
-        return None
-    return user
+class _Admitted:
+    """What the login check found for a token: its family revoked, or the account state that admits it."""
+
+    __slots__ = ("family_revoked", "state")
+
+    def __init__(self, family_revoked: bool, state: login_state.LoginState | None) -> None:
+        self.family_revoked, self.state = family_revoked, state
+
+
+def _admitted_state(services: Services, claims: dict[str, Any]) -> _Admitted:
+    """Whether a token's family was revoked and, if not, the state of the account it names when that
+    still admits the token (active, issued under the current password and after staff last disabled
+    the account: enabling it again does not revive it), else state None. One Redis read when the
+    cached state admits; otherwise the database decides and the cache is refilled. Redis down: 503
+    (fail closed: a revoked family could pass)."""
+    user_id = int(claims["sub"])
+    try:
+        found = login_state.look_up(services.cache, user_id, claims["fam"])
+    except redis_errors() as exc:
+        raise ServiceUnavailable(TOKEN_STORE_DOWN) from exc
+    if found.family_revoked:
+        return _Admitted(True, None)
+    state = found.state
+    if state is None or not state.admits(claims):
+        with services.db.session() as session:
+            user = session.get(User, user_id)
+            state = login_state.state_of(user) if user is not None else None
+        if state is not None:
+            login_state.remember(services.cache, state, found.generation)
+        if state is None or not state.admits(claims):
+            return _Admitted(False, None)
+    return _Admitted(False, state)
 
 
 def disabled_by_staff(user: User) -> bool:
@@ -329,24 +357,13 @@ def authenticate(services: Services, access_token: str | None) -> User:
     if not access_token:
         raise AuthenticationFailed("Authentication credentials were not provided.")
     claims = jwt_tokens.decode_token(access_token, jwt_tokens.ACCESS, services.settings)
-    user_id = int(claims["sub"])
-    try:
-        found = login_state.look_up(services.cache, user_id, claims["fam"])
-    except redis_errors() as exc:
-        raise ServiceUnavailable(TOKEN_STORE_DOWN) from exc
-    if found.family_revoked:
+    admitted = _admitted_state(services, claims)
+    if admitted.family_revoked:
         raise AuthenticationFailed("Token has been revoked.")
-    state = found.state
-    if state is None or not state.admits(claims):
-        with services.db.session() as session:
-            user = session.get(User, user_id)
-            state = login_state.state_of(user) if user is not None else None
-        if state is not None:
-            login_state.remember(services.cache, state, found.generation)
-        if state is None or not state.admits(claims):
-            raise AuthenticationFailed("Token is invalid or expired.")
-    bind(user_id=user_id)  # the rest of this request's log lines name the user
-    return state.as_user()
+    if admitted.state is None:
+        raise AuthenticationFailed("Token is invalid or expired.")
+    bind(user_id=admitted.state.user_id)  # the rest of this request's log lines name the user
+    return admitted.state.as_user()
 
 
 def require_staff(user: User) -> User:

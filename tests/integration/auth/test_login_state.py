@@ -70,6 +70,20 @@ def test_a_warm_login_check_is_one_redis_round_trip_and_no_database_query(servic
     assert counts["sql"] == 0
 
 
+def test_a_warm_token_refresh_reads_no_database(services, user_client, monkeypatch):
+    """Issue 25: the refresh takes the owner's state from the login check's cache (Redis only)."""
+    viewer = user_client(VIEWER, PASSWORD)
+    assert me(viewer)[0] == 200  # fills the account's login state
+    with counted(services, monkeypatch) as counts:
+        answer = viewer.post("/api/token/refresh/")
+    assert answer.status == 200, answer.text
+    assert counts["sql"] == 0 and counts["redis"] <= 3  # the family, the state, using the token up
+    assert me(viewer)[0] == 200  # the new pair speaks for the account
+    with counted(services, monkeypatch) as counts:
+        assert viewer.post("/api/token/refresh/").status == 200
+    assert counts["sql"] == 0
+
+
 def test_a_cold_login_check_reads_the_database_once_and_fills_the_cache(services, user_client, monkeypatch):
     viewer = user_client(VIEWER, PASSWORD)
     services.cache.delete(login_state_key(1))
