@@ -99,11 +99,12 @@ cmd_start() {
   # DNS_ADDRESS=0: no DNS server (it would bind port 53 and edit resolv.conf).
   # GATEWAY_SERVER=hypercorn: the default (twisted) server ignores the host and binds 0.0.0.0.
   # LOCALSTACK_HOST / SQS_ENDPOINT_STRATEGY: queue URLs on 127.0.0.1, no *.localstack.cloud DNS.
+  # S3_SKIP_SIGNATURE_VALIDATION=0: presigned URLs are verified as S3 does (a poster upload signs its size).
   (
     cd "$LS_HOME"
     exec env GATEWAY_LISTEN="127.0.0.1:$PORT" LOCALSTACK_HOST="127.0.0.1:$PORT" \
       LOCALSTACK_VOLUME_DIR="$LS_HOME/data" SQS_ENDPOINT_STRATEGY=path DNS_ADDRESS=0 GATEWAY_SERVER=hypercorn \
-      SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
+      SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 S3_SKIP_SIGNATURE_VALIDATION=0 \
       setsid "$LS_VENV/bin/python" -m localstack.runtime.main </dev/null >>"$LOG_FILE" 2>&1
   ) &
   echo $! >"$PID_FILE"
@@ -179,7 +180,10 @@ cmd_dev() {
   ensure_database "$database_url"
   cd "$ROOT"
   [[ -f .env ]] || { cp .env.template .env; say "created .env from .env.template"; }
+  # LocalStack checks presigned URLs against its one secret key, `test` (the dev stack's default
+  # `testing` would be refused): the dev stack signs with LocalStack's documented credentials.
   exec env AWS_ENDPOINT_URL="$ENDPOINT" DATABASE_URL="$database_url" REDIS_URL="$redis_url" \
+    AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}" \
     "$ROOT/.venv/bin/videoflix" dev "$@"
 }
 

@@ -29,6 +29,10 @@ from videoflix_tools.dev.emails import localstack_sent_emails
 from videoflix_tools.dev.pump import QueuePump
 
 LOCALSTACK_ENDPOINT = os.environ.get("LOCALSTACK_ENDPOINT", "http://127.0.0.1:4566").rstrip("/")
+# LocalStack verifies presigned URLs (S3_SKIP_SIGNATURE_VALIDATION=0) with its own secret key, `test`,
+# whatever the access key: a URL signed with the other suites' `testing` secret is refused (403).
+LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+os.environ.update(LOCALSTACK_CREDENTIALS)
 RUN_ID = uuid.uuid4().hex[:8]
 
 

@@ -98,3 +98,25 @@ def test_presigned_upload_notification_transcode_and_stream(clip_factory, upload
     segment = requests.get(urls[0], timeout=10)  # straight from LocalStack's S3, as a player would
     assert segment.status_code == 200
     assert segment.content[:1] == b"\x47"  # an MPEG-TS sync byte
+
+
+def test_a_poster_body_larger_than_declared_is_refused_by_localstack(services, staff_client):
+    # Issue 21, item 5: the upload URL signs Content-Length; LocalStack refuses another length when it
+    # verifies signatures (S3_SKIP_SIGNATURE_VALIDATION=0 in localstack-compose.yml and localstack.sh).
+    # 1 MB, 500 times the declared size: LocalStack's gateway answers that at once, while a body past a
+    # few MB stalls it (it stops reading without answering), which would only test the client's timeout.
+    from videoflix.domain.media_layout import poster_upload_key
+    from videoflix_tools.testing.factories import insert_ready_video
+
+    video_id = insert_ready_video(services, title="Poster at LocalStack", size=1, duration=10.0)
+    plan = staff_client.post(f"/api/admin/videos/{video_id}/poster/", {"content_type": "image/jpeg", "size": 2_000})
+    assert plan.status == 200, plan.text
+    upload = plan.json["upload"]
+    too_big = requests.put(upload["url"], data=b"\xff" * 1_000_000, headers=upload["headers"], timeout=30)
+    assert too_big.status_code == 403, too_big.text[:300]
+    s3 = aws_client("s3", services.settings)
+    poster = poster_upload_key(video_id)
+    assert s3.list_objects_v2(Bucket=services.settings.upload_bucket, Prefix=poster)["KeyCount"] == 0
+    exact = requests.put(upload["url"], data=b"\xff" * 2_000, headers=upload["headers"], timeout=60)
+    assert exact.status_code == 200, exact.text[:300]
+    assert s3.head_object(Bucket=services.settings.upload_bucket, Key=poster)["ContentLength"] == 2_000

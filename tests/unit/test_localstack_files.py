@@ -45,6 +45,14 @@ def test_localstack_takes_its_auth_token_and_runs_the_bootstrap_hook(compose):
     assert (PROJECT_ROOT / mounts["/opt/videoflix/layers"] / "videoflix_tools" / "bootstrap.py").is_file()
 
 
+def test_localstack_verifies_presigned_signatures_in_both_modes(compose):
+    # A poster upload URL signs its Content-Length; LocalStack enforces it only when it checks signatures.
+    assert compose["services"]["localstack"]["environment"]["S3_SKIP_SIGNATURE_VALIDATION"] == "0"
+    assert "S3_SKIP_SIGNATURE_VALIDATION=0" in SCRIPT.read_text()
+    # ... against its one secret key, `test`: the dev stack on LocalStack signs with it.
+    assert 'AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"' in SCRIPT.read_text()
+
+
 def test_compose_file_is_valid_for_docker_compose():
     try:
         probe = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30, check=False)
