@@ -91,3 +91,13 @@ def test_staff_grant_needs_an_activated_account_then_grants(invoke, register_use
     register_user("viewer@example.com")
     granted = invoke("staff", "staff_grant.json")
     assert granted["email"] == "viewer@example.com" and granted["is_staff"] is True
+
+
+def test_a_staff_grant_by_the_operator_is_recorded_in_the_history(invoke, register_user, staff_client):
+    register_user("viewer@example.com")
+    invoke("staff", "staff_grant.json")
+    invoke("staff", "staff_grant.json")  # already staff: nothing changes, nothing is recorded
+    rows = [r for r in staff_client.get("/api/admin/history/?page_size=100").json["items"]
+            if r["action"] == "user.staff"]
+    assert len(rows) == 1
+    assert rows[0]["actor"] == "operator:staff-function" and rows[0]["changes"] == {"is_staff": [False, True]}

@@ -12,10 +12,14 @@ from typing import Any
 from sqlalchemy import select
 
 from videoflix.auth.emails import email_problems, normalize_email
+from videoflix.db.history import record_history
 from videoflix.db.models import User
 from videoflix.errors import InvalidInput, NotFound
 from videoflix.services import Services
 
+# Who the staff history says made the change: an operator invoking the function (`sam remote invoke`);
+# Lambda is not told which IAM principal invoked it (CloudTrail records that).
+STAFF_FUNCTION_ACTOR = "operator:staff-function"
 EVENT_SHAPE = 'Send {"email": "admin@example.com", "staff": true} (false withdraws the rights).'
 
 
@@ -48,8 +52,10 @@ def read_staff_change(event: Any) -> StaffChange:
     return StaffChange(normalize_email(email), staff)
 
 
-def set_staff(services: Services, change: StaffChange) -> StaffResult:
-    """Grant or withdraw staff rights; NotFound unless the account exists and is activated."""
+def set_staff(services: Services, change: StaffChange, actor: str = STAFF_FUNCTION_ACTOR) -> StaffResult:
+    """Grant or withdraw staff rights; NotFound unless the account exists and is activated. A change is
+    recorded in the staff history in the same transaction (`user.staff`); asking for what already holds
+    changes and records nothing."""
     problems = email_problems(change.email)
     if problems:
         raise InvalidInput(f"`email` is not an email address: {' '.join(problems)}")
@@ -59,5 +65,7 @@ def set_staff(services: Services, change: StaffChange) -> StaffResult:
             raise NotFound(f"No activated account for {change.email}. Register it through the frontend and "
                            "open the activation link first, then run this again.")
         changed = user.is_staff != change.staff
+        if changed:
+            record_history(session, actor, "user.staff", "user", user.id, {"is_staff": [user.is_staff, change.staff]})
         user.is_staff = change.staff
         return StaffResult(user.id, user.email, user.is_staff, changed)
