@@ -1,13 +1,9 @@
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import jwt
 import pytest
 
-import videoflix
+from tests.support.fresh_interpreter import fresh_python_output
 from videoflix.auth.jwt_tokens import (ACCESS, LEEWAY_SECONDS, REFRESH, REQUIRED_CLAIMS, InvalidToken, decode_token,
                                        encode_hs256, issue_token_pair, verify_hs256)
 from videoflix.errors import AuthenticationFailed
@@ -153,6 +149,4 @@ def test_signing_and_checking_tokens_loads_neither_pyjwt_nor_cryptography():
               "s = load_settings({'SECRET_KEY': 'k' * 40}); "
               "t = jwt_tokens.issue_token_pair(1, 'h', s).access; jwt_tokens.decode_token(t, 'access', s); "
               "print(sorted(m for m in ('jwt', 'cryptography') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(videoflix.__file__).parents[1])})
-    assert out.stdout.strip() == "[]"
+    assert fresh_python_output(script).strip() == "[]"

@@ -1,13 +1,8 @@
 """A function's database driver loads on its first query, not with its services (issue 25): a request
 the caches answer (a warm catalog page behind a cached login check) never pays for pg8000."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from sqlalchemy import text
 
-import videoflix
+from tests.support.fresh_interpreter import fresh_python_output
 from videoflix.db.session import Database
 
 
@@ -16,9 +11,7 @@ def test_services_build_no_engine_and_load_no_driver_until_the_first_session():
               "s = Services.from_settings(load_settings({'SECRET_KEY': 'k' * 40, "
               "'DATABASE_URL': 'postgresql://nobody@127.0.0.1:1/none'})); "
               "print('pg8000' in sys.modules, s.db._engine is None); s.db.engine; print('pg8000' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(videoflix.__file__).parents[1])})
-    assert out.stdout.split() == ["False", "True", "True"]
+    assert fresh_python_output(script).split() == ["False", "True", "True"]
 
 
 def test_a_database_from_a_url_serves_sessions(tmp_path):
