@@ -24,11 +24,12 @@ class Claimed(enum.Enum):
     NOTHING = "nothing"  # no job (AV1 off, the film deleted) or it is settled: drop the message
 
 
-def queue(session: Session, video_id: int) -> None:
-    """A (new) AV1 job for a film being published; an earlier one of the same film is replaced."""
+def queue(session: Session, video_id: int, skipped_because: str | None = None) -> None:
+    """A (new) AV1 job for a film being published, or one settled as skipped at once (`skipped_because`);
+    an earlier one of the same film is replaced."""
     session.execute(delete(Av1Job).where(Av1Job.video_id == video_id))
-    session.add(Av1Job(video_id=video_id, status=Av1Status.QUEUED, progress=0, attempts=0, renditions=[],
-                       queued_at=utcnow()))
+    session.add(Av1Job(video_id=video_id, status=Av1Status.SKIPPED if skipped_because else Av1Status.QUEUED,
+                       progress=0, attempts=0, renditions=[], error=skipped_because, queued_at=utcnow()))
 
 
 def claim(session: Session, video_id: int, now: datetime, time_budget: int) -> tuple[Claimed, int]:

@@ -232,6 +232,7 @@ class Av1Status:
     ENCODING = "encoding"
     READY = "ready"
     FAILED = "failed"
+    SKIPPED = "skipped"  # too long to encode in one job: the film plays in H.264
 
 
 class Av1Job(Base):

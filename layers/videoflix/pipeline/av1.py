@@ -29,9 +29,10 @@ from videoflix.domain.ports import ObjectMissing, Storage
 from videoflix.domain.transcode_messages import Av1Job
 from videoflix.observability.logs import log_context
 from videoflix.pipeline import ffmpeg as ffmpeg_process, probe as probing
-from videoflix.pipeline.completeness import check_encoded_duration
+from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
+from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
 from videoflix.pipeline.ladder import (LadderSettings, build_av1_ladder_command, output_frame_rate, plan_ladder)
-from videoflix.pipeline.probe import HEAD_BYTES, MediaProbe
+from videoflix.pipeline.probe import HEAD_BYTES, MediaProbe, MediaRejected
 from videoflix.services import Services
 
 log = logging.getLogger("videoflix.av1")
@@ -40,9 +41,26 @@ ENCODE_SHARE = 90  # percent of the AV1 job's progress spent in FFmpeg; the rest
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 
-def queue_after_publish(session, settings, video_id: int, published: bool) -> bool:
-    """In the transaction that publishes a film: its AV1 job, when AV1_LADDER is on. True if queued."""
+# SVT-AV1 at the rung table's presets encodes a 1080p ladder at about this many seconds per second of
+# film on the transcoder's 2 vCPUs (bench/encoding.py, docs/encoding.md): the AV1 job is one process
+# within TRANSCODE_TIME_BUDGET, so a longer film is not tried (it would run out of time every attempt).
+AV1_SECONDS_PER_FILM_SECOND = 1.6
+
+
+def longest_film(settings) -> float:
+    """The longest film, in seconds, whose AV1 ladder one job can encode within the time budget."""
+    return settings.transcode_time_budget / AV1_SECONDS_PER_FILM_SECOND
+
+
+def queue_after_publish(session, settings, video_id: int, published: bool, duration: float) -> bool:
+    """In the transaction that publishes a film: its AV1 job, when AV1_LADDER is on. True if queued;
+    a film too long for one job gets a skipped row staff can read, and no message."""
     if not (published and settings.av1_ladder):
+        return False
+    if duration > longest_film(settings):
+        av1_jobs.queue(session, video_id, skipped_because=(
+            f"The film is longer than the {longest_film(settings):.0f} s one AV1 job can encode within "
+            "TRANSCODE_TIME_BUDGET; it plays in H.264."))
         return False
     av1_jobs.queue(session, video_id)
     return True
@@ -79,6 +97,15 @@ class Av1Encoding:
         with log_context(video_id=job.video_id):
             try:
                 renditions = self._encode_and_join(job.video_id, source_key)
+            except (TimeBudgetExceeded, OutputTooShort, MediaRejected) as exc:
+                # Every attempt would end the same: failed at once, not retried (the film plays in H.264).
+                self._clean(job.video_id)
+                reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+                with self.services.db.session() as session:
+                    av1_jobs.fail(session, job.video_id, f"The AV1 ladder cannot be made: {reason[:400]} "
+                                                         "The film plays in H.264.")
+                log.error("video %s: AV1 ladder failed for good: %s", job.video_id, reason)
+                return
             except Exception as exc:
                 self._clean(job.video_id)
                 reason = f"{type(exc).__name__}: {exc}"[:500]

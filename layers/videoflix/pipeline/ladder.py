@@ -48,11 +48,11 @@ _480P, _720P, _1080P = RUNG_NAMES  # named once, in pipeline/hls.py (the catalog
 # (docs/encoding.md): their caps are 60 % of its bitrates, the bytes target of the AV1 ladder.
 RUNGS = (
     Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=17,
-         av1_preset=8, av1_crf=33, av1_max_video_kbps=840, av1_buffer_kbits=1260),
+         av1_preset=8, av1_crf=31, av1_max_video_kbps=840, av1_buffer_kbits=1260),
     Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=20,
-         av1_preset=8, av1_crf=35, av1_max_video_kbps=1680, av1_buffer_kbits=2520),
+         av1_preset=8, av1_crf=33, av1_max_video_kbps=1680, av1_buffer_kbits=2520),
     Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=23,
-         av1_preset=8, av1_crf=37, av1_max_video_kbps=3000, av1_buffer_kbits=4500),
+         av1_preset=8, av1_crf=35, av1_max_video_kbps=3000, av1_buffer_kbits=4500),
 )
 # "capped_crf": constant quality per rung, never above the rung's VBV cap (content-adaptive:
 # easy films cost less, hard ones what they cost before). "fixed": a target bitrate per

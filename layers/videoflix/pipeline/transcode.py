@@ -225,7 +225,7 @@ class TranscodeJob:
             published = lifecycle.publish(session, video_id, duration=probe.duration, width=probe.display_width,
                                           height=probe.display_height, renditions=renditions,
                                           thumbnail_key=thumbnail_key, stage="single")
-            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published)
+            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published, probe.duration)
         if av1_queued:
             av1.send_job(self.services, video_id)
         if not published:

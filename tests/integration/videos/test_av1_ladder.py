@@ -133,3 +133,33 @@ def test_a_failing_av1_job_leaves_the_film_ready_in_h264(clip_factory, upload_vi
     assert "av01" not in master and [u.rsplit("/", 2)[-2] for u in segment_names(master)] == ["480p"]
     assert viewer.get(f"/api/video/{video_id}/av1-480p/index.m3u8").status == 404
     assert staff_client.get(f"/api/admin/videos/{video_id}/").json["av1"]["status"] == "failed"
+
+
+def test_an_av1_job_out_of_time_fails_at_once_and_the_film_stays_ready(clip_factory, upload_video, transcoder,
+                                                                         services, monkeypatch):
+    """Every attempt would run out of time alike: no retry, no dead letter, H.264 plays."""
+    import videoflix.pipeline.ffmpeg as ffmpeg
+
+    real_run = ffmpeg.run_ffmpeg
+
+    def out_of_time(args, *rest, **options):
+        if "libsvtav1" in args:
+            raise ffmpeg.TimeBudgetExceeded("FFmpeg ran past its budget")
+        return real_run(args, *rest, **options)
+    monkeypatch.setattr(ffmpeg, "run_ffmpeg", out_of_time)
+    video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
+    transcoder()
+    job = av1_row(services, video_id)
+    assert (job.status, job.attempts) == ("failed", 1) and "cannot be made" in job.error
+    assert video_row(services, video_id).status == "ready"
+
+
+def test_a_film_too_long_for_one_av1_job_is_skipped_without_a_message(clip_factory, upload_video, transcoder,
+                                                                       services, monkeypatch, av1_starts):
+    monkeypatch.setattr(av1_pipeline, "AV1_SECONDS_PER_FILM_SECOND", 1000)  # 0.84 s of film per 840 s budget
+    video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
+    transcoder()
+    assert av1_starts == []
+    job = av1_row(services, video_id)
+    assert job.status == "skipped" and "plays in H.264" in job.error
+    assert video_row(services, video_id).status == "ready"

@@ -37,7 +37,8 @@ def publish_run(services: Services, storage: Storage, state: FanoutState, contex
                             height=probe.display_height, renditions=renditions,
                             thumbnail_key=plan.thumbnail_key, stage="fanout",
                             on_publish=lambda session, published: av1_queued.append(
-                                av1.queue_after_publish(session, services.settings, context.video_id, published))):
+                                av1.queue_after_publish(session, services.settings, context.video_id, published,
+                                                        probe.duration))):
         return False
     if any(av1_queued):  # the AV1 ladder follows as a job of its own: the film is ready now
         av1.send_job(services, context.video_id)
