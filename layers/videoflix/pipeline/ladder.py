@@ -42,8 +42,7 @@ class Rung:
 
 _480P, _720P, _1080P = RUNG_NAMES  # named once, in pipeline/hls.py (the catalog serves them)
 # The ladder: the only place bitrates and qualities live. The CRFs were tuned with
-# bench/encoding.py against the fixed bitrates, per-title caps included (docs/encoding.md);
-# max_video_kbps is the ceiling of the per-title caps (pipeline/pertitle.py).
+# bench/encoding.py against the fixed bitrates (docs/encoding.md).
 # The AV1 columns were tuned with bench/encoding.py on real footage against the fixed H.264 ladder
 # (docs/encoding.md): their caps are 60 % of its bitrates, the bytes target of the AV1 ladder.
 RUNGS = (
@@ -74,9 +73,6 @@ class LadderSettings:
     default_frame_rate: Fraction = Fraction(30)  # when the source does not say
     audio_sample_rate: int = 48000
     rate_control: str = "capped_crf"  # one of RATE_CONTROLS
-    # Per-title caps of "capped_crf" (pipeline/pertitle.py): (rung name, percent of the rung's
-    # target bitrate); a rung not named keeps the rung table's cap.
-    rung_caps: tuple[tuple[str, int], ...] = ()
     # The AV1 ladder's SVT-AV1 preset for every rung instead of the table's (None: the table's);
     # tests use the fastest, 12.
     av1_preset: int | None = None
@@ -84,9 +80,6 @@ class LadderSettings:
     def __post_init__(self) -> None:
         if self.rate_control not in RATE_CONTROLS:
             raise ValueError(f"rate_control must be one of {RATE_CONTROLS}, not {self.rate_control!r}")
-        for name, percent in self.rung_caps:
-            if name not in RUNG_NAMES or not 0 < percent <= 100:
-                raise ValueError(f"a rung cap is a rung name and a percent in 1..100, not {name!r}: {percent!r}")
 
 
 MIN_BITRATE_SHARE = Fraction(1, 4)
@@ -192,17 +185,9 @@ def video_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSetting
 
 
 def rung_limits(planned: PlannedRung, settings: LadderSettings) -> tuple[int, int]:
-    """(maxrate, bufsize) in kb/s and kbit: the rung table's VBV cap, or a per-title cap below it.
-
-    A per-title cap is a percent of the rung's target bitrate, never above the table's
-    maxrate; the buffer shrinks with it, so the bits a segment may carry shrink alike.
-    """
+    """(maxrate, bufsize) in kb/s and kbit: the rung table's VBV cap, scaled to the rung's size."""
     rung = planned.rung
-    percent = dict(settings.rung_caps).get(rung.name)
-    if settings.rate_control == "fixed" or percent is None:
-        return planned.kbps(rung.max_video_kbps), planned.kbps(rung.buffer_kbits)
-    maxrate = min(Fraction(rung.max_video_kbps), Fraction(rung.video_kbps * percent, 100))
-    return planned.kbps(maxrate), planned.kbps(rung.buffer_kbits * maxrate / rung.max_video_kbps)
+    return planned.kbps(rung.max_video_kbps), planned.kbps(rung.buffer_kbits)
 
 
 AV1_WORK_MASTER = "av1_master.m3u8"  # FFmpeg's own master of the AV1 ladder: read for nothing, never published

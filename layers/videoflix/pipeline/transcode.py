@@ -33,7 +33,6 @@ from videoflix.pipeline.completeness import OutputTooShort, check_encoded_durati
 from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
 from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command
-from videoflix.pipeline.pertitle import title_caps
 from videoflix.pipeline.poster import make_chosen_poster, make_poster
 from videoflix.pipeline.probe import HEAD_BYTES, MediaProbe, MediaRejected
 from videoflix.pipeline.storyboard_maker import make_storyboard
@@ -205,9 +204,8 @@ class TranscodeJob:
                 self._download(uploaded, source)
             thumbnail = output / POSTER_FILE
             try:
-                caps = title_caps(self.settings, str(source), probe, work, time_left)
                 ladder = build_ladder_command(ffmpeg_process.ffmpeg_executable(), str(source), probe, str(output),
-                                              LadderSettings(preset=self.settings.ffmpeg_preset, rung_caps=caps))
+                                              LadderSettings(preset=self.settings.ffmpeg_preset))
                 ffmpeg_process.run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
                            on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
                 make_poster(str(source), probe, thumbnail, video_id, time_left)

@@ -389,7 +389,7 @@ def memory_settings(**overrides: Any) -> Settings:
     """Test settings: fast bcrypt, a test secret, no Redis URL (the cache is fakeredis anyway)."""
     values: dict[str, Any] = dict(environment="test", secret_key=MEMORY_SECRET, bcrypt_rounds=4,
                                   cookie_secure=False, redis_url="",
-                                  per_title_trials=False)  # no test encodes through stand-in FFmpegs
+                                  av1_ladder=False)  # no AV1 jobs through stand-in FFmpegs
     values.update(overrides)
     return Settings(**values)
 
