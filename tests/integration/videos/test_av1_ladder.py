@@ -163,3 +163,20 @@ def test_a_film_too_long_for_one_av1_job_is_skipped_without_a_message(clip_facto
     job = av1_row(services, video_id)
     assert job.status == "skipped" and "plays in H.264" in job.error
     assert video_row(services, video_id).status == "ready"
+
+
+def test_the_sweeper_sends_a_lost_av1_message_again(clip_factory, upload_video, transcoder, services, monkeypatch):
+    from datetime import timedelta
+
+    from videoflix.db.models import utcnow
+    from videoflix.pipeline.sweeper import Sweeper
+
+    monkeypatch.setattr(av1_pipeline, "send_job", lambda *args: None)  # the queue was unreachable after the commit
+    video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
+    transcoder()
+    assert av1_row(services, video_id).status == "queued"
+    assert Sweeper(services).run(now=utcnow()).av1_requeued == []  # not waiting long yet
+    later = utcnow() + timedelta(seconds=services.settings.transcode_time_budget + 300)
+    assert Sweeper(services).run(now=later).av1_requeued == [video_id]
+    transcoder()
+    assert av1_row(services, video_id).status == "ready"
