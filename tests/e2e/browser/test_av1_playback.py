@@ -94,3 +94,13 @@ def test_plain_hls_js_as_the_shared_frontend_loads_it_still_plays(av1_stack, pag
     page.wait_for_function("() => document.querySelector('#plain').currentTime > 1.5", timeout=60_000)
     assert page.evaluate("document.querySelector('#plain').error") is None
     assert page.evaluate("window.plainHls.levels.length") >= 1
+
+
+def test_the_staff_console_shows_the_av1_ladder(av1_stack, page):
+    stack, film = av1_stack
+    log_in(page, stack.player, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(f"{stack.player}/admin/index.html")
+    assert page.locator(".av1-status").first.inner_text() == "AV1 ready"
+    page.goto(f"{stack.player}/admin/film.html?id={film['id']}")
+    page.wait_for_function("() => document.querySelector('#film-facts').textContent.includes('AV1 ready')")
+    assert page.errors == []
