@@ -205,7 +205,8 @@ def encode_source(ffmpeg: str, source: Source, seconds: float, preset: str, crfs
         stats = segment_stats(folder)
         within, peak = cap_check(planned, stats["segments"], av1=True)
         rows[planned.name][AV1] = {
-            "bytes": stats["bytes"], "seconds": stats["seconds"], "bytes_per_minute": stats["bytes"] * 60 / stats["seconds"],
+            "bytes": stats["bytes"], "seconds": stats["seconds"],
+            "bytes_per_minute": stats["bytes"] * 60 / stats["seconds"],
             "vmaf": vmaf(ffmpeg, folder / RUNG_PLAYLIST, clip, planned, rate),
             "peak_segment_video_kbps": peak, "within_cap": within, "ladder_seconds": av1_seconds,
             "maxrate_kbps": av1_rung_limits(planned)[0]}

@@ -223,6 +223,17 @@ def av1_codecs(width: int, height: int, frame_rate: Fraction, peak_kbps: int = 0
     return f"av01.0.{av1_level(width, height, frame_rate, peak_kbps):02d}M.08"
 
 
+def av1_codecs_signalled(init_segment: bytes) -> str | None:
+    """The `av01.P.LLT.DD` an fMP4 init segment's `av1C` box signals (profile, level, tier, bit depth);
+    None without one. What the encoder wrote, so CODECS says what a decoder will meet."""
+    at = init_segment.find(b"av1C")
+    if at < 0 or len(init_segment) < at + 7:
+        return None
+    profile_level, flags = init_segment[at + 5], init_segment[at + 6]
+    depth = 12 if flags & 0x40 and flags & 0x20 else 10 if flags & 0x40 else 8
+    return f"av01.{profile_level >> 5}.{profile_level & 0x1F:02d}{'H' if flags & 0x80 else 'M'}.{depth:02d}"
+
+
 def is_av1_rendition(name: str) -> bool:
     return name.startswith(AV1_PREFIX)
 

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from videoflix.db import av1_jobs
 from videoflix.db.models import Video, utcnow
 from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
-from videoflix.domain.hls import (AAC_LC_CODECS, AV1_PREFIX, AV1_RUNG_NAMES, MASTER_PLAYLIST, RUNG_PLAYLIST, Segment, VideoVariant, av1_codecs,
-                                  join_av1_variants, map_uris, parse_media_playlist, upload_order)
+from videoflix.domain.hls import (AAC_LC_CODECS, AV1_PREFIX, AV1_RUNG_NAMES, MASTER_PLAYLIST, RUNG_PLAYLIST, Segment,
+                                  VideoVariant, av1_codecs, av1_codecs_signalled, join_av1_variants, map_uris,
+                                  parse_media_playlist, upload_order)
 from videoflix.domain.media_layout import media_prefix
 from videoflix.domain.ports import ObjectMissing, Storage
 from videoflix.domain.transcode_messages import Av1Job
@@ -138,7 +139,8 @@ class Av1Encoding:
                                       on_progress=lambda p: self._progress(video_id, p * ENCODE_SHARE // 100))
             variants = read_av1_output(output, probe, ladder)
             for variant in variants:
-                check_encoded_duration(probe.picture_duration, sum(s.duration for s in variant.segments), "the AV1 ladder")
+                check_encoded_duration(probe.picture_duration, sum(s.duration for s in variant.segments),
+                                       "the AV1 ladder")
             files = sorted((p for p in output.glob("*/*") if p.is_file()),
                            key=lambda p: upload_order(p.relative_to(output).as_posix()))
             for path in files:  # segments and init segments first, then the rendition playlists
@@ -190,6 +192,11 @@ def read_av1_output(folder: Path, probe: MediaProbe, settings: LadderSettings) -
             raise RuntimeError(f"{name}: an fMP4 rendition needs exactly one init segment")
         segments = tuple(Segment(uri, seconds, (folder / name / uri).stat().st_size)
                          for uri, seconds in parse_media_playlist(playlist))
-        variants.append(VideoVariant(name, planned.width, planned.height, rate,
-                                     av1_codecs(planned.width, planned.height, rate), segments))
+        [init] = map_uris(playlist)
+        computed = av1_codecs(planned.width, planned.height, rate)
+        signalled = av1_codecs_signalled((folder / name / init).read_bytes())
+        if signalled is not None and signalled != computed:
+            log.warning("%s: the encoder signalled %s where the size and rate make %s; CODECS says what it "
+                        "signalled", name, signalled, computed)
+        variants.append(VideoVariant(name, planned.width, planned.height, rate, signalled or computed, segments))
     return variants

@@ -3,8 +3,8 @@ from fractions import Fraction
 
 import pytest
 
-from videoflix.domain.hls import (Segment, VideoVariant, av1_codecs, join_av1_variants, map_uris, rewrite_playlist,
-                                  segment_names)
+from videoflix.domain.hls import (Segment, VideoVariant, av1_codecs, av1_codecs_signalled, join_av1_variants,
+                                  map_uris, rewrite_playlist, segment_names)
 from videoflix.pipeline.ladder import (RUNGS, LadderSettings, build_av1_ladder_command, build_ladder_command,
                                        plan_ladder)
 from videoflix.pipeline.probe import MediaProbe
@@ -132,3 +132,10 @@ def test_a_ts_playlist_is_rewritten_as_before():
     ts = "#EXTM3U\n#EXTINF:6.0,\nsegment_00000.ts\n#EXT-X-ENDLIST\n"
     assert rewrite_playlist(ts, lambda name: "u/" + name) == "#EXTM3U\n#EXTINF:6.0,\nu/segment_00000.ts\n#EXT-X-ENDLIST\n"
     assert map_uris(ts) == []
+
+
+def test_codecs_come_from_the_av1c_box_the_encoder_wrote():
+    # av1C: marker/version 0x81, then profile (3 bits) + level (5 bits), then tier, high bit depth, 12 bit...
+    assert av1_codecs_signalled(b"....stsd....av1C\x81\x08\x0c\x00") == "av01.0.08M.08"
+    assert av1_codecs_signalled(b"av1C\x81\x29\xc0\x00") == "av01.1.09H.10"
+    assert av1_codecs_signalled(b"no box here") is None
