@@ -122,7 +122,7 @@ def simulation_stack(jobs: int) -> Iterator[Any]:
             database = database.replace("_bench", "_bench_fanout") if "_bench" in database else database
             fresh_database(database)
         settings = Settings(environment="test", secret_key=BENCH_SECRET, cookie_secure=False, database_url=database,
-                            redis_url=redis_url(), aws_endpoint_url=endpoint, per_title_trials=False)
+                            redis_url=redis_url(), aws_endpoint_url=endpoint)
         services = provision(settings)
         if not database.startswith("sqlite"):
             # On Lambda every worker is a process with its own connection; here threads share one
@@ -277,7 +277,7 @@ def run_together(services: Any, video_id: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ the encodes, side by side
 def measure_encodes(args: Any) -> dict[str, Any]:
     """One process's whole ladder on 30 s against a 30 s chunk job, in alternation, and an audio part."""
-    settings = Settings(ffmpeg_preset=args.preset, per_title_trials=False)
+    settings = Settings(ffmpeg_preset=args.preset)
     clip, film = long_film(30, "detailed"), long_film(2 * settings.fanout_audio_part_seconds, "detailed")
     probe = probe_media(str(film), settings.max_video_duration)
     plan = make_plan(settings, "bench", film.name, probe, None)
@@ -302,7 +302,7 @@ def measure_encodes(args: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ one film
 def simulate(seconds: int, args: Any) -> dict[str, Any]:
-    settings = Settings(ffmpeg_preset=args.preset, per_title_trials=False)
+    settings = Settings(ffmpeg_preset=args.preset)
     film = long_film(seconds)
     probe = probe_media(str(film), settings.max_video_duration)
     plan = make_plan(settings, "bench", film.name, probe, None)

@@ -24,7 +24,8 @@ def make_settings(tmp_path):
     """Settings for a test: fast bcrypt, test secret, embedded defaults unless overridden."""
     def build(**overrides) -> Settings:
         values = dict(environment="test", secret_key=TEST_SECRET, bcrypt_rounds=4, cookie_secure=False,
-                      database_url=f"sqlite:///{tmp_path}/videoflix.sqlite3", redis_url="")
+                      database_url=f"sqlite:///{tmp_path}/videoflix.sqlite3", redis_url="",
+                      av1_ladder=False)  # tests that check the AV1 ladder turn it on (CI time)
         values.update(overrides)
         return Settings(**values)
     return build

@@ -70,6 +70,7 @@ def start_stack(folder: Path, database_url: str, redis_url: str, *, seed_seconds
                "REDIS_URL": redis_url, "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
                "BCRYPT_ROUNDS": "4", "AWS_ENDPOINT_URL": "", "PYTHONUNBUFFERED": "1",
                "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:5500,{player}", "FRONTEND_URL": player,
+               "AV1_LADDER": "false",  # the tests of the AV1 ladder turn it on (CI time)
                **(extra_environ or {})}
     seed = ["--seed-seconds", str(seed_seconds)] if seed_seconds else ["--no-seed"]
     launched = launch_dev_stack(folder, port, environ, ["--player-port", str(player_port), *seed], timeout=60)

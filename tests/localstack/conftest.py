@@ -60,7 +60,8 @@ def localstack_settings(localstack_endpoint, database_url) -> Settings:
         api_base_url="http://testserver", mail_sender=f"noreply-{RUN_ID}@videoflix.local",
         upload_bucket=f"vf-test-{RUN_ID}-uploads", media_bucket=f"vf-test-{RUN_ID}-media",
         mail_queue_name=f"vf-test-{RUN_ID}-mail", transcode_queue_name=f"vf-test-{RUN_ID}-transcode",
-        event_bus_name=f"vf-test-{RUN_ID}-events")
+        event_bus_name=f"vf-test-{RUN_ID}-events",
+        av1_ladder=False)  # the AV1 ladder's tests run on moto (tests/integration/videos/test_av1_ladder.py)
 
 
 @pytest.fixture(scope="session")

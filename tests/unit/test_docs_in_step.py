@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "videoflix"
 FANOUT_DOC = ROOT / "docs" / "fanout.md"
 README = ROOT / "README.md"
-ENTRY = re.compile(r"^( *)([a-z_]+(?:\.py|/))(?= |$)")
+ENTRY = re.compile(r"^( *)([a-z0-9_]+(?:\.py|/))(?= |$)")
 
 
 def fanout_module_block(text: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from videoflix.adapters.aws import aws_client, queue_url
-from videoflix.domain.transcode_messages import poster_message, transcode_request
+from videoflix.domain.transcode_messages import av1_message, poster_message, transcode_request
 from videoflix.settings import Settings
 
 SQS_BATCH_LIMIT = 10
@@ -62,6 +62,9 @@ class SqsTranscodeQueue:
 
     def request_poster(self, video_id: int, at_seconds: float) -> None:
         self._queue.send(poster_message(video_id, at_seconds))
+
+    def request_av1(self, video_id: int) -> None:
+        self._queue.send(av1_message(video_id))
 
 
 class SqsChunkQueue:

@@ -223,3 +223,34 @@ class AdminHistory(Base):
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[str] = mapped_column(String(100))
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Av1Status:
+    """The statuses of an AV1 job (Av1Job.status)."""
+
+    QUEUED = "queued"
+    ENCODING = "encoding"
+    READY = "ready"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # too long to encode in one job: the film plays in H.264
+
+
+class Av1Job(Base):
+    """A ready film's AV1 ladder, encoded after it was published (videoflix.pipeline.av1).
+
+    One row per film, written in the transaction that publishes its H.264 ladder; its own lease,
+    attempts and status (Av1Status), so a duplicate delivery encodes once and a failure never
+    touches the film's status. Deleting the film removes it (CASCADE).
+    """
+
+    __tablename__ = "av1_jobs"
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default=Av1Status.QUEUED, index=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    renditions: Mapped[list] = mapped_column(JSON, default=list)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -19,15 +19,23 @@ RUNG_NAMES = ("480p", "720p", "1080p")
 AUDIO_RENDITION = "audio"  # the folder and the catalog's rendition name of the separate audio
 # What the catalog serves: the rungs, and the separate audio of a fanned-out film.
 RENDITION_NAMES = (*RUNG_NAMES, AUDIO_RENDITION)
+# The AV1 ladder (CMAF: fMP4 segments behind an EXT-X-MAP init segment), the same rungs under a prefix;
+# served only once a film's AV1 job has joined them to its master (videoflix.pipeline.av1).
+AV1_PREFIX = "av1-"
+AV1_RUNG_NAMES = tuple(AV1_PREFIX + name for name in RUNG_NAMES)
+AV1_SEGMENT_PATTERN = "segment_%05d.m4s"
+AV1_INIT_SEGMENT = "init.mp4"  # FFmpeg makes it init_<n>.mp4, n the variant's index
 AUDIO_GROUP = "audio"
 MASTER_PLAYLIST = "master.m3u8"
 RUNG_PLAYLIST = "index.m3u8"  # in each rendition's folder
 SEGMENT_PATTERN = "segment_%05d.ts"  # FFmpeg's; its names match SEGMENT_NAME
-SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_-]+\.ts$")
+SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(ts|m4s|mp4)$")  # .m4s and the .mp4 init: the AV1 ladder
 SEGMENT_SECONDS = 6  # the target length of a segment
 PLAYLIST_VERSION = 6  # EXT-X-INDEPENDENT-SEGMENTS, as FFmpeg writes it
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 _MEDIA_URI = re.compile(r'(URI=")([^"]*)(")')
+_MAP = "#EXT-X-MAP:"
+_STREAM_INF = "#EXT-X-STREAM-INF:"
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,12 @@ def segment_names(playlist: str) -> list[str]:
             if line.strip() and not line.startswith("#")]
 
 
+def map_uris(playlist: str) -> list[str]:
+    """The init segments (`#EXT-X-MAP:URI="..."`) of a rendition playlist: an fMP4 rendition's one."""
+    return [match.group(2) for line in playlist.splitlines() if line.startswith(_MAP)
+            for match in _MEDIA_URI.finditer(line)]
+
+
 def master_variants(master: str) -> list[str]:
     """The renditions a master playlist lists as variants (`480p/index.m3u8` -> "480p"), in order."""
     return [uri.split("/", 1)[0] for uri in segment_names(master)]
@@ -155,11 +169,18 @@ def master_playlist(variants: Sequence[VideoVariant], audio: AudioRendition | No
 
 # -- rewriting ----------------------------------------------------------------------------------
 def rewrite_playlist(playlist: str, segment_url: Callable[[str], str]) -> str:
-    """Replace every segment URI by `segment_url(uri)`; tags and comments are kept as they are."""
+    """Replace every segment URI (and an fMP4 rendition's `EXT-X-MAP` init segment URI) by
+    `segment_url(uri)`; other tags and comments are kept as they are."""
+    def map_uri(match: re.Match) -> str:
+        return match.group(1) + segment_url(match.group(2)) + match.group(3)
+
     out = []
     for line in playlist.splitlines():
         stripped = line.strip()
-        out.append(segment_url(stripped) if stripped and not stripped.startswith("#") else line)
+        if stripped.startswith(_MAP):
+            out.append(_MEDIA_URI.sub(map_uri, line))
+        else:
+            out.append(segment_url(stripped) if stripped and not stripped.startswith("#") else line)
     return "\n".join(out) + "\n"
 
 
@@ -177,9 +198,82 @@ def rewrite_master(master: str, rendition_url: Callable[[str], str]) -> str:
     return rewrite_playlist("\n".join(lines), replace)
 
 
+# -- the AV1 ladder's variants, joined to a film's master ----------------------------------------
+# AV1 levels (AV1 spec, annex A.3), the main tier: (seq_level_idx, most luma samples a picture, most
+# luma samples a second shown, most kb/s). The level of a rung is the first that holds it.
+AV1_LEVELS = (
+    (0, 147456, 4423680, 1500), (1, 278784, 8363520, 3000), (4, 665856, 19975680, 6000),
+    (5, 1065024, 31950720, 10000), (8, 2359296, 70778880, 12000), (9, 2359296, 141557760, 20000),
+    (12, 8912896, 267386880, 30000), (13, 8912896, 534773760, 40000), (14, 8912896, 1069547520, 60000),
+)
+AAC_LC_CODECS = "mp4a.40.2"
+
+
+def av1_level(width: int, height: int, frame_rate: Fraction, peak_kbps: int = 0) -> int:
+    """The AV1 seq_level_idx of a picture size and rate (what SVT-AV1 signals when the level is left auto)."""
+    samples = width * height
+    for level, picture, per_second, kbps in AV1_LEVELS:
+        if samples <= picture and samples * frame_rate <= per_second and peak_kbps <= kbps:
+            return level
+    return 31  # no level: unconstrained
+
+
+def av1_codecs(width: int, height: int, frame_rate: Fraction, peak_kbps: int = 0) -> str:
+    """RFC 6381 / AV1-ISOBMFF `av01.<profile>.<level><tier>.<bit depth>`: main profile, main tier, 8 bits."""
+    return f"av01.0.{av1_level(width, height, frame_rate, peak_kbps):02d}M.08"
+
+
+def av1_codecs_signalled(init_segment: bytes) -> str | None:
+    """The `av01.P.LLT.DD` an fMP4 init segment's `av1C` box signals (profile, level, tier, bit depth);
+    None without one. What the encoder wrote, so CODECS says what a decoder will meet."""
+    at = init_segment.find(b"av1C")
+    if at < 0 or len(init_segment) < at + 7:
+        return None
+    profile_level, flags = init_segment[at + 5], init_segment[at + 6]
+    depth = 12 if flags & 0x40 and flags & 0x20 else 10 if flags & 0x40 else 8
+    return f"av01.{profile_level >> 5}.{profile_level & 0x1F:02d}{'H' if flags & 0x80 else 'M'}.{depth:02d}"
+
+
+def is_av1_rendition(name: str) -> bool:
+    return name.startswith(AV1_PREFIX)
+
+
+def join_av1_variants(master: str, variants: Sequence[VideoVariant], audio_codecs: str | None) -> str:
+    """The master with the AV1 `variants` (audio muxed into their segments) after its own variants.
+
+    Any AV1 variant already there is replaced (a job done again writes the same master); with no
+    `variants` the master comes back without AV1. BANDWIDTH is the peak segment rate, AVERAGE-BANDWIDTH
+    the mean, both measured from the segments (which carry the audio too)."""
+    lines, skip = [], False
+    for line in master.splitlines():
+        if skip:
+            skip = False
+            continue
+        if line.startswith(_STREAM_INF) and _is_av1_variant(line):
+            skip = True  # and the URI line that follows
+            while lines and not lines[-1].strip():
+                lines.pop()
+            continue
+        lines.append(line)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for variant in variants:
+        peak, average = bandwidth(variant.segments)
+        codecs = ",".join(c for c in (variant.codecs, audio_codecs) if c)
+        attributes = [f"BANDWIDTH={peak}", f"AVERAGE-BANDWIDTH={average}",
+                      f"RESOLUTION={variant.width}x{variant.height}", f'CODECS="{codecs}"',
+                      f"FRAME-RATE={float(variant.frame_rate):.3f}"]
+        lines += ["", _STREAM_INF + ",".join(attributes), f"{variant.name}/{RUNG_PLAYLIST}"]
+    return "\n".join(lines) + "\n"
+
+
+def _is_av1_variant(stream_inf: str) -> bool:
+    attributes = dict(_ATTRIBUTE.findall(stream_inf.split(":", 1)[1]))
+    return attributes.get("CODECS", "").strip('"').startswith("av01")
+
+
 # -- subtitles (captions staff add to a film; served beside the transcode output) ----------------
 SUBTITLES_GROUP = "subs"
-_STREAM_INF = "#EXT-X-STREAM-INF:"
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import hashlib
 
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".jpg": "image/jpeg"}
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/MP2T", ".jpg": "image/jpeg",
+                 ".m4s": "video/iso.segment", ".mp4": "video/mp4"}  # the AV1 ladder's fMP4 segments and init
 # Segments and posters never change under a name; playlists are written once, before the film is ready.
 # `private`: the media is for signed-in viewers, so shared caches must not keep a copy.
 CACHE_CONTROL = {".ts": "private, max-age=31536000, immutable", ".jpg": "private, max-age=86400",
-                 ".m3u8": "no-cache"}
+                 ".m3u8": "no-cache", ".m4s": "private, max-age=31536000, immutable",
+                 ".mp4": "private, max-age=31536000, immutable"}
 
 POSTER_FILE = "thumbnail.jpg"  # beside master.m3u8 under videos/<id>/: the transcode's own poster
 CAPTIONS_FOLDER = "captions/"

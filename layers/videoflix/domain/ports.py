@@ -88,6 +88,9 @@ class TranscodeQueue(Protocol):
     def request_poster(self, video_id: int, at_seconds: float) -> None:
         """Queue a poster job: the frame at `at_seconds` becomes the film's thumbnail (videoflix.pipeline.poster)."""
 
+    def request_av1(self, video_id: int) -> None:
+        """Queue a ready film's AV1 ladder (videoflix.pipeline.av1)."""
+
 
 class ChunkQueue(Protocol):
     """The fan-out's job messages (adapter: videoflix.adapters.sqs.SqsChunkQueue)."""

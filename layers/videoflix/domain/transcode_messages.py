@@ -1,5 +1,6 @@
 """The transcode queue's messages: S3 ObjectCreated notifications as they arrive through SQS (parsed, and
-built for a transcode asked again), and poster jobs (a frame staff chose)."""
+built for a transcode asked again), poster jobs (a frame staff chose) and AV1 jobs (a ready film's AV1
+ladder)."""
 from __future__ import annotations
 
 import json
@@ -92,3 +93,30 @@ def parse_poster_job(body: str) -> PosterJob | None:
             or isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
         raise ValueError(f"malformed poster job: {body[:200]!r}")
     return PosterJob(video_id, float(at))
+
+
+# -- the AV1 job: a ready film's AV1 ladder, queued on the transcode queue when it is published ----------------------------------
+AV1_KIND = "av1"
+
+
+@dataclass(frozen=True)
+class Av1Job:
+    video_id: int
+
+
+def av1_message(video_id: int) -> str:
+    return json.dumps({"kind": AV1_KIND, "video_id": video_id})
+
+
+def parse_av1_job(body: str) -> Av1Job | None:
+    """The AV1 job a message body holds; None for anything else. One without a usable id raises ValueError."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("kind") != AV1_KIND:
+        return None
+    video_id = message.get("video_id")
+    if isinstance(video_id, bool) or not isinstance(video_id, int) or video_id <= 0:
+        raise ValueError(f"malformed AV1 job: {body[:200]!r}")
+    return Av1Job(video_id)

@@ -12,7 +12,7 @@ def iso(moment: datetime | None) -> str | None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.isoformat()
 
-def admin_video(video: Any, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
+def admin_video(video: Any, thumbnail_url: Callable[[str], str], av1: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": video.id, "title": video.title, "description": video.description,
         "category": video.category, "status": video.status, "progress": video.progress,
@@ -22,7 +22,16 @@ def admin_video(video: Any, thumbnail_url: Callable[[str], str]) -> dict[str, An
         "thumbnail_url": thumbnail_url(video.thumbnail_key) if video.thumbnail_key else None,
         "created_at": iso(video.created_at), "updated_at": iso(video.updated_at),
         "published": video.published is not False,
+        "av1": av1,
     }
+
+
+def av1_state(job: Any) -> dict[str, Any] | None:
+    """A film's AV1 job as staff see it (status, progress, error, renditions); None when it has none."""
+    if job is None:
+        return None
+    return {"status": job.status, "progress": job.progress, "error": job.error,
+            "renditions": list(job.renditions or [])}
 
 def catalog_video(video: Any, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
     return {

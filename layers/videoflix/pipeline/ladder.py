@@ -15,7 +15,8 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_NAMES, RUNG_PLAYLIST, SEGMENT_PATTERN, SEGMENT_SECONDS
+from videoflix.domain.hls import (AV1_INIT_SEGMENT, AV1_PREFIX, AV1_SEGMENT_PATTERN, MASTER_PLAYLIST, RUNG_NAMES,
+                                  RUNG_PLAYLIST, SEGMENT_PATTERN, SEGMENT_SECONDS)
 from videoflix.pipeline.probe import URL_READ_TIMEOUT, MediaProbe, url_protocols
 
 
@@ -28,6 +29,11 @@ class Rung:
     buffer_kbits: int
     audio_kbps: int
     crf: int  # x264 quality of the "capped_crf" rate control, the same for every chunk of a film
+    # The AV1 ladder (build_av1_ladder_command): SVT-AV1 preset and CRF, capped like the x264 rung.
+    av1_preset: int = 8
+    av1_crf: int = 35
+    av1_max_video_kbps: int = 0
+    av1_buffer_kbits: int = 0
 
     @property
     def box(self) -> tuple[int, int]:
@@ -36,12 +42,16 @@ class Rung:
 
 _480P, _720P, _1080P = RUNG_NAMES  # named once, in pipeline/hls.py (the catalog serves them)
 # The ladder: the only place bitrates and qualities live. The CRFs were tuned with
-# bench/encoding.py against the fixed bitrates, per-title caps included (docs/encoding.md);
-# max_video_kbps is the ceiling of the per-title caps (pipeline/pertitle.py).
+# bench/encoding.py against the fixed bitrates (docs/encoding.md).
+# The AV1 columns were tuned with bench/encoding.py on real footage against the fixed H.264 ladder
+# (docs/encoding.md): their caps are 60 % of its bitrates, the bytes target of the AV1 ladder.
 RUNGS = (
-    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=17),
-    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=20),
-    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=23),
+    Rung(_480P, 480, video_kbps=1400, max_video_kbps=1500, buffer_kbits=2100, audio_kbps=96, crf=17,
+         av1_preset=8, av1_crf=31, av1_max_video_kbps=840, av1_buffer_kbits=1260),
+    Rung(_720P, 720, video_kbps=2800, max_video_kbps=3000, buffer_kbits=4200, audio_kbps=128, crf=20,
+         av1_preset=8, av1_crf=33, av1_max_video_kbps=1680, av1_buffer_kbits=2520),
+    Rung(_1080P, 1080, video_kbps=5000, max_video_kbps=5350, buffer_kbits=7500, audio_kbps=160, crf=23,
+         av1_preset=8, av1_crf=35, av1_max_video_kbps=3000, av1_buffer_kbits=4500),
 )
 # "capped_crf": constant quality per rung, never above the rung's VBV cap (content-adaptive:
 # easy films cost less, hard ones what they cost before). "fixed": a target bitrate per
@@ -63,16 +73,13 @@ class LadderSettings:
     default_frame_rate: Fraction = Fraction(30)  # when the source does not say
     audio_sample_rate: int = 48000
     rate_control: str = "capped_crf"  # one of RATE_CONTROLS
-    # Per-title caps of "capped_crf" (pipeline/pertitle.py): (rung name, percent of the rung's
-    # target bitrate); a rung not named keeps the rung table's cap.
-    rung_caps: tuple[tuple[str, int], ...] = ()
+    # The AV1 ladder's SVT-AV1 preset for every rung instead of the table's (None: the table's);
+    # tests use the fastest, 12.
+    av1_preset: int | None = None
 
     def __post_init__(self) -> None:
         if self.rate_control not in RATE_CONTROLS:
             raise ValueError(f"rate_control must be one of {RATE_CONTROLS}, not {self.rate_control!r}")
-        for name, percent in self.rung_caps:
-            if name not in RUNG_NAMES or not 0 < percent <= 100:
-                raise ValueError(f"a rung cap is a rung name and a percent in 1..100, not {name!r}: {percent!r}")
 
 
 MIN_BITRATE_SHARE = Fraction(1, 4)
@@ -178,17 +185,62 @@ def video_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSetting
 
 
 def rung_limits(planned: PlannedRung, settings: LadderSettings) -> tuple[int, int]:
-    """(maxrate, bufsize) in kb/s and kbit: the rung table's VBV cap, or a per-title cap below it.
-
-    A per-title cap is a percent of the rung's target bitrate, never above the table's
-    maxrate; the buffer shrinks with it, so the bits a segment may carry shrink alike.
-    """
+    """(maxrate, bufsize) in kb/s and kbit: the rung table's VBV cap, scaled to the rung's size."""
     rung = planned.rung
-    percent = dict(settings.rung_caps).get(rung.name)
-    if settings.rate_control == "fixed" or percent is None:
-        return planned.kbps(rung.max_video_kbps), planned.kbps(rung.buffer_kbits)
-    maxrate = min(Fraction(rung.max_video_kbps), Fraction(rung.video_kbps * percent, 100))
-    return planned.kbps(maxrate), planned.kbps(rung.buffer_kbits * maxrate / rung.max_video_kbps)
+    return planned.kbps(rung.max_video_kbps), planned.kbps(rung.buffer_kbits)
+
+
+AV1_WORK_MASTER = "av1_master.m3u8"  # FFmpeg's own master of the AV1 ladder: read for nothing, never published
+
+
+def build_av1_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir: str,
+                             settings: LadderSettings) -> list[str]:
+    """The AV1 ladder beside the H.264 one: `av1-<rung>/index.m3u8`, `init_<n>.mp4` and fMP4 segments.
+
+    The same rungs (never above the source), frame rate, GOP and segment length as
+    build_ladder_command, so its segments start at the H.264 ladder's instants; SVT-AV1 capped
+    CRF per rung, no scene-cut keyframes; the audio muxed into every variant (CMAF), as the H.264
+    variants of a film encoded in one process carry theirs.
+    """
+    if "%" in output_dir:
+        raise ValueError("output_dir must not contain '%': FFmpeg expands it in HLS names")
+    rungs = plan_ladder(probe)
+    rate = output_frame_rate(probe, settings)
+    gop = str(keyframe_interval(rate, settings))
+    command = [ffmpeg, *quiet_flags(), "-progress", "pipe:1", *source_input(source, probe),
+               "-filter_complex", ladder_filter(probe, rungs, rate)]
+    for index, planned in enumerate(rungs):
+        command += ["-map", f"[v{index}]"]
+        if probe.has_audio:
+            command += ["-map", f"0:{probe.audio_stream_index}"]
+    command += ["-map_metadata", "-1", "-map_chapters", "-1",
+                "-c:v", "libsvtav1", "-g", gop, "-svtav1-params", "scd=0"]
+    for index, planned in enumerate(rungs):
+        rung = planned.rung
+        maxrate, bufsize = av1_rung_limits(planned)
+        preset = rung.av1_preset if settings.av1_preset is None else settings.av1_preset
+        command += [f"-preset:v:{index}", str(preset), f"-crf:v:{index}", str(rung.av1_crf),
+                    f"-maxrate:v:{index}", f"{maxrate}k", f"-bufsize:v:{index}", f"{bufsize}k"]
+    if probe.has_audio:
+        command += ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
+        for index, planned in enumerate(rungs):
+            command += [f"-b:a:{index}", f"{planned.rung.audio_kbps}k"]
+    command += [
+        "-f", "hls", "-hls_time", str(settings.segment_seconds), "-hls_playlist_type", "vod",
+        "-hls_flags", "independent_segments", "-hls_segment_type", "fmp4",
+        "-hls_fmp4_init_filename", AV1_INIT_SEGMENT,
+        "-hls_segment_filename", os.path.join(output_dir, "%v", AV1_SEGMENT_PATTERN),
+        "-master_pl_name", AV1_WORK_MASTER,
+        "-var_stream_map", stream_map(rungs, probe.has_audio, prefix=AV1_PREFIX),
+        "-y", os.path.join(output_dir, "%v", RUNG_PLAYLIST),
+    ]
+    return command
+
+
+def av1_rung_limits(planned: PlannedRung) -> tuple[int, int]:
+    """(maxrate, bufsize) of a rung's AV1 encode, in kb/s and kbit, scaled like the x264 caps."""
+    rung = planned.rung
+    return planned.kbps(rung.av1_max_video_kbps), planned.kbps(rung.av1_buffer_kbits)
 
 
 def build_thumbnail_command(ffmpeg: str, source: str, probe: MediaProbe, thumbnail_path: str) -> list[str]:
@@ -231,9 +283,9 @@ def ladder_filter(probe: MediaProbe, rungs: list[PlannedRung], rate: Fraction,
     return ";".join(graph)
 
 
-def stream_map(rungs: list[PlannedRung], has_audio: bool) -> str:
+def stream_map(rungs: list[PlannedRung], has_audio: bool, prefix: str = "") -> str:
     audio = ",a:{}" if has_audio else ""
-    return " ".join(f"v:{i}{audio.format(i)},name:{p.name}" for i, p in enumerate(rungs))
+    return " ".join(f"v:{i}{audio.format(i)},name:{prefix}{p.name}" for i, p in enumerate(rungs))
 
 
 def rate_text(rate: Fraction) -> str:

@@ -25,6 +25,10 @@ every URL that may name it has expired (media_layout.retired_kept_seconds after 
 and a new poster or caption file whose change never committed (it was announced before it was
 written), unless a row names the object again.
 
+It sends the message of an AV1 job again (videoflix.pipeline.av1) that waits longer than a lease
+for one (its message was lost after the commit that queued it) or whose worker died under an
+expired lease; the claim makes a duplicate harmless.
+
 Last, it sends the mail outbox's rows still unsent a minute after their commit (the mail
 queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox).
 """
@@ -38,7 +42,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from videoflix.db import retired_media, video_transitions as lifecycle
+from videoflix.db import av1_jobs, retired_media, video_transitions as lifecycle
 from videoflix.db.models import Video, utcnow
 from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
 from videoflix.domain.media_layout import kept_with_output, media_prefix, retired_kept_seconds, upload_prefix
@@ -63,6 +67,7 @@ class SweepReport:
     orphans_deleted: dict[str, int] = field(default_factory=dict)  # prefix -> objects deleted
     mail_resent: int = 0
     mail_pruned: int = 0
+    av1_requeued: list[int] = field(default_factory=list)  # logged; not in as_dict, whose shape is kept
 
     def as_dict(self) -> dict[str, Any]:
         return {"requeued": self.requeued, "failed": self.failed, "orphans_deleted": self.orphans_deleted,
@@ -82,7 +87,8 @@ class Sweeper:
         self.sweep_orphans(now, report)
         self.sweep_retired(now, report)
         self.sweep_mail(now, report)
-        log.info("sweep: %s", report.as_dict())
+        self.sweep_av1(now, report)
+        log.info("sweep: %s; AV1 jobs requeued: %s", report.as_dict(), report.av1_requeued)
         return report
 
     # -- stale leases ----------------------------------------------------------------------
@@ -121,6 +127,17 @@ class Sweeper:
 
     def _requeue(self, video: Video) -> None:
         self.services.transcode_queue.request(video.source_key, video.size, "Requeue")
+
+    # -- AV1 jobs without a message ----------------------------------------------------------
+    def sweep_av1(self, now: datetime, report: SweepReport) -> None:
+        with self.services.db.session() as session:
+            stuck = av1_jobs.stuck(session, now, now - lifecycle.lease_duration(self.settings.transcode_time_budget))
+        for video_id in stuck:
+            try:
+                self.services.transcode_queue.request_av1(video_id)
+                report.av1_requeued.append(video_id)
+            except Exception:  # the next sweep tries again
+                log.exception("could not queue the AV1 job of video %s again", video_id)
 
     # -- orphaned output -------------------------------------------------------------------
     def sweep_orphans(self, now: datetime, report: SweepReport) -> None:

@@ -23,16 +23,16 @@ from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
 from videoflix.domain.hls import MASTER_PLAYLIST, RUNG_PLAYLIST, master_variants, playlist_seconds, upload_order
 from videoflix.domain.media_layout import POSTER_FILE, kept_with_output, media_prefix, poster_key, upload_prefix
 from videoflix.domain.ports import Storage
-from videoflix.domain.transcode_messages import UploadedObject, parse_poster_job, parse_upload_notification
+from videoflix.domain.transcode_messages import (UploadedObject, parse_av1_job, parse_poster_job,
+                                                parse_upload_notification)
 from videoflix.domain.upload_size import upload_size_refusal
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
-from videoflix.pipeline import ffmpeg as ffmpeg_process, probe as probing
+from videoflix.pipeline import av1, ffmpeg as ffmpeg_process, probe as probing
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
 from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
 from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
 from videoflix.pipeline.ladder import LadderSettings, build_ladder_command
-from videoflix.pipeline.pertitle import title_caps
 from videoflix.pipeline.poster import make_chosen_poster, make_poster
 from videoflix.pipeline.probe import HEAD_BYTES, MediaProbe, MediaRejected
 from videoflix.pipeline.storyboard_maker import make_storyboard
@@ -78,6 +78,10 @@ class TranscodeJob:
         poster = parse_poster_job(record.get("body", ""))
         if poster is not None:  # staff chose a frame as the poster (videoflix.staff.posters)
             make_chosen_poster(self.services, poster, self.storage)
+            return
+        av1_job = parse_av1_job(record.get("body", ""))
+        if av1_job is not None:  # a ready film's AV1 ladder (videoflix.pipeline.av1)
+            av1.Av1Encoding(self.services, self.storage).run(av1_job)
             return
         for uploaded in parse_upload_notification(record.get("body", "")):
             if uploaded.bucket != self.settings.upload_bucket:
@@ -200,9 +204,8 @@ class TranscodeJob:
                 self._download(uploaded, source)
             thumbnail = output / POSTER_FILE
             try:
-                caps = title_caps(self.settings, str(source), probe, work, time_left)
                 ladder = build_ladder_command(ffmpeg_process.ffmpeg_executable(), str(source), probe, str(output),
-                                              LadderSettings(preset=self.settings.ffmpeg_preset, rung_caps=caps))
+                                              LadderSettings(preset=self.settings.ffmpeg_preset))
                 ffmpeg_process.run_ffmpeg(ladder, duration=probe.duration, time_budget=time_left(),
                            on_progress=lambda p: self.report_progress(video_id, p * TRANSCODE_SHARE // 100))
                 make_poster(str(source), probe, thumbnail, video_id, time_left)
@@ -220,6 +223,9 @@ class TranscodeJob:
             published = lifecycle.publish(session, video_id, duration=probe.duration, width=probe.display_width,
                                           height=probe.display_height, renditions=renditions,
                                           thumbnail_key=thumbnail_key, stage="single")
+            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published, probe.duration)
+        if av1_queued:
+            av1.send_job(self.services, video_id)
         if not published:
             # Deleted (or taken over) while we worked: our output belongs to nobody.
             self._clean_output(media_prefix(video_id))

@@ -288,17 +288,16 @@ class Transcoding(Group):
     max_video_duration: int = setting(4 * 3600, "longest accepted film, seconds")
     transcode_time_budget: int = setting(840, "FFmpeg wall-clock budget, below the 900 s timeout")
     ffmpeg_preset: str = setting("veryfast", "x264 preset")
-    # Per-title caps (pipeline/pertitle.py): test encodes of a sample of every film choose how
-    # far below its target bitrate each rung may go; off: every rung capped at its target.
-    # Off by default: the trials cost up to 3.7x a short film's own encode (docs/encoding.md).
-    per_title_trials: bool = setting(False, "per-title caps: trial encodes choose how far below its target "
-                                            "bitrate each rung may go (`docs/encoding.md`); false: every rung "
-                                            "capped at its target")
-    per_title_sample_seconds: int = setting(8, "seconds of the film the per-title trials encode per rung (2–60)")
+    # The AV1 ladder (pipeline/av1.py): encoded after the film is ready, as a job of its own, and
+    # joined to its master when complete; browsers that decode AV1 play it.
+    av1_ladder: bool = setting(True, "after a film is ready, encode an AV1 (CMAF) ladder beside its H.264 one "
+                                     "and add it to the master playlist (`docs/encoding.md`)")
+    av1_preset: int = setting(-1, "SVT-AV1 preset of every AV1 rung (0–13, higher is faster); -1: each rung's "
+                                  "own from the ladder table")
 
     def problems(self) -> list[str]:
-        if not 2 <= self.per_title_sample_seconds <= 60:
-            return ["PER_TITLE_SAMPLE_SECONDS must be between 2 and 60"]
+        if not -1 <= self.av1_preset <= 13:
+            return ["AV1_PRESET must be -1 (the ladder table's) or 0 to 13"]
         return []
 
 

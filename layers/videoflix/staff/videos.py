@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from videoflix.db import video_transitions as lifecycle
 from videoflix.db.ids import reserve_video_id
-from videoflix.db.models import Video
+from videoflix.db.models import Av1Job, Video
 from videoflix.db.session import record_changes
 from videoflix.db.video_transitions import new_video
 from videoflix.domain.changes import CatalogChanged, FilesDiscarded, UploadAbandoned
@@ -21,7 +21,7 @@ from videoflix.domain.containers import HEAD_BYTES, SUPPORTED_FORMATS_TEXT, desc
 from videoflix.domain.media_layout import media_prefix, upload_prefix
 from videoflix.domain.ports import ObjectMissing, Storage
 from videoflix.domain.upload_size import upload_size_refusal
-from videoflix.domain.video_json import admin_video
+from videoflix.domain.video_json import admin_video, av1_state
 from videoflix.domain.video_states import VideoState
 from videoflix.errors import Conflict, FieldErrors, NotFound
 from videoflix.services import Services
@@ -122,9 +122,15 @@ class VideoAdmin:
         if self.actor:
             record(session, self.actor, action, "video", video_id, changes)
 
-    def video_json(self, video: Video) -> dict[str, Any]:
-        """A video as staff see it, its thumbnail URL signed."""
-        return admin_video(video, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
+    def video_json(self, video: Video, av1_jobs: dict[int, Any] | None = None) -> dict[str, Any]:
+        """A video as staff see it, its thumbnail URL signed, its AV1 job's state (`av1_jobs`: read already)."""
+        jobs = av1_jobs if av1_jobs is not None else self._av1_jobs([video.id])
+        return admin_video(video, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL),
+                           av1_state(jobs.get(video.id)))
+
+    def _av1_jobs(self, video_ids: list[int]) -> dict[int, Any]:
+        with self.services.db.session() as session:
+            return {job.video_id: job for job in session.scalars(select(Av1Job).where(Av1Job.video_id.in_(video_ids)))}
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         new = parse_new_video(body, self.settings.max_upload_bytes)
@@ -233,7 +239,8 @@ class VideoAdmin:
     def list(self) -> list[dict[str, Any]]:
         with self.services.db.session() as session:
             videos = session.scalars(select(Video).order_by(Video.created_at.desc(), Video.id.desc())).all()
-            return [self.video_json(v) for v in videos]
+            jobs = self._av1_jobs([v.id for v in videos])  # one query for the page, not one per film
+            return [self.video_json(v, jobs) for v in videos]
 
     def get(self, video_id: int) -> dict[str, Any]:
         with self.services.db.session() as session:

@@ -14,8 +14,8 @@ from videoflix.adapters.hash_cache import hash_put
 from videoflix.adapters.redis_cache import read_cached, write_cached
 from videoflix.db.models import Video
 from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
-from videoflix.domain.hls import (MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
-                                  rewrite_master, rewrite_playlist, segment_names)
+from videoflix.domain.hls import (AV1_RUNG_NAMES, MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
+                                  map_uris, rewrite_master, rewrite_playlist, segment_names)
 from videoflix.domain.media_layout import THUMBNAIL_URL_TTL, media_prefix
 from videoflix.domain.ports import PlaybackUrls, Storage
 from videoflix.domain.video_json import catalog_video
@@ -114,6 +114,8 @@ class Catalog:
         hash_put(self.services.cache, READY_VIDEOS, str(video.id), entry, ttl, self.settings.film_cache_bytes)
 
     def _rung(self, video: ReadyVideo, resolution: str) -> str:
+        if resolution in AV1_RUNG_NAMES:  # served once the AV1 job uploaded it (its playlist says so)
+            return resolution
         if resolution not in RENDITION_NAMES or resolution not in video.renditions:
             raise NotFound("This resolution is not available for the video.")
         return resolution
@@ -174,8 +176,10 @@ class Catalog:
         if cached is not None:
             names = set(json.loads(cached))
         else:
-            source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}") or ""
-            names = set(segment_names(source))
+            source = self.storage.read_media_text(f"{media_prefix(video.id)}{rung}/{RUNG_PLAYLIST}")
+            if source is None:  # not cached: an AV1 rendition's playlist comes once its job is done
+                raise NotFound("Segment not found.")
+            names = set(segment_names(source)) | set(map_uris(source))
             write_cached(self.services.cache, names_key, json.dumps(sorted(names)), self.settings.playlist_cache_ttl,
                          self.settings.playlist_cache_bytes)
         if segment not in names:

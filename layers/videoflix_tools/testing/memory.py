@@ -23,7 +23,7 @@ from videoflix.db.models import utcnow
 from videoflix.db.session import Database
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
 from videoflix.domain.ports import ObjectMissing, UploadedPart
-from videoflix.domain.transcode_messages import poster_message, transcode_request
+from videoflix.domain.transcode_messages import av1_message, poster_message, transcode_request
 from videoflix.services import Services
 from videoflix.settings import Settings
 from videoflix_tools.bootstrap import queue_specs
@@ -304,6 +304,7 @@ class MemoryTranscodeQueue(MemorySqs):
         self.upload_bucket = upload_bucket
         self.requests: list[TranscodeRequest] = []
         self.poster_jobs: list[tuple[int, float]] = []
+        self.av1_jobs: list[int] = []
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         self.requests.append(TranscodeRequest(source_key, size, cause))
@@ -313,10 +314,15 @@ class MemoryTranscodeQueue(MemorySqs):
         self.poster_jobs.append((video_id, at_seconds))
         self._enqueue(poster_message(video_id, at_seconds))
 
+    def request_av1(self, video_id: int) -> None:
+        self.av1_jobs.append(video_id)
+        self._enqueue(av1_message(video_id))
+
     def bodies(self) -> list[str]:
-        """Every body sent, as the transcoder would receive it: the requests, then the poster jobs."""
+        """Every body sent, as the transcoder would receive it: the requests, the poster jobs, the AV1 jobs."""
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
-                + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
+                + [poster_message(video_id, at) for video_id, at in self.poster_jobs]
+                + [av1_message(video_id) for video_id in self.av1_jobs])
 
 
 class MemoryChunkQueue(MemorySqs):
@@ -383,7 +389,7 @@ def memory_settings(**overrides: Any) -> Settings:
     """Test settings: fast bcrypt, a test secret, no Redis URL (the cache is fakeredis anyway)."""
     values: dict[str, Any] = dict(environment="test", secret_key=MEMORY_SECRET, bcrypt_rounds=4,
                                   cookie_secure=False, redis_url="",
-                                  per_title_trials=False)  # no test encodes through stand-in FFmpegs
+                                  av1_ladder=False)  # no AV1 jobs through stand-in FFmpegs
     values.update(overrides)
     return Settings(**values)
 

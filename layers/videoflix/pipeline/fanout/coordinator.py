@@ -16,7 +16,6 @@ from videoflix.domain.ports import Storage
 from videoflix.domain.transcode_messages import UploadedObject
 from videoflix.pipeline.fanout.plan import make_plan, should_fan_out
 from videoflix.pipeline.fanout.state import FanoutState
-from videoflix.pipeline.pertitle import title_caps
 from videoflix.pipeline.poster import make_poster
 from videoflix.pipeline.probe import MediaProbe
 from videoflix.services import Services
@@ -33,9 +32,7 @@ def dispatch_fanout(services: Services, storage: Storage, video_id: int, uploade
     or a local copy; `work` is a folder for the poster."""
     settings = services.settings
     thumbnail_key = publish_thumbnail(storage, source, work, probe, video_id, time_left)
-    # Chosen once for the film and stored in its plan: every chunk is encoded under the same caps.
-    caps = title_caps(settings, source, probe, work, time_left)
-    plan = make_plan(settings, uploaded.bucket, uploaded.key, probe, thumbnail_key, rung_caps=caps)
+    plan = make_plan(settings, uploaded.bucket, uploaded.key, probe, thumbnail_key)
     started = FanoutState(services.db, settings.transcode_time_budget).start_run(video_id, plan)
     if started is None:
         log.warning("video %s changed state before its chunks were queued; nothing queued", video_id)

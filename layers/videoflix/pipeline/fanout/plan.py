@@ -36,13 +36,12 @@ class FanoutPlan:
     thumbnail_key: str | None = None
     # Stored with the run, so every chunk of one film is encoded alike even across a deploy.
     rate_control: str = LadderSettings.rate_control
-    rung_caps: tuple[tuple[str, int], ...] = ()  # per-title caps (pipeline/pertitle.py), chosen once per film
     # The audio in parts of whole segments, encoded in parallel; one part: the whole track.
     audio_parts: tuple[AudioPart, ...] = (WHOLE_TRACK,)
 
     @property
     def ladder_settings(self) -> LadderSettings:
-        return LadderSettings(preset=self.preset, rate_control=self.rate_control, rung_caps=self.rung_caps)
+        return LadderSettings(preset=self.preset, rate_control=self.rate_control)
 
     @property
     def rate(self) -> Fraction:
@@ -76,7 +75,7 @@ class FanoutPlan:
         return {"source_bucket": self.source_bucket, "source_key": self.source_key, "probe": probe,
                 "preset": self.preset, "chunks": [asdict(c) for c in self.chunks],
                 "thumbnail_key": self.thumbnail_key, "rate_control": self.rate_control,
-                "rung_caps": dict(self.rung_caps), "audio_parts": [asdict(p) for p in self.audio_parts]}
+                "audio_parts": [asdict(p) for p in self.audio_parts]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FanoutPlan":
@@ -88,19 +87,19 @@ class FanoutPlan:
                    thumbnail_key=data.get("thumbnail_key"),
                    # A plan stored before per-title rates had none: its chunks began at fixed bitrates.
                    rate_control=data.get("rate_control", "fixed"),
-                   # A plan stored before per-title caps had none: the rung table's caps.
-                   rung_caps=tuple(sorted((str(k), int(v)) for k, v in data.get("rung_caps", {}).items())),
+                   # "rung_caps" of a plan stored while per-title trials existed (off by default, then
+                   # removed) is ignored: the rung table's caps.
                 # A plan stored before the audio was split had one audio job: the whole track.
                 audio_parts=tuple(AudioPart(**p) for p in data.get("audio_parts") or []) or (WHOLE_TRACK,))
 
 
 def make_plan(settings: Settings, bucket: str, key: str, probe: MediaProbe,
-              thumbnail_key: str | None, rung_caps: tuple[tuple[str, int], ...] = ()) -> FanoutPlan:
-    ladder = LadderSettings(preset=settings.ffmpeg_preset, rung_caps=rung_caps)
+              thumbnail_key: str | None) -> FanoutPlan:
+    ladder = LadderSettings(preset=settings.ffmpeg_preset)
     rate = output_frame_rate(probe, ladder)
     chunks = plan_chunks(probe.duration, rate, settings.fanout_chunk_seconds, ladder)
     # The sound may end before the picture: no part is planned where there is nothing to encode.
     sound = min(probe.duration, probe.sound_duration or probe.duration)
     parts = plan_audio_parts(sound, rate, settings.fanout_audio_part_seconds, ladder)
     return FanoutPlan(bucket, key, probe, settings.ffmpeg_preset, tuple(chunks), thumbnail_key,
-                      rate_control=ladder.rate_control, rung_caps=ladder.rung_caps, audio_parts=tuple(parts))
+                      rate_control=ladder.rate_control, audio_parts=tuple(parts))

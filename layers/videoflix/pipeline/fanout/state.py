@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import delete, or_, select, update
 
@@ -146,12 +146,17 @@ class FanoutState:
             return [s for s in session.scalars(select(FanoutJob.encode_seconds).where(FanoutJob.run_id == run_id))
                     if s is not None]
 
-    def mark_ready(self, run_id: int, video_id: int, **values: Any) -> bool:
-        """Publish the video and drop the finished run, in one transaction; False if it is no longer ours."""
+    def mark_ready(self, run_id: int, video_id: int, on_publish: Callable[[Any, bool], Any] | None = None,
+                   **values: Any) -> bool:
+        """Publish the video and drop the finished run, in one transaction; False if it is no longer ours.
+        `on_publish(session, published)` adds to that transaction (the AV1 job, pipeline/av1.py)."""
         with self.db.session() as session:
             if not self._drop_run(session, run_id):
                 return False
-            return lifecycle.publish(session, video_id, **values)
+            published = lifecycle.publish(session, video_id, **values)
+            if on_publish is not None:
+                on_publish(session, published)
+            return published
 
     def fail(self, run_id: int, video_id: int, reason: str, stage: str | None = None) -> bool:
         """Fail the video and drop the run: its other jobs then find nothing and discard their work."""

@@ -139,4 +139,20 @@ export function isBusy(video) {
   return video.status === "uploaded" || video.status === "processing";
 }
 
+/** The film's AV1 ladder in words ("AV1 encoding 40%", "AV1 ready"), "" when it has none (docs/encoding.md). */
+export function av1Words(video) {
+  const av1 = video.av1;
+  if (!av1) return "";
+  if (av1.status === "encoding") return `AV1 encoding ${av1.progress}%`;
+  if (av1.status === "queued") return "AV1 queued";
+  if (av1.status === "ready") return "AV1 ready";
+  if (av1.status === "skipped") return "AV1 skipped (H.264 only)";
+  return "AV1 failed (H.264 only)";
+}
+
+/** Whether the page should look again soon: the film's transcode or its AV1 job is under way. */
+export function isAv1Busy(video) {
+  return video.av1?.status === "queued" || video.av1?.status === "encoding";
+}
+
 export { element };

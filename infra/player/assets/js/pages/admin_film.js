@@ -4,7 +4,7 @@
 import { API_BASE, query, storageFetch } from "../api.js";
 import { bindForm, element, setStatus } from "../ui.js";
 import {
-  STATUS_WORDS, confirmAction, formatBytes, formatDuration, say, staffApi, startConsole,
+  STATUS_WORDS, av1Words, confirmAction, formatBytes, formatDuration, say, staffApi, startConsole,
 } from "../admin/console.js";
 
 const POSTER_POLL_MS = 2000;
@@ -52,6 +52,7 @@ function showFilm(value, { newPoster = false } = {}) {
     film.published === false ? "draft (not in the viewers' catalog)" : "published",
     film.duration ? formatDuration(film.duration) : "", film.height ? `${film.width}×${film.height}` : "",
     (film.renditions || []).length ? `renditions ${film.renditions.join(", ")}` : "",
+    av1Words(film),
     `${film.filename} (${formatBytes(film.size)})`].filter(Boolean);
   document.querySelector("#film-facts").textContent = facts.join(" · ");
   const poster = document.querySelector("#poster");

@@ -2,7 +2,8 @@
 // transcoded), publish or unpublish, retry and delete, and the browser upload with its resume.
 import { clearErrors, setStatus, showErrors } from "../ui.js";
 import {
-  STATUS_WORDS, confirmAction, element, formatBytes, formatDuration, formatTime, isBusy, progressBar, say,
+  STATUS_WORDS, av1Words, confirmAction, element, formatBytes, formatDuration, formatTime, isAv1Busy, isBusy,
+  progressBar, say,
   staffApi, startConsole,
 } from "../admin/console.js";
 import {
@@ -30,6 +31,10 @@ function statusCell(video) {
   }
   if (video.status === "failed" && video.error) {
     cell.append(element("span", { class: "film-error", text: video.error }));
+  }
+  if (video.av1) {
+    cell.append(element("span", { class: "av1-status", "data-av1": video.av1.status, text: av1Words(video),
+      title: video.av1.error || "" }));
   }
   return cell;
 }
@@ -101,7 +106,7 @@ async function load() {
   }
   // The RQ dashboard's view: live while anything is being transcoded (or this page's upload is).
   const watched = films.find((film) => film.id === watchedId);
-  if (films.some(isBusy) || (watched && watched.status !== "ready" && watched.status !== "failed")) {
+  if (films.some(isBusy) || films.some(isAv1Busy) || (watched && watched.status !== "ready" && watched.status !== "failed")) {
     pollTimer = setTimeout(load, POLL_MS);
   }
 }
