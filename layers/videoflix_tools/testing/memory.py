@@ -22,6 +22,7 @@ from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import utcnow
 from videoflix.db.session import Database
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
+from videoflix.domain.insights import Rollup, ViewState, day_of
 from videoflix.domain.ports import ObjectMissing, UploadedPart
 from videoflix.domain.transcode_messages import poster_message, transcode_request
 from videoflix.services import Services
@@ -356,6 +357,44 @@ class MemoryEvents:
 
     def of_type(self, detail_type: str) -> list[dict[str, Any]]:
         return [event.detail for event in self.published if event.detail_type == detail_type]
+
+
+class MemoryInsightsStore:
+    """The insights store's twin (videoflix.db.insights.SqlInsightsStore): dicts of what was counted."""
+    def __init__(self) -> None:
+        self.batches: set[tuple[str, int]] = set()
+        self.views: dict[str, tuple[str, ViewState]] = {}
+        self.hours: dict[tuple[int, datetime], Rollup] = {}
+        self.days: dict[tuple[int, Any], Rollup] = {}
+
+    def claim_batch(self, view_key: str, seq: int, received_at: float) -> bool:
+        if (view_key, seq) in self.batches:
+            return False
+        self.batches.add((view_key, seq))
+        return True
+
+    def view(self, view_key: str) -> ViewState | None:
+        found = self.views.get(view_key)
+        return None if found is None else found[1]
+
+    def save_view(self, view_key: str, viewer: str, state: ViewState, created: bool) -> None:
+        self.views[view_key] = (viewer, state)
+
+    def is_new_viewer(self, video_id: int, viewer: str, hour: datetime) -> tuple[bool, bool]:
+        mine = [state for who, state in self.views.values() if who == viewer and state.video_id == video_id]
+        return (not any(state.hour == hour for state in mine),
+                not any(day_of(state.hour) == day_of(hour) for state in mine))
+
+    def add(self, video_id: int, hour: datetime, delta: Rollup, day_unique_viewers: int = 0) -> None:
+        self.hours[(video_id, hour)] = self.hours.get((video_id, hour), Rollup()).add(delta)
+        day_delta = Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers})
+        self.days[(video_id, day_of(hour))] = self.days.get((video_id, day_of(hour)), Rollup()).add(day_delta)
+
+    def total(self) -> Rollup:
+        result = Rollup()
+        for rollup in self.hours.values():
+            result = result.add(rollup)
+        return result
 
 
 class FailingPort:
