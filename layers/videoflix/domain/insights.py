@@ -225,14 +225,14 @@ def batch_contribution(message: BatchMessage, before: ViewState | None, duration
     return state, to_view_hour, to_batch_hour
 
 
-def fold_batch(store: InsightsStore, message: BatchMessage, duration: float | None) -> bool:
-    """Fold one batch into the store; False (nothing added) when it was folded before."""
+def fold_batch(store: InsightsStore, message: BatchMessage, duration: float | None) -> Rollup | None:
+    """Fold one batch into the store; what it added, or None (nothing added) when it was folded before."""
     batch = message.batch
     if not store.claim_batch(message.view_key, batch.seq, message.received_at):
-        return False
+        return None
     before = store.view(message.view_key)
     if before is not None and before.video_id != batch.video_id:
-        return False  # a view plays one film: a batch naming another is not this view's
+        return None  # a view plays one film: a batch naming another is not this view's
     state, to_view_hour, to_batch_hour = batch_contribution(message, before, duration)
     new_in_day = False
     if before is None:
@@ -242,9 +242,9 @@ def fold_batch(store: InsightsStore, message: BatchMessage, duration: float | No
     batch_hour = hour_of(message.received_at)
     if state.hour == batch_hour:
         store.add(batch.video_id, state.hour, to_view_hour.add(to_batch_hour), int(new_in_day))
-        return True
-    if not to_view_hour.is_empty():
-        store.add(batch.video_id, state.hour, to_view_hour, int(new_in_day))
-    if not to_batch_hour.is_empty():
-        store.add(batch.video_id, batch_hour, to_batch_hour)
-    return True
+    else:
+        if not to_view_hour.is_empty():
+            store.add(batch.video_id, state.hour, to_view_hour, int(new_in_day))
+        if not to_batch_hour.is_empty():
+            store.add(batch.video_id, batch_hour, to_batch_hour)
+    return to_view_hour.add(to_batch_hour)

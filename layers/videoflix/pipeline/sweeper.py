@@ -26,7 +26,9 @@ and a new poster or caption file whose change never committed (it was announced 
 written), unless a row names the object again.
 
 Last, it sends the mail outbox's rows still unsent a minute after their commit (the mail
-queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox).
+queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox),
+and deletes the insights aggregator's per-view records older than PLAYBACK_RETENTION_DAYS
+(videoflix.db.insights; the rollups stay).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from videoflix.db import retired_media, video_transitions as lifecycle
+from videoflix.db.insights import prune_playback_records
 from videoflix.db.models import Video, utcnow
 from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
 from videoflix.domain.media_layout import kept_with_output, media_prefix, retired_kept_seconds, upload_prefix
@@ -63,10 +66,12 @@ class SweepReport:
     orphans_deleted: dict[str, int] = field(default_factory=dict)  # prefix -> objects deleted
     mail_resent: int = 0
     mail_pruned: int = 0
+    playback_records_pruned: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"requeued": self.requeued, "failed": self.failed, "orphans_deleted": self.orphans_deleted,
-                "mail": {"resent": self.mail_resent, "pruned": self.mail_pruned}}
+                "mail": {"resent": self.mail_resent, "pruned": self.mail_pruned},
+                "playback_records_pruned": self.playback_records_pruned}
 
 
 class Sweeper:
@@ -82,6 +87,7 @@ class Sweeper:
         self.sweep_orphans(now, report)
         self.sweep_retired(now, report)
         self.sweep_mail(now, report)
+        self.sweep_playback_records(now, report)
         log.info("sweep: %s", report.as_dict())
         return report
 
@@ -194,6 +200,13 @@ class Sweeper:
         outbox, db = self.services.outbox, self.services.db
         report.mail_resent = outbox.resend_unsent(db, now)
         report.mail_pruned = outbox.prune_sent(db, now)
+
+
+    # -- insights ------------------------------------------------------------------------------
+    def sweep_playback_records(self, now: datetime, report: SweepReport) -> None:
+        older_than = now - timedelta(days=self.settings.playback_retention_days)
+        with self.services.db.session() as session:
+            report.playback_records_pruned = prune_playback_records(session, older_than)
 
 
 def sweep(services: Services) -> dict[str, Any]:

@@ -329,6 +329,8 @@ def build_pump(stack: DevStack):
 
     bindings = [
         binding(settings.mail_queue_name, load_handler("mailer"), batch_size=10, visibility_timeout=60),
+        # Playback-event batches, folded in this process (a database write each, no FFmpeg).
+        binding(settings.playback_queue_name, load_handler("insights"), batch_size=10, visibility_timeout=60),
         # Each transcode runs in its own process, as its own Lambda instance would.
         binding(settings.transcode_queue_name, subprocess_handler("transcoder", stack.environ),
                 batch_size=1, visibility_timeout=settings.transcode_time_budget + 60, retry_delay=2),
@@ -396,7 +398,7 @@ def describe(stack: DevStack) -> str:
         f"  Database                                       {s.database_url}",
         f"  Redis                                          {s.redis_url}",
         f"  Queue pump: {s.mail_queue_name} -> mailer, {s.transcode_queue_name} -> transcoder, "
-        f"{s.chunk_queue_name} -> chunk workers (worker processes)",
+        f"{s.chunk_queue_name} -> chunk workers (worker processes), {s.playback_queue_name} -> insights",
         "  Sweeper: stale transcode leases and orphaned output, soon after start and every 15 minutes",
     ]
     if stack.data_dir is not None and (stack.embedded_aws or s.database_url.startswith("sqlite")):

@@ -461,4 +461,5 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
                     chunk_queue=MemoryChunkQueue(*specs[settings.chunk_queue_name]),
                     outbox=TransactionalOutbox(MemoryQueue(*specs[settings.mail_queue_name])),
                     mailer=MemoryMailer(), events=MemoryEvents(),
+                    playback_queue=MemoryQueue(*specs[settings.playback_queue_name]),
                     cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))
