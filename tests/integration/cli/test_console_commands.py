@@ -148,5 +148,5 @@ def test_insights_per_film_and_for_one_film(logged_in, videoflix, services, read
     assert abs(int(row.split()[6]) - 500) <= 50  # the startup p50, read from the histogram
     assert "10.00%" in row and "720p 100%" in row  # 1.5 s stalled of 15 watched
     one = json.loads(videoflix("insights", "--video", str(ready_video), "--json").out)
-    assert one["totals"]["startup_p50_ms"] == pytest.approx(500, rel=0.1) and one["interval"] == "hour"
+    assert one["totals"]["startup_p50_ms"] == pytest.approx(500, rel=0.1) and one["interval"] == "day"
     assert "400" in one_line_error(videoflix("insights", "--from", "2026-12-05", "--to", "2026-12-01"))
