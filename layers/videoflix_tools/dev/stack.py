@@ -36,7 +36,7 @@ from videoflix_tools.dev.events import DevEventLog
 from videoflix_tools.dev.gateway import GatewayResponse, wsgi_app
 from videoflix_tools.dev.mailbox_page import mailbox_page, wants_html
 from videoflix_tools.dev.moto_server import start_moto_server
-from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
+from videoflix_tools.dev.player import PLAYER_DIR, config_script, insights_config, missing_hls_js, player_app
 from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
 from videoflix_tools.dev.seed import start_seeding
@@ -373,7 +373,8 @@ def _serve_player(stack: DevStack, host: str, port: int) -> None:
         log.warning("hls.js is not installed, so the player cannot play: run `npm ci` in %s "
                     "(`make dev` does it)", PLAYER_DIR)
     canonical = f"http://{host}:{port}" if host == "127.0.0.1" else None
-    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev), canonical)
+    insights = insights_config(stack.settings.playback_insights, stack.settings.playback_report_interval_ms)
+    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev, insights), canonical)
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:

@@ -6,7 +6,7 @@ import re
 import pytest
 from werkzeug.test import Client
 
-from videoflix_tools.dev.player import PLAYER_DIR, config_script, player_app
+from videoflix_tools.dev.player import PLAYER_DIR, config_script, insights_config, player_app
 
 PAGES = ["pages/auth/register.html", "pages/auth/check_email.html", "pages/auth/activate.html",
          "pages/auth/login.html", "pages/auth/forgot_password.html", "pages/auth/confirm_password.html",
@@ -50,6 +50,11 @@ def test_config_tells_the_pages_where_the_api_is(client):
 def test_nothing_outside_the_folder_or_missing(client, tmp_path, path):
     (tmp_path.parent / "secret.txt").write_text("secret")
     assert client.get(path).status_code == 404
+
+
+def test_the_config_tells_the_player_about_insights():
+    script = config_script("http://127.0.0.1:8123", True, insights_config(False, 1500)).decode()
+    assert '"playbackInsights": false' in script and '"playbackReportIntervalMs": 1500' in script
 
 
 def test_only_reads(client):
