@@ -243,6 +243,7 @@ class RollupColumns:
     heights: Mapped[dict] = mapped_column(JSON, default=dict)
     codecs: Mapped[dict] = mapped_column(JSON, default=dict)
     browsers: Mapped[dict] = mapped_column(JSON, default=dict)
+    fatal_errors: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class PlaybackHourly(RollupColumns, Base):

@@ -81,6 +81,20 @@ def add_counts(into: dict[str, float], more: dict[str, float]) -> dict[str, floa
     return result
 
 
+MAX_ERROR_KINDS = 20  # distinct fatal error kinds a rollup keeps; the rest add up under OTHER_ERRORS
+OTHER_ERRORS = "other"
+
+
+def capped(counts: dict[str, float]) -> dict[str, float]:
+    """At most MAX_ERROR_KINDS keys (the most frequent): what players send cannot grow a row without bound."""
+    if len(counts) <= MAX_ERROR_KINDS:
+        return counts
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    kept = dict(ranked[:MAX_ERROR_KINDS - 1])
+    kept[OTHER_ERRORS] = kept.get(OTHER_ERRORS, 0) + sum(value for _, value in ranked[MAX_ERROR_KINDS - 1:])
+    return kept
+
+
 @dataclass
 class Rollup:
     """What happened to one film in one period (an hour, a day, or any sum of them)."""
@@ -98,6 +112,7 @@ class Rollup:
     heights: dict[str, float] = field(default_factory=dict)   # watched seconds per rendition height
     codecs: dict[str, float] = field(default_factory=dict)    # watched seconds per codec family
     browsers: dict[str, float] = field(default_factory=dict)  # views per browser family
+    fatal_errors: dict[str, float] = field(default_factory=dict)  # fatal errors per "type/details" of hls.js
 
     def add(self, other: "Rollup") -> "Rollup":
         """The sum of two rollups (unique viewers too: the caller says where that is an upper bound)."""
@@ -110,7 +125,8 @@ class Rollup:
             startup_histogram=merge_histograms(self.startup_histogram, other.startup_histogram),
             errors=self.errors + other.errors, seeks=self.seeks + other.seeks, switches=self.switches + other.switches,
             heights=add_counts(self.heights, other.heights), codecs=add_counts(self.codecs, other.codecs),
-            browsers=add_counts(self.browsers, other.browsers))
+            browsers=add_counts(self.browsers, other.browsers),
+            fatal_errors=capped(add_counts(self.fatal_errors, other.fatal_errors)))
 
     def is_empty(self) -> bool:
         return self == Rollup()
@@ -147,6 +163,7 @@ class Rollup:
             "heights": share(self.heights),
             "codecs": share(self.codecs),
             "browsers": {key: int(value) for key, value in sorted(self.browsers.items())},
+            "fatal_errors": {key: int(value) for key, value in sorted(self.fatal_errors.items())},
         }
 
 
@@ -207,6 +224,9 @@ def batch_contribution(message: BatchMessage, before: ViewState | None, duration
             to_batch_hour.switches += 1
         elif event.type == "error":
             to_batch_hour.errors += 1
+            if event.fatal:
+                kind = f"{event.error_type or '?'}/{event.details or '?'}"
+                to_batch_hour.fatal_errors = capped(add_counts(to_batch_hour.fatal_errors, {kind: 1}))
             if event.fatal and not state.failed:
                 state.failed = True
                 to_view_hour.failed_views = 1

@@ -93,6 +93,7 @@ def test_a_view_folds_into_its_hour():
     assert summary["codecs"] == {"avc1": 1.0}
     assert summary["startup_p50_ms"] == pytest.approx(800, rel=0.1)
     assert summary["browsers"] == {"chrome": 1}
+    assert summary["fatal_errors"] == {"networkError/fragLoadError": 1, "mediaError/bufferStalledError": 1}
 
 
 def test_a_batch_delivered_twice_counts_once():
@@ -152,6 +153,14 @@ def test_the_same_view_id_of_two_viewers_is_two_views():
     fold_all(store, [message(viewer="viewer-one", events=[{"type": "view_start"}]),
                      message(viewer="viewer-two", events=[{"type": "view_start"}])])
     assert store.total().views == 2
+
+
+def test_fatal_error_kinds_are_capped():
+    store = MemoryInsightsStore()
+    fold_all(store, [message(seq=i, events=[{"type": "error", "fatal": True, "error_type": "t", "details": f"d{i}"}])
+                     for i in range(30)])
+    kinds = store.total().fatal_errors
+    assert len(kinds) <= 20 and sum(kinds.values()) == 30 and kinds["other"] >= 10
 
 
 def test_rollups_add_up():

@@ -33,6 +33,7 @@ def rollup_columns() -> list[sa.Column]:
         sa.Column("heights", sa.JSON(), nullable=False),
         sa.Column("codecs", sa.JSON(), nullable=False),
         sa.Column("browsers", sa.JSON(), nullable=False),
+        sa.Column("fatal_errors", sa.JSON(), nullable=False),
     ]
 
 

@@ -108,8 +108,7 @@ export function reportPlayback(video, videoId) {
     if (started && !seeking && stallSince === null) stallSince = performance.now();
   });
   video.addEventListener("seeking", () => {
-    seeking = true;
-    stallSince = null; // waiting for a seek's data is not a stall
+    seeking = true; // waiting for a seek's data is not a stall (a stall already running goes on)
     push({ type: "seek", from_s: Math.max(0, lastTime ?? 0), to_s: Math.max(0, video.currentTime) });
   });
   video.addEventListener("seeked", () => {
