@@ -70,9 +70,14 @@ class SqlInsightsStore:
         return not in_hour, not in_day
 
     def add(self, video_id: int, hour: datetime, delta: Rollup, day_unique_viewers: int = 0) -> None:
+        self.add_hour(video_id, hour, delta)
+        self.add_day(video_id, day_of(hour), Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers}))
+
+    def add_hour(self, video_id: int, hour: datetime, delta: Rollup) -> None:
         self._merge(PlaybackHourly, {"video_id": video_id, "hour": hour}, delta)
-        day_delta = Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers})
-        self._merge(PlaybackDaily, {"video_id": video_id, "day": day_of(hour)}, day_delta)
+
+    def add_day(self, video_id: int, day: date, delta: Rollup) -> None:
+        self._merge(PlaybackDaily, {"video_id": video_id, "day": day}, delta)
 
     def _merge(self, model: Any, key: dict[str, Any], delta: Rollup) -> None:
         self.session.execute(self._insert(model).values(**key, **Rollup().to_row()).on_conflict_do_nothing())

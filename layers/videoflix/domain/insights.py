@@ -196,6 +196,46 @@ class InsightsStore(Protocol):
         """(first view of this viewer for this film in this hour, ... in this hour's day); call before save_view."""
     def add(self, video_id: int, hour: datetime, delta: Rollup, day_unique_viewers: int = 0) -> None:
         """Add `delta` to the hour's rollup, and to its day's with `day_unique_viewers` as its unique viewers."""
+    def add_hour(self, video_id: int, hour: datetime, delta: Rollup) -> None: ...
+    def add_day(self, video_id: int, day: date, delta: Rollup) -> None: ...
+
+
+class BufferedRollups:
+    """An InsightsStore that adds up the rollup additions of many batches and writes each row once
+    (`flush`): a batch of SQS records of one film and hour costs one merge per rollup row, not one
+    per record. Claims and views go straight to `store`, in the same transaction."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.hours: dict[tuple[int, datetime], Rollup] = {}
+        self.days: dict[tuple[int, date], Rollup] = {}
+
+    def claim_batch(self, view_key: str, seq: int, received_at: float) -> bool:
+        return self.store.claim_batch(view_key, seq, received_at)
+
+    def view(self, view_key: str) -> ViewState | None:
+        return self.store.view(view_key)
+
+    def save_view(self, view_key: str, viewer: str, state: ViewState, created: bool) -> None:
+        self.store.save_view(view_key, viewer, state, created)
+
+    def is_new_viewer(self, video_id: int, viewer: str, hour: datetime) -> tuple[bool, bool]:
+        return self.store.is_new_viewer(video_id, viewer, hour)
+
+    def add(self, video_id: int, hour: datetime, delta: Rollup, day_unique_viewers: int = 0) -> None:
+        self.hours[(video_id, hour)] = self.hours.get((video_id, hour), Rollup()).add(delta)
+        day_delta = Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers})
+        key = (video_id, day_of(hour))
+        self.days[key] = self.days.get(key, Rollup()).add(day_delta)
+
+    def flush(self) -> None:
+        """Write the sums, rows in (film, period) order (concurrent aggregators lock them alike)."""
+        for (video_id, hour), delta in sorted(self.hours.items()):
+            self.store.add_hour(video_id, hour, delta)
+        for (video_id, day), delta in sorted(self.days.items()):
+            self.store.add_day(video_id, day, delta)
+        self.hours.clear()
+        self.days.clear()
 
 
 def completion(watched: float, duration: float | None) -> float:

@@ -1,9 +1,9 @@
 """The insights aggregator: playback-event batches from SQS folded into the rollups (videoflix.domain.insights).
 
-Each record is folded in a transaction of its own: its (view, seq) claim commits with what it
-adds, so a redelivered record (SQS is at least once) adds nothing, and a failed one (the database
-down, two aggregators creating the same view at once) leaves nothing behind and comes back
-(partial batch response). A record that can never be folded (not a playback message, its film
+A record's (view, seq) claim commits in the transaction that adds what it carries, so a
+redelivered record (SQS is at least once) adds nothing, and a failed one (the database down, two
+aggregators creating the same view at once) leaves nothing behind and comes back (partial batch
+response). A record that can never be folded (not a playback message, its film
 deleted since) is logged and dropped, not retried. Fleet-wide figures go out as EMF metrics
 (videoflix.observability.metrics).
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from videoflix.adapters.sqs_batch import process_sqs_batch
 from videoflix.db.insights import SqlInsightsStore, durations
-from videoflix.domain.insights import Rollup, fold_batch
+from videoflix.domain.insights import BufferedRollups, Rollup, fold_batch
 from videoflix.domain.playback_events import BatchMessage, parse_message
 from videoflix.observability import metrics
 from videoflix.services import Services
@@ -23,7 +23,13 @@ log = logging.getLogger("videoflix.insights")
 
 
 def fold_playback_batches(event: dict[str, Any], services: Services) -> dict[str, Any]:
-    """The aggregator function's body: {"batchItemFailures": [...]} as Lambda expects."""
+    """The aggregator function's body: {"batchItemFailures": [...]} as Lambda expects.
+
+    The whole SQS batch is folded in one transaction, each rollup row written once with the sum of
+    its records' additions (BufferedRollups). Should that transaction fail (two aggregators creating
+    the same view at once, a deadlock), each record is folded again in a transaction of its own, and
+    only the records that fail again come back.
+    """
     records = event.get("Records") or []
     messages: dict[str, BatchMessage] = {}
     for record in records:
@@ -33,21 +39,33 @@ def fold_playback_batches(event: dict[str, Any], services: Services) -> dict[str
             log.warning("dropping playback message %s: %s", record.get("messageId"), exc)
     with services.db.session() as session:
         known = durations(session, (message.batch.video_id for message in messages.values()))
+    foldable = [message for message in messages.values() if message.batch.video_id in known]
+    if len(foldable) < len(messages):
+        log.info("dropping %d playback batch(es): their film is gone", len(messages) - len(foldable))
     folded: list[tuple[BatchMessage, Rollup]] = []
-
-    def fold(record: dict[str, Any]) -> None:
-        message = messages.get(record.get("messageId"))
-        if message is None:
-            return
-        if message.batch.video_id not in known:
-            log.info("dropping a playback batch of video %s: the film is gone", message.batch.video_id)
-            return
+    try:
         with services.db.session() as session:
-            added = fold_batch(SqlInsightsStore(session), message, known[message.batch.video_id])
-        if added is not None:
-            folded.append((message, added))
+            buffered = BufferedRollups(SqlInsightsStore(session))
+            for message in foldable:
+                added = fold_batch(buffered, message, known[message.batch.video_id])
+                if added is not None:
+                    folded.append((message, added))
+            buffered.flush()
+        result: dict[str, Any] = {"batchItemFailures": []}
+    except Exception:
+        log.warning("folding %d playback batches together failed; one at a time now", len(foldable), exc_info=True)
+        folded.clear()
 
-    result = process_sqs_batch(event, fold)
+        def fold(record: dict[str, Any]) -> None:
+            message = messages.get(record.get("messageId"))
+            if message is None or message.batch.video_id not in known:
+                return
+            with services.db.session() as session:
+                added = fold_batch(SqlInsightsStore(session), message, known[message.batch.video_id])
+            if added is not None:
+                folded.append((message, added))
+
+        result = process_sqs_batch(event, fold)
     emit_fleet_metrics([added for _, added in folded], [message for message, _ in folded])
     return result
 

@@ -386,9 +386,14 @@ class MemoryInsightsStore:
                 not any(day_of(state.hour) == day_of(hour) for state in mine))
 
     def add(self, video_id: int, hour: datetime, delta: Rollup, day_unique_viewers: int = 0) -> None:
+        self.add_hour(video_id, hour, delta)
+        self.add_day(video_id, day_of(hour), Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers}))
+
+    def add_hour(self, video_id: int, hour: datetime, delta: Rollup) -> None:
         self.hours[(video_id, hour)] = self.hours.get((video_id, hour), Rollup()).add(delta)
-        day_delta = Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers})
-        self.days[(video_id, day_of(hour))] = self.days.get((video_id, day_of(hour)), Rollup()).add(day_delta)
+
+    def add_day(self, video_id: int, day: Any, delta: Rollup) -> None:
+        self.days[(video_id, day)] = self.days.get((video_id, day), Rollup()).add(delta)
 
     def total(self) -> Rollup:
         result = Rollup()

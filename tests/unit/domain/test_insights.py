@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from videoflix.domain.insights import (Rollup, bucket_bounds, bucket_of, fold_batch, hour_of, merge_histograms,
+from videoflix.domain.insights import (BufferedRollups, Rollup, bucket_bounds, bucket_of, fold_batch, hour_of, merge_histograms,
                                        percentile)
 from videoflix.domain.playback_events import BatchMessage, parse_batch, parse_message, to_message
 from videoflix.errors import FieldErrors, InvalidInput
@@ -208,3 +208,15 @@ def test_the_message_round_trips_and_keeps_no_raw_user_agent():
     assert "Mozilla" not in to_message(batch, "viewer-key", T0)
     with pytest.raises(ValueError):
         parse_message('{"v": 1, "view_id": "view-0001"}')
+
+
+def test_buffered_rollups_write_the_same_sums_once_per_row():
+    messages = [message(view_id=f"view-{v:04d}-x", seq=i, events=e, viewer=f"viewer-{v % 3}")
+                for v in range(4) for i, e in enumerate(VIEW)]
+    direct, inner = MemoryInsightsStore(), MemoryInsightsStore()
+    fold_all(direct, messages)
+    buffered = BufferedRollups(inner)
+    fold_all(buffered, messages + messages[:3])
+    assert inner.hours == {}  # nothing written before the flush
+    buffered.flush()
+    assert inner.hours == direct.hours and inner.days == direct.days
