@@ -75,18 +75,31 @@ export function reportPlayback(video, videoId) {
     return batch;
   }
 
+  const unsent = []; // batches refused for a passing reason: sent again as they were (same seq, counted once)
+  const MAX_UNSENT = 30;
+
   async function flush({ leaving = false } = {}) {
     if (stopped) return;
     if (stallSince !== null && leaving) { // a stall the viewer left during still counts
-      events.push({ type: "stall", ms: Math.round(performance.now() - stallSince) });
+      push({ type: "stall", ms: Math.round(performance.now() - stallSince) });
       stallSince = null;
     }
     const batchEvents = take();
-    if (!batchEvents.length) return;
-    const status = await sendPlaybackBatch({ view_id: id, video_id: Number(videoId), seq, browser,
-      events: batchEvents }, { leaving });
-    seq += 1;
-    if (status === 204) stopped = true; // switched off on the server: send nothing more
+    if (batchEvents.length) {
+      unsent.push({ view_id: id, video_id: Number(videoId), seq, browser, events: batchEvents });
+      seq += 1;
+      if (unsent.length > MAX_UNSENT) unsent.shift();
+    }
+    while (unsent.length && !stopped) {
+      const batch = unsent[0];
+      const status = await sendPlaybackBatch(batch, { leaving });
+      if (status === 204) stopped = true; // switched off on the server: send nothing more
+      if (status === 0 || status === 429 || status >= 500) return; // again with the next report
+      // Taken, or refused for good (400, 404): never sent again. (Two flushes at once may both have
+      // sent it: harmless, the aggregator counts a (view, seq) once.)
+      const at = unsent.indexOf(batch);
+      if (at >= 0) unsent.splice(at, 1);
+    }
   }
 
   function playIntent() {
