@@ -136,3 +136,23 @@ def test_the_sweeper_prunes_per_view_records_after_the_retention(services, viewe
         assert session.scalar(select(func.count()).select_from(PlaybackBatchSeen)) == 0
     # The rollups stay.
     assert staff_client.get("/api/admin/insights/").json["totals"]["watched_seconds"] == 6.5
+
+
+def test_a_record_that_fails_comes_back_alone_and_the_others_count_once(services, staff_client, ready_film,
+                                                                       monkeypatch, capsys):
+    from videoflix.domain.playback_events import parse_batch, to_message
+    from videoflix.pipeline import insights as aggregator
+
+    film = ready_film(duration=20.0)
+    gone = 424242  # a film deleted after the aggregator looked its duration up
+    bodies = [to_message(parse_batch(batch(video, 0, FIRST, view_id=f"view-{video}-0000")), "viewer-x",
+                         utcnow().timestamp()) for video in (film, gone)]
+    event = {"Records": [{"messageId": f"m{n}", "body": body} for n, body in enumerate(bodies)]}
+    real_durations = aggregator.durations
+    monkeypatch.setattr(aggregator, "durations", lambda session, ids: {**real_durations(session, ids), gone: 20.0})
+    assert aggregator.fold_playback_batches(event, services) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    monkeypatch.undo()
+    # SQS brings both back (say, a retry of the whole batch): the film's counts once, the other is dropped.
+    assert aggregator.fold_playback_batches(event, services) == {"batchItemFailures": []}
+    totals = staff_client.get("/api/admin/insights/").json["totals"]
+    assert (totals["views"], totals["watched_seconds"]) == (1, 6.5)
