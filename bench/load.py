@@ -334,7 +334,9 @@ def load_test(config: LoadConfig, folder: Path, out=print) -> LoadReport:
 VIEWER_BATCHES = 6           # a batch every 10 s for a minute
 VIEWER_BATCH_SECONDS = 10.0  # seconds of play each batch reports
 MAX_VIEWERS = 5000
-SEND_THREADS = 32
+SEND_THREADS = 8      # viewers in flight at once: the dev stack's one process also runs the aggregator
+SEND_ATTEMPTS = 3     # a batch that got no answer is sent again as it was, as the player does (counted once)
+VIEWER_TIMEOUT = 30.0
 
 
 @dataclass
@@ -382,6 +384,7 @@ class ViewersReport:
     viewers: int
     batches_sent: int
     refused: int
+    retried: int
     send_seconds: float
     lag_seconds: float | None
     latencies_ms: list[float]
@@ -397,7 +400,7 @@ class ViewersReport:
         latencies = sorted(self.latencies_ms)
         lines = [f"{self.viewers} viewers x {VIEWER_BATCHES} batches: {self.batches_sent} sent in "
                  f"{self.send_seconds:.1f} s ({self.batches_sent / self.send_seconds:.0f} batches/s), "
-                 f"refused {self.refused}",
+                 f"refused {self.refused}, sent again after no answer {self.retried}",
                  f"POST /api/playback/events/ p50 {percentile(latencies, 0.5):.1f} ms, "
                  f"p99 {percentile(latencies, 0.99):.1f} ms",
                  "queue drained and folded " + (f"{self.lag_seconds:.1f} s after the last batch was accepted"
@@ -411,33 +414,39 @@ class ViewersReport:
 
 
 def send_viewer_batches(api: str, sessions: list[requests.Session], video_id: int, compress: float
-                        ) -> tuple[list[dict], int, list[float], list[str], float]:
-    """Every viewer's batches on the compressed schedule; (accepted batches, refused, latencies, samples, seconds)."""
+                        ) -> tuple[list[dict], int, int, list[float], list[str], float]:
+    """Every viewer's batches on the compressed schedule: (accepted batches, refused, sent again, latencies,
+    samples, seconds)."""
     interval = VIEWER_BATCH_SECONDS / compress
     accepted: list[dict] = []
     latencies: list[float] = []
     samples: list[str] = []
-    refused = 0
+    refused = retried = 0
     lock = threading.Lock()
     url = f"{api}/api/playback/events/"
 
     def send(viewer: int, seq: int) -> None:
-        nonlocal refused
+        nonlocal refused, retried
         body = viewer_batch(video_id, viewer, seq)
-        started = time.perf_counter()
-        try:
-            answer = sessions[viewer].post(url, json=body, timeout=REQUEST_TIMEOUT)
-            ok, problem = answer.status_code == 202, f"{answer.status_code} {answer.text[:120]}"
-        except requests.RequestException as exc:
-            ok, problem = False, f"{type(exc).__name__}: {exc}"[:200]
-        with lock:
-            latencies.append((time.perf_counter() - started) * 1000)
-            if ok:
-                accepted.append(body)
-            else:
-                refused += 1
+        for attempt in range(SEND_ATTEMPTS):
+            started = time.perf_counter()
+            try:
+                answer = sessions[viewer].post(url, json=body, timeout=VIEWER_TIMEOUT)
+                status, problem = answer.status_code, f"{answer.status_code} {answer.text[:120]}"
+            except requests.RequestException as exc:
+                status, problem = 0, f"{type(exc).__name__}: {exc}"[:200]
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                if status == 202:
+                    accepted.append(body)
+                    return
                 if len(samples) < 20:
                     samples.append(problem)
+                if status not in (0, 429) and status < 500:
+                    break  # refused for good
+                retried += 1
+        with lock:
+            refused += 1
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
@@ -446,7 +455,7 @@ def send_viewer_batches(api: str, sessions: list[requests.Session], video_id: in
             time.sleep(max(0.0, due - time.monotonic()))
             # Each viewer's batch k goes out once its batch k-1 was answered (a player sends in order).
             list(pool.map(lambda viewer: send(viewer, seq), range(len(sessions))))
-    return accepted, refused, latencies, samples, time.monotonic() - started
+    return accepted, refused, retried, latencies, samples, time.monotonic() - started
 
 
 def insights_totals(api: str, staff: requests.Session, video_id: int) -> dict[str, float]:
@@ -473,8 +482,8 @@ def viewers_test(config: ViewersConfig, folder: Path, out=print) -> ViewersRepor
         out(f"{len(sessions)} viewers logged in; each sends {VIEWER_BATCHES} batches "
             f"{VIEWER_BATCH_SECONDS / config.compress:g} s apart ({VIEWER_BATCH_SECONDS:g} s compressed "
             f"{config.compress:g}x)")
-        accepted, refused, latencies, samples, seconds = send_viewer_batches(stack.api, sessions, video_id,
-                                                                             config.compress)
+        accepted, refused, retried, latencies, samples, seconds = send_viewer_batches(
+            stack.api, sessions, video_id, config.compress)
         expected = expected_totals(accepted)
         sent_at = time.monotonic()
         lag, got = None, {}
@@ -485,8 +494,8 @@ def viewers_test(config: ViewersConfig, folder: Path, out=print) -> ViewersRepor
                 break
             time.sleep(0.5)
         got = {name: got.get(name) for name in expected}
-        return ViewersReport(len(sessions), len(accepted) + refused, refused, seconds, lag, latencies, expected,
-                             got, samples)
+        return ViewersReport(len(sessions), len(accepted) + refused, refused, retried, seconds, lag, latencies,
+                             expected, got, samples)
     except BaseException:
         out(stack.log_tail())
         raise
