@@ -9,6 +9,16 @@ any request failed.
 
     python -m bench.load [--users 50] [--duration 60] [--max-requests 200000]
 
+`--scenario viewers` measures playback insights instead (issue 24): N simulated viewers (default
+1,000) each send a playback-event batch every 10 s for a minute, time-compressed by
+`--compress` (default 10: every viewer's 6 batches go out 1 s apart, so 6,000 batches in about 6 s
+of schedule, as fast as the stack takes them); then it waits for the dev stack's queue pump and the
+insights aggregator to fold them and compares the staff's insights with what was sent. Exits 1 on
+any refused batch, on totals that differ by anything, or when the queue is not drained within
+`--max-lag` seconds after the last batch was accepted.
+
+    python -m bench.load --scenario viewers [--viewers 1000] [--compress 10] [--max-lag 120]
+
 Database: a database of its own, `<name>_load`, dropped and created on the server of
 LOAD_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/videoflix.
 Redis: LOAD_REDIS_URL, else the database two below TEST_REDIS_URL's, else
@@ -25,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -319,8 +330,187 @@ def load_test(config: LoadConfig, folder: Path, out=print) -> LoadReport:
         stack.stop()
 
 
+# -- the viewers scenario: playback insights ---------------------------------------------------------
+VIEWER_BATCHES = 6           # a batch every 10 s for a minute
+VIEWER_BATCH_SECONDS = 10.0  # seconds of play each batch reports
+MAX_VIEWERS = 5000
+SEND_THREADS = 8      # viewers in flight at once: the dev stack's one process also runs the aggregator
+SEND_ATTEMPTS = 3     # a batch that got no answer is sent again as it was, as the player does (counted once)
+VIEWER_TIMEOUT = 30.0
+
+
+@dataclass
+class ViewersConfig:
+    database_url: str
+    redis_url: str
+    viewers: int = 1000
+    compress: float = 10.0
+    max_lag: float = 120.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.viewers <= MAX_VIEWERS:
+            raise ValueError(f"viewers must be 1..{MAX_VIEWERS}")
+        if not 1 <= self.compress <= 1000:
+            raise ValueError("compress must be 1..1000 (1: real time)")
+
+
+def viewer_batch(video_id: int, viewer: int, seq: int) -> dict:
+    """What viewer `viewer` sends as its batch `seq`: a start, one stall in five viewers, a failure in fifty."""
+    events: list[dict] = [{"type": "watched", "seconds": VIEWER_BATCH_SECONDS, "height": 480, "codec": "avc1.64001e"}]
+    if seq == 0:
+        events = [{"type": "view_start"}, {"type": "startup", "ms": 200 + viewer % 800},
+                  {"type": "rendition", "height": 480, "bitrate": 1_000_000, "codec": "avc1.64001e"}, *events]
+    if seq == 2 and viewer % 5 == 0:
+        events.append({"type": "stall", "ms": 500})
+    if seq == VIEWER_BATCHES - 1 and viewer % 50 == 0:
+        events.append({"type": "error", "fatal": True, "error_type": "networkError", "details": "fragLoadError"})
+    return {"view_id": f"bench-view-{viewer:06d}", "video_id": video_id, "seq": seq, "browser": "chrome",
+            "events": events}
+
+
+def expected_totals(batches: list[dict]) -> dict[str, float]:
+    """The insights the accepted batches must add up to, counted from the batches themselves."""
+    events = [event for batch in batches for event in batch["events"]]
+    views = {batch["view_id"] for batch in batches if any(e["type"] == "view_start" for e in batch["events"])}
+    return {"views": len(views), "unique_viewers": len(views), "startups": sum(e["type"] == "startup" for e in events),
+            "watched_seconds": round(sum(e.get("seconds", 0) for e in events if e["type"] == "watched"), 3),
+            "stalls": sum(e["type"] == "stall" for e in events),
+            "stalled_seconds": round(sum(e["ms"] for e in events if e["type"] == "stall") / 1000, 3),
+            "failed_views": sum(e["type"] == "error" and e["fatal"] for e in events)}
+
+
+@dataclass
+class ViewersReport:
+    viewers: int
+    batches_sent: int
+    refused: int
+    retried: int
+    send_seconds: float
+    lag_seconds: float | None
+    latencies_ms: list[float]
+    expected: dict[str, float]
+    got: dict[str, float]
+    samples: list[str]
+
+    @property
+    def exact(self) -> bool:
+        return all(self.got.get(name) == value for name, value in self.expected.items())
+
+    def table(self) -> str:
+        latencies = sorted(self.latencies_ms)
+        lines = [f"{self.viewers} viewers x {VIEWER_BATCHES} batches: {self.batches_sent} sent in "
+                 f"{self.send_seconds:.1f} s ({self.batches_sent / self.send_seconds:.0f} batches/s), "
+                 f"refused {self.refused}, sent again after no answer {self.retried}",
+                 f"POST /api/playback/events/ p50 {percentile(latencies, 0.5):.1f} ms, "
+                 f"p99 {percentile(latencies, 0.99):.1f} ms",
+                 "queue drained and folded " + (f"{self.lag_seconds:.1f} s after the last batch was accepted"
+                                                if self.lag_seconds is not None else "NOT within the bound"),
+                 f"{'figure':<18}{'sent':>14}{'in the rollups':>16}"]
+        for name, value in self.expected.items():
+            lines.append(f"{name:<18}{value:>14}{self.got.get(name, '-'):>16}")
+        lines.append("totals: " + ("exactly the events sent" if self.exact else "DIFFERENT from the events sent"))
+        lines += [f"  e.g. {sample}" for sample in self.samples[:5]]
+        return "\n".join(lines)
+
+
+def send_viewer_batches(api: str, sessions: list[requests.Session], video_id: int, compress: float
+                        ) -> tuple[list[dict], int, int, list[float], list[str], float]:
+    """Every viewer's batches on the compressed schedule: (accepted batches, refused, sent again, latencies,
+    samples, seconds)."""
+    interval = VIEWER_BATCH_SECONDS / compress
+    accepted: list[dict] = []
+    latencies: list[float] = []
+    samples: list[str] = []
+    refused = retried = 0
+    lock = threading.Lock()
+    url = f"{api}/api/playback/events/"
+
+    def send(viewer: int, seq: int) -> None:
+        nonlocal refused, retried
+        body = viewer_batch(video_id, viewer, seq)
+        for attempt in range(SEND_ATTEMPTS):
+            started = time.perf_counter()
+            try:
+                answer = sessions[viewer].post(url, json=body, timeout=VIEWER_TIMEOUT)
+                status, problem = answer.status_code, f"{answer.status_code} {answer.text[:120]}"
+            except requests.RequestException as exc:
+                status, problem = 0, f"{type(exc).__name__}: {exc}"[:200]
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                if status == 202:
+                    accepted.append(body)
+                    return
+                if len(samples) < 20:
+                    samples.append(problem)
+                if status not in (0, 429) and status < 500:
+                    break  # refused for good
+                retried += 1
+        with lock:
+            refused += 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
+        for seq in range(VIEWER_BATCHES):
+            due = started + seq * interval
+            time.sleep(max(0.0, due - time.monotonic()))
+            # Each viewer's batch k goes out once its batch k-1 was answered (a player sends in order).
+            list(pool.map(lambda viewer: send(viewer, seq), range(len(sessions))))
+    return accepted, refused, retried, latencies, samples, time.monotonic() - started
+
+
+def insights_totals(api: str, staff: requests.Session, video_id: int) -> dict[str, float]:
+    answer = staff.get(f"{api}/api/admin/insights/videos/{video_id}/", timeout=REQUEST_TIMEOUT)
+    answer.raise_for_status()
+    return answer.json()["totals"]
+
+
+def viewers_test(config: ViewersConfig, folder: Path, out=print) -> ViewersReport:
+    """Fresh database and Redis, the stack, N viewers logged in, their batches, then the rollups read back."""
+    database_url = fresh_database(config.database_url)
+    flush_redis(config.redis_url)
+    out(f"Starting the dev stack (database {database_url}, Redis {config.redis_url or 'embedded'})...")
+    stack = start_stack(folder, database_url, config.redis_url)
+    try:
+        settings = seed_settings(database_url, stack.aws_endpoint)
+        video_id = seed_ready_video(settings)
+        emails = create_users(settings, config.viewers)
+        services = Services(settings=settings, db=Database.from_url(settings.database_url))
+        create_user(services, "load-staff@videoflix.local", USER_PASSWORD, staff=True)
+        staff = log_in(stack.api, "load-staff@videoflix.local")
+        with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
+            sessions = list(pool.map(lambda email: log_in(stack.api, email), emails))
+        out(f"{len(sessions)} viewers logged in; each sends {VIEWER_BATCHES} batches "
+            f"{VIEWER_BATCH_SECONDS / config.compress:g} s apart ({VIEWER_BATCH_SECONDS:g} s compressed "
+            f"{config.compress:g}x)")
+        accepted, refused, retried, latencies, samples, seconds = send_viewer_batches(
+            stack.api, sessions, video_id, config.compress)
+        expected = expected_totals(accepted)
+        sent_at = time.monotonic()
+        lag, got = None, {}
+        while time.monotonic() - sent_at < config.max_lag:
+            got = insights_totals(stack.api, staff, video_id)
+            if all(got.get(name) == value for name, value in expected.items()):
+                lag = time.monotonic() - sent_at
+                break
+            time.sleep(0.5)
+        got = {name: got.get(name) for name in expected}
+        return ViewersReport(len(sessions), len(accepted) + refused, refused, retried, seconds, lag, latencies,
+                             expected, got, samples)
+    except BaseException:
+        out(stack.log_tail())
+        raise
+    finally:
+        stack.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make load", description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--scenario", choices=("api", "viewers"), default="api",
+                        help="api: the catalog/playlist/refresh mix; viewers: playback insights (issue 24)")
+    parser.add_argument("--viewers", type=int, default=1000)
+    parser.add_argument("--compress", type=float, default=10.0, help="viewers: time compression (1: real time)")
+    parser.add_argument("--max-lag", type=float, default=120.0,
+                        help="viewers: seconds the queue may take to be folded after the last batch")
     parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", 50)))
     parser.add_argument("--duration", type=float, default=float(os.environ.get("LOAD_DURATION", 60)),
                         help=f"seconds of load (at most {MAX_DURATION:.0f})")
@@ -328,6 +518,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=default_database_url())
     parser.add_argument("--redis-url", default=default_redis_url())
     args = parser.parse_args(argv)
+    if args.scenario == "viewers":
+        viewers = ViewersConfig(args.database_url, args.redis_url, args.viewers, args.compress, args.max_lag)
+        with tempfile.TemporaryDirectory(prefix="videoflix-viewers-") as folder:
+            found = viewers_test(viewers, Path(folder))
+        print(found.table())
+        if found.refused or not found.exact or found.lag_seconds is None:
+            print("FAILED")
+            return 1
+        return 0
     config = LoadConfig(args.database_url, args.redis_url, args.users, args.duration, args.max_requests)
     with tempfile.TemporaryDirectory(prefix="videoflix-load-") as folder:
         report = load_test(config, Path(folder))

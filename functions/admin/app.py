@@ -10,6 +10,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.snapstart import prepare_snapshot
     from videoflix.services import get_services, get_settings
     from videoflix.staff.videos import VideoAdmin
+    from videoflix.staff.insights import Insights
     from videoflix.staff.captions import CAPTION_BODY_BYTES, CaptionAdmin
     from videoflix.domain.video_ids import parse_video_id
     from videoflix.web.conventions import ApiConventions
@@ -152,3 +153,15 @@ def queues():
 def redrive(name):
     staff = _staff()
     return json_response(200, console.redrive(get_services(), staff.email, name))
+
+
+@api.route("/api/admin/insights", methods=["GET"])
+def insights():
+    _staff()
+    return json_response(200, Insights(get_services()).overview(api.request.query_params))
+
+
+@api.route("/api/admin/insights/videos/{video_id}", methods=["GET"])
+def video_insights(video_id):
+    _staff()
+    return json_response(200, Insights(get_services()).for_video(parse_video_id(video_id), api.request.query_params))

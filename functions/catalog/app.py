@@ -10,6 +10,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.services import get_services, get_settings
     from videoflix.viewer.catalog import Catalog
     from videoflix.viewer.finding import Finder, parse_video_query
+    from videoflix.viewer.playback import PlaybackReports
     from videoflix.viewer.viewing import Viewing
     from videoflix.domain.video_ids import parse_video_id
     from videoflix.viewer.storyboards import storyboard_vtt_of
@@ -90,6 +91,17 @@ def rendition_playlist(video_id, resolution):
 def segment(video_id, resolution, segment):
     url = _catalog().segment_url(parse_video_id(video_id), resolution, segment)
     return ApiResponse(302, {"detail": "Redirecting to the segment."}, headers={"Location": url})
+
+
+@api.route("/api/playback/events", methods=["POST"], content_types=["application/json", "text/plain"])
+def playback_events():
+    """A player's batch of playback events (text/plain too: a page's last batch goes without a preflight)."""
+    reports = PlaybackReports(get_services())
+    if not reports.enabled:  # PLAYBACK_INSIGHTS=false: nothing is read or kept, whoever asks
+        return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
+    viewer = _viewer()
+    reports.accept(viewer.id, api.json_body(), preview=viewer.is_staff)
+    return json_response(202, {"detail": "Accepted."})
 
 
 @api.route("/api/me", methods=["GET"])

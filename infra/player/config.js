@@ -3,4 +3,7 @@
 window.VIDEOFLIX_CONFIG = {
   apiBase: "http://127.0.0.1:8000",
   devMode: true,
+  // Playback insights (PLAYBACK_INSIGHTS, PLAYBACK_REPORT_INTERVAL_MS): false sends nothing.
+  playbackInsights: true,
+  playbackReportIntervalMs: 10000,
 };

@@ -16,10 +16,10 @@ from videoflix.adapters.mail.ses import SesMailSender
 from videoflix.adapters.playback import playback_for
 from videoflix.adapters.redis_cache import connect_redis
 from videoflix.adapters.s3_storage import S3Storage
-from videoflix.adapters.sqs import SqsChunkQueue, SqsQueueAdmin, SqsTranscodeQueue
+from videoflix.adapters.sqs import SqsChunkQueue, SqsQueue, SqsQueueAdmin, SqsTranscodeQueue
 from videoflix.db.session import Database
-from videoflix.domain.ports import (Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, Playback, QueueAdmin,
-                                    Storage, TranscodeQueue)
+from videoflix.domain.ports import (Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, MessageQueue, Playback,
+                                    QueueAdmin, Storage, TranscodeQueue)
 from videoflix.effects import install_effects
 from videoflix.settings import Settings, load_settings
 
@@ -28,11 +28,12 @@ class Services:
     def __init__(self, settings: Settings, db: Database, *, storage: Storage | None = None,
                  transcode_queue: TranscodeQueue | None = None, chunk_queue: ChunkQueue | None = None,
                  outbox: MailOutbox | None = None, mailer: MailSender | None = None,
-                 cache: Cache | None = None, events: EventPublisher | None = None) -> None:
+                 cache: Cache | None = None, events: EventPublisher | None = None,
+                 playback_queue: MessageQueue | None = None) -> None:
         self.settings = settings
         self.db = db
         given = dict(storage=storage, transcode_queue=transcode_queue, chunk_queue=chunk_queue,
-                     outbox=outbox, mailer=mailer, cache=cache, events=events)
+                     outbox=outbox, mailer=mailer, cache=cache, events=events, playback_queue=playback_queue)
         # A given port shadows its lazy builder below (cached_property reads the instance first).
         self.__dict__.update({name: port for name, port in given.items() if port is not None})
         # What follows a committed change (cache invalidation, Video Ready/Failed) uses these ports.
@@ -53,6 +54,11 @@ class Services:
     @functools.cached_property
     def chunk_queue(self) -> ChunkQueue:
         return SqsChunkQueue(self.settings)
+
+    @functools.cached_property
+    def playback_queue(self) -> MessageQueue:
+        """Players' playback-event batches, on their way to the insights aggregator."""
+        return SqsQueue(self.settings, self.settings.playback_queue_name)
 
     @functools.cached_property
     def queue_admin(self) -> QueueAdmin:

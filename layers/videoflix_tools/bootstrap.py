@@ -16,6 +16,7 @@ MAIL_MAX_RECEIVES = 5
 # The pipeline fails a video on the last receive: its counts are these queues' counts.
 TRANSCODE_MAX_RECEIVES = TRANSCODE_MAX_ATTEMPTS
 CHUNK_MAX_RECEIVES = CHUNK_MAX_ATTEMPTS
+PLAYBACK_MAX_RECEIVES = 5
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ def queue_specs(settings: Settings) -> list[QueueSpec]:
         QueueSpec(settings.transcode_queue_name, 6 * 900, TRANSCODE_MAX_RECEIVES),
         # The chunk worker has the transcoder's timeout: the same 6 x.
         QueueSpec(settings.chunk_queue_name, 6 * 900, CHUNK_MAX_RECEIVES),
+        # Playback-event batches: 6 x the aggregator's 30 s timeout, as template.yaml's.
+        QueueSpec(settings.playback_queue_name, 180, PLAYBACK_MAX_RECEIVES),
     ]
 
 

@@ -20,6 +20,7 @@ HANDLERS = {
     "chunker": ("transcoder/app.py", "chunk_handler"),  # the transcoder's image, another command
     "migrate": ("migrate/app.py", "handler"),
     "sweeper": ("sweeper/app.py", "handler"),
+    "insights": ("insights/app.py", "handler"),
     "staff": ("staff/app.py", "handler"),
 }
 API_FUNCTIONS = ("auth", "catalog", "admin")

@@ -34,7 +34,7 @@ def test_every_function_has_a_sample_event():
     samples = {path.name for path in EVENTS.glob("*.json")}
     expected = {"auth": "api_login.json", "catalog": "api_video_list.json", "mailer": "sqs_mail_job.json",
                 "transcoder": "sqs_s3_upload.json", "migrate": "migrate.json", "sweeper": "scheduled_sweep.json",
-                "chunker": "sqs_chunk_job.json", "staff": "staff_grant.json"}
+                "chunker": "sqs_chunk_job.json", "staff": "staff_grant.json", "insights": "sqs_playback_batch.json"}
     assert {f for f, sample in expected.items() if sample in samples} == set(expected)
     assert set(HANDLERS) - set(expected) == {"admin"}  # its routes need a staff login; see the API tests
 
@@ -77,7 +77,13 @@ def test_chunk_job_of_an_unknown_run_is_dropped_without_failures(invoke):
 
 def test_scheduled_sweep_on_a_clean_stack_changes_nothing(invoke):
     assert invoke("sweeper", "scheduled_sweep.json") == {"requeued": [], "failed": [], "orphans_deleted": {},
-                                                         "mail": {"resent": 0, "pruned": 0}}
+                                                         "mail": {"resent": 0, "pruned": 0},
+                                                         "playback_records_pruned": 0}
+
+
+def test_a_playback_batch_of_an_unknown_film_is_dropped_without_failures(invoke):
+    # Its film is not (or no longer) there: the aggregator logs and drops it rather than retrying it.
+    assert invoke("insights", "sqs_playback_batch.json") == {"batchItemFailures": []}
 
 
 def test_migrate_brings_the_database_to_the_latest_revision(invoke):

@@ -21,7 +21,8 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 # The response component that documents each error status.
 ERROR_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                    409: "Conflict", 413: "PayloadTooLarge", 429: "TooManyRequests", 503: "ServiceUnavailable"}
-RATE_LIMITED = {("/api/login", "POST"), ("/api/register", "POST"), ("/api/password_reset", "POST")}
+RATE_LIMITED = {("/api/login", "POST"), ("/api/register", "POST"), ("/api/password_reset", "POST"),
+                ("/api/playback/events", "POST")}
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 # Paths of files a player reads (written without the trailing slash), and what they answer.
 FILE_TYPES = {".m3u8": PLAYLIST_TYPE, ".vtt": "text/vtt"}
@@ -80,7 +81,8 @@ def test_it_lists_exactly_the_routes_the_apps_define(spec):
     assert not documented - defined, f"documented routes no app defines: {sorted(documented - defined)}"
     # 30 on main (19 + the staff console's 11: /api/me, PATCH video, posters, users, history, queues);
     # viewers: storyboard, categories, continue, progress, subtitles, captions (3)
-    assert len(defined) == 30 + 1 + 7
+    # insights: playback events, the staff's overview and one film's (3)
+    assert len(defined) == 30 + 1 + 7 + 3
 
 
 def test_paths_are_written_as_the_readme_writes_them(spec):

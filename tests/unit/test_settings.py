@@ -166,3 +166,17 @@ def test_checked_aws_credential_variables_are_documented_in_env_template():
     for name in CHECKED_ENVIRONMENT_VARIABLES:
         assert any(line.startswith("#") and name in line for line in lines), name
         assert not any(line.startswith(f"{name}=") for line in lines), f"{name} must not be set in .env"
+
+
+@pytest.mark.parametrize("variable, value", [("PLAYBACK_REPORT_INTERVAL_MS", "10"),
+                                             ("PLAYBACK_BATCHES_PER_MINUTE", "-1"),
+                                             ("PLAYBACK_RETENTION_DAYS", "1")])
+def test_playback_insights_settings_are_checked(variable, value):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({variable: value})
+    assert variable in str(refused.value)
+
+
+def test_playback_insights_can_be_switched_off():
+    assert load_settings({}).playback_insights is True
+    assert load_settings({"PLAYBACK_INSIGHTS": "false"}).playback_insights is False

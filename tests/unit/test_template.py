@@ -11,14 +11,16 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
-from videoflix_tools.bootstrap import CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, TRANSCODE_MAX_RECEIVES
+from videoflix_tools.bootstrap import (CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, PLAYBACK_MAX_RECEIVES,
+                                      TRANSCODE_MAX_RECEIVES)
 from videoflix_tools.functions import API_FUNCTIONS, FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT, load_handler
 from videoflix_tools.testing.build_files import dockerfile_instructions, make_dry_run
 
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
 RESOURCE_OF = {"auth": "AuthFunction", "catalog": "CatalogFunction", "admin": "AdminFunction",
                "mailer": "MailerFunction", "transcoder": "TranscoderFunction", "chunker": "ChunkerFunction",
-               "migrate": "MigrateFunction", "sweeper": "SweeperFunction", "staff": "StaffFunction"}
+               "migrate": "MigrateFunction", "sweeper": "SweeperFunction", "staff": "StaffFunction",
+               "insights": "InsightsFunction"}
 # Settings the functions in AWS must not get, and why.
 NOT_SET_IN_AWS = {
     "AWS_REGION": "Lambda sets it itself (a reserved variable)",
@@ -206,6 +208,7 @@ def test_time_budget_fits_the_transcoder_timeout(template, function):
     ("mailer", "MailQueue", "MailDeadLetterQueue", MAIL_MAX_RECEIVES),
     ("transcoder", "TranscodeQueue", "TranscodeDeadLetterQueue", TRANSCODE_MAX_RECEIVES),
     ("chunker", "ChunkQueue", "ChunkDeadLetterQueue", CHUNK_MAX_RECEIVES),
+    ("insights", "PlaybackQueue", "PlaybackDeadLetterQueue", PLAYBACK_MAX_RECEIVES),
 ])
 def test_queue_feeds_its_function_with_partial_batch_failures(template, function, queue, dead_letters,
                                                              max_receives):
@@ -243,12 +246,13 @@ def test_buckets_are_private_and_encrypted(template, bucket):
 
 @pytest.mark.parametrize("function, forbidden", [
     ("auth", ("s3:", "ses:", "sqs:Receive")),
-    ("catalog", ("sqs:", "ses:", "s3:Put", "s3:Delete")),
+    ("catalog", ("sqs:Receive", "sqs:Delete", "ses:", "s3:Put", "s3:Delete")),  # sends playback batches only
     ("admin", ("ses:",)),  # it takes dead letters only: see the test below
     ("mailer", ("s3:", "sqs:Send")),
     ("transcoder", ("ses:",)),  # it sends chunk jobs only: see the test below
     ("chunker", ("ses:", "sqs:Send")),
     ("sweeper", ("ses:", "sqs:Receive", "s3:Put", "s3:Get")),
+    ("insights", ("s3:", "ses:", "sqs:Send", "events:")),
 ])
 def test_functions_get_only_the_permissions_they_use(template, function, forbidden):
     granted = actions(template, function)
@@ -270,6 +274,21 @@ def test_the_transcoder_sends_to_the_chunk_queue_only(template):
     sending = [s for s in policy_statements(template, "transcoder")
                if any(a.startswith("sqs:Send") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))]
     assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["ChunkQueue", "Arn"]}]
+
+
+def test_the_catalog_sends_to_the_playback_queue_only(template):
+    sending = [s for s in policy_statements(template, "catalog")
+               if any(a.startswith("sqs:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))]
+    assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["PlaybackQueue", "Arn"]}]
+
+
+def test_playback_failure_rate_alarm_divides_failed_views_by_views(template):
+    properties = resource(template, "PlaybackFailureRateAlarm")["Properties"]
+    metrics_of = {m["Id"]: m for m in properties["Metrics"]}
+    assert metrics_of["failed"]["MetricStat"]["Metric"] == {"Namespace": "Videoflix", "MetricName": "FailedViews"}
+    assert metrics_of["views"]["MetricStat"]["Metric"] == {"Namespace": "Videoflix", "MetricName": "PlaybackViews"}
+    assert "failed / views" in metrics_of["rate"]["Expression"] and metrics_of["rate"]["ReturnData"] is True
+    assert properties["AlarmActions"] == [{"Ref": "OperatorTopic"}]
 
 
 def test_sweeper_runs_on_a_schedule_and_sends_to_the_transcode_and_mail_queues_only(template):
@@ -401,7 +420,8 @@ def dead_letter_queues(template: dict) -> set[str]:
 
 def test_every_dead_letter_queue_has_an_alarm_on_any_message(template):
     queues = dead_letter_queues(template)
-    assert queues == {"MailDeadLetterQueue", "TranscodeDeadLetterQueue", "ChunkDeadLetterQueue"}
+    assert queues == {"MailDeadLetterQueue", "TranscodeDeadLetterQueue", "ChunkDeadLetterQueue",
+                      "PlaybackDeadLetterQueue"}
     watched = {}
     for name, alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").items():
         properties = alarm["Properties"]
@@ -586,7 +606,7 @@ def test_only_the_catalog_reads_the_signing_key_and_only_that_secret(template):
 
 
 # -- SnapStart (docs/deploy.md, "SnapStart"; the hooks in layers/videoflix/snapstart.py) ---------------------
-ZIP_FUNCTIONS = ["auth", "catalog", "admin", "mailer", "migrate", "sweeper", "staff"]
+ZIP_FUNCTIONS = ["auth", "catalog", "admin", "mailer", "migrate", "sweeper", "staff", "insights"]
 IMAGE_FUNCTIONS = ["transcoder", "chunker"]
 # SAM points these event types at the function's alias when AutoPublishAlias is set: the API's
 # integrations and invoke permissions, the SQS event source mappings, the schedule rule's target.

@@ -1,9 +1,9 @@
 """SQLAlchemy 2.0 models of Videoflix."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, true)
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -254,3 +254,72 @@ class Av1Job(Base):
     renditions: Mapped[list] = mapped_column(JSON, default=list)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# ---------------------------------------------------------------- insights (videoflix.domain.insights)
+class RollupColumns:
+    """The sums of a rollup (videoflix.domain.insights.Rollup): an hour's or a day's of one film."""
+
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    failed_views: Mapped[int] = mapped_column(Integer, default=0)
+    unique_viewers: Mapped[int] = mapped_column(Integer, default=0)
+    watched_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    stalled_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    stalls: Mapped[int] = mapped_column(Integer, default=0)
+    completion_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    startup_histogram: Mapped[list] = mapped_column(JSON, default=list)  # counts per fixed log-spaced bucket
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    seeks: Mapped[int] = mapped_column(Integer, default=0)
+    switches: Mapped[int] = mapped_column(Integer, default=0)
+    heights: Mapped[dict] = mapped_column(JSON, default=dict)
+    codecs: Mapped[dict] = mapped_column(JSON, default=dict)
+    browsers: Mapped[dict] = mapped_column(JSON, default=dict)
+    fatal_errors: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PlaybackHourly(RollupColumns, Base):
+    """One film's playback in one hour (UTC); deleting the film removes it."""
+
+    __tablename__ = "playback_hourly"
+    __table_args__ = (Index("ix_playback_hourly_hour", "hour"),)
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+
+
+class PlaybackDaily(RollupColumns, Base):
+    """One film's playback in one day (UTC): the totals over long ranges read these."""
+
+    __tablename__ = "playback_daily"
+    __table_args__ = (Index("ix_playback_daily_day", "day"),)
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class PlaybackView(Base):
+    """What the aggregator keeps of one view between its batches, for PLAYBACK_RETENTION_DAYS.
+
+    `viewer` is a keyed hash of the account (videoflix.viewer.playback.viewer_key), never its id.
+    """
+
+    __tablename__ = "playback_views"
+    __table_args__ = (Index("ix_playback_views_video_viewer_hour", "video_id", "viewer", "hour"),)
+
+    view_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    viewer: Mapped[str] = mapped_column(String(64))
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    watched_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class PlaybackBatchSeen(Base):
+    """A batch the aggregator has folded, (view, seq): its redelivery adds nothing. Kept PLAYBACK_RETENTION_DAYS."""
+
+    __tablename__ = "playback_batches"
+
+    view_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

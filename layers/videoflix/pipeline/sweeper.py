@@ -30,7 +30,9 @@ for one (its message was lost after the commit that queued it) or whose worker d
 expired lease; the claim makes a duplicate harmless.
 
 Last, it sends the mail outbox's rows still unsent a minute after their commit (the mail
-queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox).
+queue was unreachable then) and deletes rows sent a week ago (videoflix.adapters.mail.outbox),
+and deletes the insights aggregator's per-view records older than PLAYBACK_RETENTION_DAYS
+(videoflix.db.insights; the rollups stay).
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from videoflix.db import av1_jobs, retired_media, video_transitions as lifecycle
+from videoflix.db.insights import prune_playback_records
 from videoflix.db.models import Video, utcnow
 from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
 from videoflix.domain.media_layout import kept_with_output, media_prefix, retired_kept_seconds, upload_prefix
@@ -68,10 +71,12 @@ class SweepReport:
     mail_resent: int = 0
     mail_pruned: int = 0
     av1_requeued: list[int] = field(default_factory=list)  # logged; not in as_dict, whose shape is kept
+    playback_records_pruned: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"requeued": self.requeued, "failed": self.failed, "orphans_deleted": self.orphans_deleted,
-                "mail": {"resent": self.mail_resent, "pruned": self.mail_pruned}}
+                "mail": {"resent": self.mail_resent, "pruned": self.mail_pruned},
+                "playback_records_pruned": self.playback_records_pruned}
 
 
 class Sweeper:
@@ -89,6 +94,8 @@ class Sweeper:
         self.sweep_mail(now, report)
         self.sweep_av1(now, report)
         log.info("sweep: %s; AV1 jobs requeued: %s", report.as_dict(), report.av1_requeued)
+        self.sweep_playback_records(now, report)
+        log.info("sweep: %s", report.as_dict())
         return report
 
     # -- stale leases ----------------------------------------------------------------------
@@ -211,6 +218,13 @@ class Sweeper:
         outbox, db = self.services.outbox, self.services.db
         report.mail_resent = outbox.resend_unsent(db, now)
         report.mail_pruned = outbox.prune_sent(db, now)
+
+
+    # -- insights ------------------------------------------------------------------------------
+    def sweep_playback_records(self, now: datetime, report: SweepReport) -> None:
+        older_than = now - timedelta(days=self.settings.playback_retention_days)
+        with self.services.db.session() as session:
+            report.playback_records_pruned = prune_playback_records(session, older_than)
 
 
 def sweep(services: Services) -> dict[str, Any]:

@@ -243,6 +243,8 @@ class Queues(Group):
     mail_queue_name: str = setting("videoflix-mail", "SQS queue of emails to send (mailer)")
     transcode_queue_name: str = setting("videoflix-transcode", "SQS queue of transcode jobs (transcoder)")
     chunk_queue_name: str = setting("videoflix-transcode-chunks", "SQS queue of fan-out chunk jobs (chunk worker)")
+    playback_queue_name: str = setting("videoflix-playback-events", "SQS queue of players' playback-event batches "
+                                                                    "(insights aggregator)")
 
 
 @settings_group
@@ -372,12 +374,37 @@ class Playback(Group):
         return problems
 
 
+@settings_group
+class Insights(Group):
+    """What viewers experienced: playback events from the player, folded into rollups (docs/operations.md)."""
+
+    playback_insights: bool = setting(True, "collect playback events (startup, stalls, quality, failures, watch "
+                                            "time) for the staff's Insights; false: the player sends nothing and "
+                                            "the events route answers 204")
+    playback_report_interval_ms: int = setting(10_000, "how often the player sends its batch of events, ms "
+                                                       "(1000–60000)")
+    playback_batches_per_minute: int = setting(60, "playback batches accepted per viewer and minute before 429 "
+                                                   "(0: off)")
+    playback_retention_days: int = setting(35, "days the aggregator keeps its per-view records (which batches it "
+                                               "counted, each view's watched seconds); rollups are kept (≥ 2)")
+
+    def problems(self) -> list[str]:
+        problems = []
+        if not 1000 <= self.playback_report_interval_ms <= 60_000:
+            problems.append("PLAYBACK_REPORT_INTERVAL_MS must be between 1000 and 60000")
+        if self.playback_batches_per_minute < 0:
+            problems.append("PLAYBACK_BATCHES_PER_MINUTE must be 0 (off) or positive")
+        if self.playback_retention_days < 2:
+            problems.append("PLAYBACK_RETENTION_DAYS must be at least 2 (longer than a batch may wait in the queue)")
+        return problems
+
+
 # The groups in the order of the problems they report in one message (the order of the checks
 # before the settings were grouped), which is also the order of the README table.
 @dataclass(frozen=True)
 @gather_fields
 class Settings(Stage, Auth, Database, Cache, Dev, Aws, Web, Throttle, Queues, Mail, Observability,
-               Fanout, Transcoding, Storage, Playback):
+               Fanout, Transcoding, Storage, Playback, Insights):
     """The one settings object of Videoflix: every group's fields, flat (`settings.database_url`)."""
 
     def with_overrides(self, **changes) -> "Settings":

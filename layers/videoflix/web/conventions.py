@@ -38,9 +38,11 @@ class ApiConventions:
         app.register_middleware(self._http_middleware, "http")
 
     # -- routes -----------------------------------------------------------------------
-    def route(self, path: str, methods: list[str], max_body_bytes: int | None = None) -> Callable:
+    def route(self, path: str, methods: list[str], max_body_bytes: int | None = None,
+              content_types: list[str] | None = None) -> Callable:
         """Register a view; its ApiResponse or domain error is turned into a response.
-        `max_body_bytes`: this route's body limit, instead of MAX_BODY_BYTES."""
+        `max_body_bytes`: this route's body limit, instead of MAX_BODY_BYTES; `content_types`: the
+        request types Chalice lets through, instead of its application/json."""
         if max_body_bytes is not None:
             self._body_limits[path] = max_body_bytes
 
@@ -58,7 +60,8 @@ class ApiConventions:
                     result = detail(500, INTERNAL_ERROR)
                 return self.to_native(result)
 
-            self.app.route(path, methods=methods)(run_view)
+            extra = {"content_types": content_types} if content_types else {}
+            self.app.route(path, methods=methods, **extra)(run_view)
             return view
         return decorator
 

@@ -1,4 +1,4 @@
-"""Staff-console commands over the admin API: edit and publish films, posters, users, history, queues."""
+"""Staff-console commands over the admin API: edit and publish films, posters, users, history, queues, insights."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from videoflix_tools.cli.api import ApiClient, send, transport_reason
 from videoflix_tools.cli.arguments import parse_video_id
@@ -228,6 +228,49 @@ def _json_flag(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the API's JSON answer (for scripts)")
 
 
+# -- insights ------------------------------------------------------------------------------------
+def _figure(value: Any, unit: str = "", scale: float = 1.0, digits: int = 1) -> str | None:
+    return None if value is None else f"{value * scale:.{digits}f}{unit}"
+
+
+def insights_row(label: Any, summary: dict[str, Any]) -> tuple[Any, ...]:
+    mix = ", ".join(f"{height}p {share * 100:.0f}%" for height, share in
+                    sorted(summary["heights"].items(), key=lambda item: -item[1])[:3])
+    return (label, summary["views"], summary["unique_viewers"], f"{summary['minutes_watched']:.1f}",
+            _figure(summary["mean_completion"], "%", 100, 0), _figure(summary["startup_p50_ms"], " ms", digits=0),
+            _figure(summary["startup_p95_ms"], " ms", digits=0), _figure(summary["rebuffer_ratio"], "%", 100, 2),
+            _figure(summary["failure_rate"], "%", 100, 1), mix)
+
+
+INSIGHTS_HEADER = ("FILM", "VIEWS", "VIEWERS", "MINUTES", "COMPLETION", "STARTUP P50", "STARTUP P95", "REBUFFER",
+                   "FAILED", "HEIGHTS")
+
+
+def cmd_insights(args) -> int:
+    query = urlencode({name: value for name, value in (("from", args.since), ("to", args.until),
+                                                        ("interval", args.interval)) if value})
+    suffix = f"?{query}" if query else ""
+    client = logged_in_client()
+    if args.video is not None:
+        answer = client.get(f"/api/admin/insights/videos/{args.video}/{suffix}")
+
+        def text(found: dict[str, Any]) -> str:
+            rows = [insights_row((point["at"] or "")[:16].replace("T", " "), point) for point in found["series"]]
+            head = f"{found['video']['title']} (video {found['video']['id']}), {found['from']} to {found['to']}:\n"
+            return head + table(("AT (UTC)", *INSIGHTS_HEADER[1:]), rows + [insights_row("total", found["totals"])])
+    else:
+        answer = client.get(f"/api/admin/insights/{suffix}")
+
+        def text(found: dict[str, Any]) -> str:
+            if not found["videos"]:
+                return f"No playback from {found['from']} to {found['to']}."
+            rows = [insights_row(f"{v['video_id']} {v['title']}", v) for v in found["videos"]]
+            return f"From {found['from']} to {found['to']}:\n" + table(
+                INSIGHTS_HEADER, rows + [insights_row("all films", found["totals"])])
+    _print(args, answer, text)
+    return 0
+
+
 def register(commands) -> None:
     edit = commands.add_parser("edit", help="change a video's title, description or category")
     edit.add_argument("video_id", type=parse_video_id, metavar="ID")
@@ -262,6 +305,15 @@ def register(commands) -> None:
     queues.add_argument("--redrive", metavar="NAME", help="move a dead-letter queue's messages back (e.g. transcode-dlq)")
     _json_flag(queues)
     queues.set_defaults(run=cmd_queues)
+
+    insights = commands.add_parser("insights", help="what viewers experienced: views, watch time, startup, "
+                                                    "rebuffering, failures (per film, or one film over time)")
+    insights.add_argument("--video", type=parse_video_id, metavar="ID", help="one film, by hour or day")
+    insights.add_argument("--from", dest="since", metavar="WHEN", help="ISO date or date-time (default: 7 days ago)")
+    insights.add_argument("--to", dest="until", metavar="WHEN", help="ISO date (that day included) or date-time")
+    insights.add_argument("--interval", choices=("hour", "day"), help="points by hour or day (one film)")
+    _json_flag(insights)
+    insights.set_defaults(run=cmd_insights)
 
 
 def register_users(users_parser, users) -> None:

@@ -13,10 +13,16 @@ PLAYER_DIR = Path(__file__).resolve().parents[3] / "infra" / "player"
 HLS_JS = Path("node_modules/hls.js/dist/hls.min.js")
 
 
-def config_script(api_url: str, dev_mode: bool) -> bytes:
-    """/config.js: replaces the file on disk, so the pages find the API on whatever port it runs."""
-    config = {"apiBase": api_url, "devMode": dev_mode}
+def config_script(api_url: str, dev_mode: bool, insights: dict | None = None) -> bytes:
+    """/config.js: replaces the file on disk, so the pages find the API on whatever port it runs.
+    `insights`: whether the player reports playback, and how often (`insights_config`)."""
+    config = {"apiBase": api_url, "devMode": dev_mode, **(insights or {})}
     return f"window.VIDEOFLIX_CONFIG = {json.dumps(config)};\n".encode()
+
+
+def insights_config(enabled: bool, interval_ms: int) -> dict:
+    """PLAYBACK_INSIGHTS and PLAYBACK_REPORT_INTERVAL_MS as the player reads them (player/insights.js)."""
+    return {"playbackInsights": enabled, "playbackReportIntervalMs": interval_ms}
 
 
 def player_app(folder: Path, config_js: bytes, canonical_origin: str | None = None) -> Callable:

@@ -36,7 +36,7 @@ from videoflix_tools.dev.events import DevEventLog
 from videoflix_tools.dev.gateway import GatewayResponse, wsgi_app
 from videoflix_tools.dev.mailbox_page import mailbox_page, wants_html
 from videoflix_tools.dev.moto_server import start_moto_server
-from videoflix_tools.dev.player import PLAYER_DIR, config_script, missing_hls_js, player_app
+from videoflix_tools.dev.player import PLAYER_DIR, config_script, insights_config, missing_hls_js, player_app
 from videoflix_tools.dev.pump import QueuePump
 from videoflix_tools.dev.schedule import FIRST_SWEEP_DELAY_SECONDS, SWEEP_INTERVAL_SECONDS, Schedule
 from videoflix_tools.dev.seed import start_seeding
@@ -329,6 +329,8 @@ def build_pump(stack: DevStack):
 
     bindings = [
         binding(settings.mail_queue_name, load_handler("mailer"), batch_size=10, visibility_timeout=60),
+        # Playback-event batches, folded in this process (a database write each, no FFmpeg).
+        binding(settings.playback_queue_name, load_handler("insights"), batch_size=10, visibility_timeout=60),
         # Each transcode runs in its own process, as its own Lambda instance would.
         binding(settings.transcode_queue_name, subprocess_handler("transcoder", stack.environ),
                 batch_size=1, visibility_timeout=settings.transcode_time_budget + 60, retry_delay=2),
@@ -371,7 +373,8 @@ def _serve_player(stack: DevStack, host: str, port: int) -> None:
         log.warning("hls.js is not installed, so the player cannot play: run `npm ci` in %s "
                     "(`make dev` does it)", PLAYER_DIR)
     canonical = f"http://{host}:{port}" if host == "127.0.0.1" else None
-    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev), canonical)
+    insights = insights_config(stack.settings.playback_insights, stack.settings.playback_report_interval_ms)
+    app = player_app(PLAYER_DIR, config_script(stack.api_url, stack.settings.is_dev, insights), canonical)
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
@@ -396,7 +399,7 @@ def describe(stack: DevStack) -> str:
         f"  Database                                       {s.database_url}",
         f"  Redis                                          {s.redis_url}",
         f"  Queue pump: {s.mail_queue_name} -> mailer, {s.transcode_queue_name} -> transcoder, "
-        f"{s.chunk_queue_name} -> chunk workers (worker processes)",
+        f"{s.chunk_queue_name} -> chunk workers (worker processes), {s.playback_queue_name} -> insights",
         "  Sweeper: stale transcode leases and orphaned output, soon after start and every 15 minutes",
     ]
     if stack.data_dir is not None and (stack.embedded_aws or s.database_url.startswith("sqlite")):

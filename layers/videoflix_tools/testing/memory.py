@@ -22,6 +22,7 @@ from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import utcnow
 from videoflix.db.session import Database
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
+from videoflix.domain.insights import Rollup, ViewState, day_of
 from videoflix.domain.ports import ObjectMissing, UploadedPart
 from videoflix.domain.transcode_messages import av1_message, poster_message, transcode_request
 from videoflix.services import Services
@@ -364,6 +365,49 @@ class MemoryEvents:
         return [event.detail for event in self.published if event.detail_type == detail_type]
 
 
+class MemoryInsightsStore:
+    """The insights store's twin (videoflix.db.insights.SqlInsightsStore): dicts of what was counted."""
+    def __init__(self) -> None:
+        self.batches: set[tuple[str, int]] = set()
+        self.views: dict[str, tuple[str, ViewState]] = {}
+        self.hours: dict[tuple[int, datetime], Rollup] = {}
+        self.days: dict[tuple[int, Any], Rollup] = {}
+
+    def claim_batch(self, view_key: str, seq: int, received_at: float) -> bool:
+        if (view_key, seq) in self.batches:
+            return False
+        self.batches.add((view_key, seq))
+        return True
+
+    def view(self, view_key: str) -> ViewState | None:
+        found = self.views.get(view_key)
+        return None if found is None else found[1]
+
+    def save_view(self, view_key: str, viewer: str, state: ViewState, created: bool) -> None:
+        self.views[view_key] = (viewer, state)
+
+    def is_new_viewer(self, video_id: int, viewer: str, hour: datetime) -> tuple[bool, bool]:
+        mine = [state for who, state in self.views.values() if who == viewer and state.video_id == video_id]
+        return (not any(state.hour == hour for state in mine),
+                not any(day_of(state.hour) == day_of(hour) for state in mine))
+
+    def add(self, video_id: int, hour: datetime, delta: Rollup, day_unique_viewers: int = 0) -> None:
+        self.add_hour(video_id, hour, delta)
+        self.add_day(video_id, day_of(hour), Rollup(**{**delta.to_row(), "unique_viewers": day_unique_viewers}))
+
+    def add_hour(self, video_id: int, hour: datetime, delta: Rollup) -> None:
+        self.hours[(video_id, hour)] = self.hours.get((video_id, hour), Rollup()).add(delta)
+
+    def add_day(self, video_id: int, day: Any, delta: Rollup) -> None:
+        self.days[(video_id, day)] = self.days.get((video_id, day), Rollup()).add(delta)
+
+    def total(self) -> Rollup:
+        result = Rollup()
+        for rollup in self.hours.values():
+            result = result.add(rollup)
+        return result
+
+
 class FailingPort:
     """`port` with `method` raising `error` whenever `when(*args)` holds; `refused` records those calls."""
     def __init__(self, port: Any, method: str, error: BaseException,
@@ -428,4 +472,5 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
                     chunk_queue=MemoryChunkQueue(*specs[settings.chunk_queue_name]),
                     outbox=TransactionalOutbox(MemoryQueue(*specs[settings.mail_queue_name])),
                     mailer=MemoryMailer(), events=MemoryEvents(),
+                    playback_queue=MemoryQueue(*specs[settings.playback_queue_name]),
                     cache=fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True))

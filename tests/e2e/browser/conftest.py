@@ -23,6 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # Long enough to play past 3 s and then switch rungs; short enough for a 2-core CI machine.
 SEED_SECONDS = 10
 READY_TIMEOUT = 300
+REPORT_INTERVAL_MS = 1000
 
 
 def chromium_path() -> str | None:
@@ -44,7 +45,9 @@ def player_stack(tmp_path_factory, hls_js_installed):
     """`make dev` as a new user gets it (SQLite, in-process Redis, moto), with the sample film ready."""
     folder = tmp_path_factory.mktemp("player-stack")
     stack_iter = start_stack(folder, "", "", seed_seconds=SEED_SECONDS,
-                             extra_environ={"FFMPEG_PRESET": "ultrafast"})
+                             extra_environ={"FFMPEG_PRESET": "ultrafast",
+                                            # Players report every second, so insights tests wait little.
+                                            "PLAYBACK_REPORT_INTERVAL_MS": str(REPORT_INTERVAL_MS)})
     stack = next(stack_iter)
     try:
         wait_for_sample_film(stack)

@@ -1,4 +1,4 @@
-"""The staff-console commands: edit, publish, upload --draft, poster, users, history, queues."""
+"""The staff-console commands: edit, publish, upload --draft, poster, users, history, queues, insights."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,10 @@ from PIL import Image
 from tests.integration.cli.conftest import STAFF_EMAIL, one_line_error
 from videoflix.auth.service import create_user
 from videoflix.adapters.aws import aws_client, queue_url
-from videoflix.db.models import User, Video
+from videoflix.db.insights import SqlInsightsStore
+from videoflix.db.models import User, Video, utcnow
+from videoflix.domain.insights import fold_batch
+from videoflix.domain.playback_events import BatchMessage, parse_batch
 
 pytestmark = pytest.mark.integration
 
@@ -128,3 +131,22 @@ def test_queues_and_redrive(logged_in, videoflix, services):
     assert moved.out.strip() == "Moved 3 message(s) from mail-dlq back to mail."
     assert json.loads(videoflix("queues", "--json").out)["queues"][5]["visible"] == 0
     assert "404" in one_line_error(videoflix("queues", "--redrive", "nope"))
+
+
+def test_insights_per_film_and_for_one_film(logged_in, videoflix, services, ready_video):
+    assert "No playback from" in videoflix("insights").out
+    events = [{"type": "view_start"}, {"type": "startup", "ms": 500}, {"type": "stall", "ms": 1500},
+              {"type": "watched", "seconds": 15, "height": 720, "codec": "avc1.64001f"}]
+    batch = parse_batch({"view_id": "view-cli-0001", "video_id": ready_video, "seq": 0, "events": events})
+    with services.db.session() as session:
+        fold_batch(SqlInsightsStore(session), BatchMessage(batch, "viewer-cli", utcnow().timestamp()), 30.0)
+    listing = videoflix("insights")
+    assert listing.code == 0, listing.err
+    header, row = listing.out.splitlines()[1:3]
+    assert header.split()[:3] == ["FILM", "VIEWS", "VIEWERS"]
+    assert row.split()[:6] == [str(ready_video), "Old", "1", "1", "0.2", "50%"]  # 15 s of 30
+    assert abs(int(row.split()[6]) - 500) <= 50  # the startup p50, read from the histogram
+    assert "10.00%" in row and "720p 100%" in row  # 1.5 s stalled of 15 watched
+    one = json.loads(videoflix("insights", "--video", str(ready_video), "--json").out)
+    assert one["totals"]["startup_p50_ms"] == pytest.approx(500, rel=0.1) and one["interval"] == "day"
+    assert "400" in one_line_error(videoflix("insights", "--from", "2026-12-05", "--to", "2026-12-01"))

@@ -132,7 +132,8 @@ def test_sweeper_function_reports_what_it_did(services):
 
     spent = add_video(services, "processing", attempts=3, lease_expires_at=utcnow() - timedelta(minutes=1))
     result = load_handler("sweeper")({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
-    assert result == {"requeued": [], "failed": [spent], "orphans_deleted": {}, "mail": {"resent": 0, "pruned": 0}}
+    assert result == {"requeued": [], "failed": [spent], "orphans_deleted": {}, "mail": {"resent": 0, "pruned": 0},
+                      "playback_records_pruned": 0}
 
 
 def test_the_dev_stack_sweeps_on_its_schedule(services):

@@ -6,11 +6,11 @@ import re
 import pytest
 from werkzeug.test import Client
 
-from videoflix_tools.dev.player import PLAYER_DIR, config_script, player_app
+from videoflix_tools.dev.player import PLAYER_DIR, config_script, insights_config, player_app
 
 PAGES = ["pages/auth/register.html", "pages/auth/check_email.html", "pages/auth/activate.html",
          "pages/auth/login.html", "pages/auth/forgot_password.html", "pages/auth/confirm_password.html",
-         "pages/video/catalog.html", "pages/video/watch.html"]
+         "pages/video/catalog.html", "pages/video/watch.html", "admin/insights.html"]
 
 
 @pytest.fixture
@@ -52,6 +52,11 @@ def test_nothing_outside_the_folder_or_missing(client, tmp_path, path):
     assert client.get(path).status_code == 404
 
 
+def test_the_config_tells_the_player_about_insights():
+    script = config_script("http://127.0.0.1:8123", True, insights_config(False, 1500)).decode()
+    assert '"playbackInsights": false' in script and '"playbackReportIntervalMs": 1500' in script
+
+
 def test_only_reads(client):
     assert client.post("/index.html").status_code == 405
 
@@ -75,6 +80,9 @@ def test_hls_js_is_pinned_and_every_fetch_sends_cookies():
     assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["hls.js"])
     lock = json.loads((PLAYER_DIR / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/hls.js"]["version"] == package["dependencies"]["hls.js"]
+    # The console's charts (admin/insights.html): uPlot, pinned the same way.
+    assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["uplot"])
+    assert lock["packages"]["node_modules/uplot"]["version"] == package["dependencies"]["uplot"]
     scripts = {path: path.read_text() for path in (PLAYER_DIR / "assets").rglob("*.js")}
     fetching = [path for path, text in scripts.items() if "fetch(" in text]
     assert [path.name for path in fetching] == ["api.js"]

@@ -181,6 +181,25 @@ export function sendOnLeave(path, method, body) {
   }).catch(() => {}); // nobody is left to tell
 }
 
+/**
+ * A playback-event batch (player/insights.js): text/plain, so neither it nor the keepalive one sent
+ * while the page goes away needs a preflight (the API checks Origin and the login cookie). Resolves
+ * to the status (202 taken, 204 insights switched off, 0 unreachable); a 401 refreshes once, quietly.
+ */
+export async function sendPlaybackBatch(batch, { leaving = false } = {}) {
+  const send = () => fetch(`${API_BASE}/api/playback/events/`, {
+    method: "POST", credentials: "include", keepalive: leaving,
+    headers: { "Content-Type": "text/plain;charset=UTF-8" }, body: JSON.stringify(batch),
+  });
+  try {
+    let response = await send();
+    if (response.status === 401 && !leaving && (await refreshSession())) response = await send();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
 export async function login(email, password) {
   const data = await request("/api/login/", { method: "POST", body: { email, password } });
   // The login answer carries no token the page can read; the first protected page refreshes.

@@ -8,6 +8,7 @@ const SECTIONS = [
   { href: "/admin/users.html", label: "Users", key: "users" },
   { href: "/admin/history.html", label: "History", key: "history" },
   { href: "/admin/queues.html", label: "Queues", key: "queues" },
+  { href: "/admin/insights.html", label: "Insights", key: "insights" },
 ];
 
 /**

@@ -6,6 +6,7 @@ import { bindForm, element, setStatus } from "../ui.js";
 import {
   STATUS_WORDS, av1Words, confirmAction, formatBytes, formatDuration, say, staffApi, startConsole,
 } from "../admin/console.js";
+import { figureList } from "../admin/insights_view.js";
 
 const POSTER_POLL_MS = 2000;
 const POSTER_WAIT_MS = 90_000;
@@ -274,11 +275,24 @@ bindForm(captionForm, async (fields) => {
   await loadCaptions();
 });
 
+// -- insights -------------------------------------------------------------------------------------------
+async function loadInsights() {
+  try {
+    const answer = await staffApi(`/api/admin/insights/videos/${encodeURIComponent(id)}/`);
+    document.querySelector("#film-insights").replaceChildren(figureList(answer.totals));
+    setStatus("#film-insights-status", answer.totals.views
+      ? `${answer.totals.views} view(s) since ${answer.from.slice(0, 10)}.` : "No playback in the last 7 days.");
+  } catch (error) {
+    setStatus("#film-insights-status", error.message, "error");
+  }
+}
+
 // -- start ------------------------------------------------------------------------------------------------
 try {
   showFilm(await staffApi(`/api/admin/videos/${encodeURIComponent(id)}/`));
   fillForm();
   loadCaptions();
+  loadInsights();
   if (film.status === "ready") {
     if (film.published === false) {
       setStatus("#preview-note", "Staff preview: this film is a draft, viewers cannot play it.", "info");
@@ -295,4 +309,5 @@ try {
   say(error.message, "error");
   document.querySelector(".film-layout").hidden = true;
   document.querySelector("#captions-card").hidden = true;
+  document.querySelector("#insights-card").hidden = true;
 }

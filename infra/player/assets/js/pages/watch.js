@@ -5,6 +5,7 @@ import { renderChoices } from "../player/choices.js";
 import { oneCodecLoader } from "../player/codecs.js";
 import { bindControls } from "../player/controls.js";
 import { formatTime } from "../player/format.js";
+import { reportPlayback } from "../player/insights.js";
 import { savedPosition, trackProgress } from "../player/progress.js";
 import { bindPreviews, loadStoryboard } from "../player/storyboard.js";
 
@@ -87,6 +88,8 @@ function qualityMenu(hls) {
 const captions = captionsMenu({ group: document.querySelector("#captions"),
   label: document.querySelector("#captions-label"), announce });
 
+let insights = null; // this view's playback report (player/insights.js), once the film is found
+
 function playWithHls(startPosition) {
   const hls = new window.Hls({
     startPosition: startPosition > 0 ? startPosition : -1,
@@ -99,6 +102,7 @@ function playWithHls(startPosition) {
   });
   let authRetries = 0;
   let mediaRecovered = false;
+  insights?.attachHls(hls);
   hls.on(window.Hls.Events.MANIFEST_PARSED, () => qualityMenu(hls));
   hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => showRung(hls.levels[data.level]?.height));
   hlsCaptions(hls, captions);
@@ -117,6 +121,7 @@ function playWithHls(startPosition) {
       return;
     }
     showError(`Playback failed (${data.details}${status ? `, the server answered ${status}` : ""}).`);
+    insights?.fatal(data.type, data.details);
     hls.destroy();
   });
   hls.loadSource(masterUrl);
@@ -176,6 +181,7 @@ if (found === false) {
   document.querySelector("#video-title").textContent = "Film";
   controls.disable();
 } else {
+  insights = reportPlayback(video, id);
   if (window.Hls && window.Hls.isSupported()) {
     playWithHls(resumeAt);
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
