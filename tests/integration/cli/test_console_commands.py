@@ -123,9 +123,9 @@ def test_queues_and_redrive(logged_in, videoflix, services):
         sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"n": n}))
     overview = videoflix("queues")
     assert overview.code == 0, overview.err
-    rows = {line.split()[0]: line.split()[1:] for line in overview.out.splitlines()[1:7]}
+    rows = {line.split()[0]: line.split()[1:] for line in overview.out.splitlines()[1:9]}
     assert rows["mail-dlq"] == ["3", "0"] and set(rows) == {"transcode", "transcode-dlq", "chunk", "chunk-dlq",
-                                                             "mail", "mail-dlq"}
+                                                             "mail", "mail-dlq", "playback", "playback-dlq"}
     assert "videoflix queues --redrive NAME" in overview.out
     moved = videoflix("queues", "--redrive", "mail-dlq")
     assert moved.out.strip() == "Moved 3 message(s) from mail-dlq back to mail."
