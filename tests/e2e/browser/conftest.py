@@ -33,8 +33,10 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def hls_js_installed():
-    """hls.js in infra/player/node_modules, installed from its lock file as `make dev` does."""
-    if not (PLAYER_DIR / "node_modules/hls.js/dist/hls.min.js").is_file():
+    """hls.js and uPlot in infra/player/node_modules, installed from its lock file as `make dev` does
+    (again when a checkout's node_modules predates a package the lock file added)."""
+    needed = ("node_modules/hls.js/dist/hls.min.js", "node_modules/uplot/dist/uPlot.iife.min.js")
+    if not all((PLAYER_DIR / path).is_file() for path in needed):
         if not shutil.which("npm"):
             pytest.skip("npm is missing: the player's hls.js cannot be installed")
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PLAYER_DIR, check=True, timeout=300)
