@@ -66,6 +66,9 @@ class SqsTranscodeQueue:
     def request_av1(self, video_id: int) -> None:
         self._queue.send(av1_message(video_id))
 
+    def request_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        self._queue.send_batch([av1_message(video_id, chunk) for chunk in chunks])
+
 
 class SqsChunkQueue:
     """The fan-out's chunk queue."""

@@ -29,6 +29,7 @@ from videoflix.domain.upload_size import upload_size_refusal
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
 from videoflix.pipeline import av1, ffmpeg as ffmpeg_process, probe as probing
+from videoflix.pipeline.av1_chunk_worker import Av1ChunkEncoding
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
 from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
 from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
@@ -80,6 +81,9 @@ class TranscodeJob:
             make_chosen_poster(self.services, poster, self.storage)
             return
         av1_job = parse_av1_job(record.get("body", ""))
+        if av1_job is not None and av1_job.chunk is not None:  # a chunk of a long film's (pipeline/av1_chunks.py)
+            Av1ChunkEncoding(self.services, self.storage).run(av1_job)
+            return
         if av1_job is not None:  # a ready film's AV1 ladder (videoflix.pipeline.av1)
             av1.Av1Encoding(self.services, self.storage).run(av1_job)
             return
@@ -223,9 +227,9 @@ class TranscodeJob:
             published = lifecycle.publish(session, video_id, duration=probe.duration, width=probe.display_width,
                                           height=probe.display_height, renditions=renditions,
                                           thumbnail_key=thumbnail_key, stage="single")
-            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published, probe.duration)
-        if av1_queued:
-            av1.send_job(self.services, video_id)
+            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published, probe)
+        if av1_queued is not None:
+            av1.send_job(self.services, video_id, av1_queued)
         if not published:
             # Deleted (or taken over) while we worked: our output belongs to nobody.
             self._clean_output(media_prefix(video_id))

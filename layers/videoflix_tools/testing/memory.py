@@ -305,6 +305,7 @@ class MemoryTranscodeQueue(MemorySqs):
         self.requests: list[TranscodeRequest] = []
         self.poster_jobs: list[tuple[int, float]] = []
         self.av1_jobs: list[int] = []
+        self.av1_chunk_jobs: list[tuple[int, int]] = []
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         self.requests.append(TranscodeRequest(source_key, size, cause))
@@ -318,11 +319,17 @@ class MemoryTranscodeQueue(MemorySqs):
         self.av1_jobs.append(video_id)
         self._enqueue(av1_message(video_id))
 
+    def request_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        for chunk in chunks:
+            self.av1_chunk_jobs.append((video_id, chunk))
+            self._enqueue(av1_message(video_id, chunk))
+
     def bodies(self) -> list[str]:
         """Every body sent, as the transcoder would receive it: the requests, the poster jobs, the AV1 jobs."""
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
                 + [poster_message(video_id, at) for video_id, at in self.poster_jobs]
-                + [av1_message(video_id) for video_id in self.av1_jobs])
+                + [av1_message(video_id) for video_id in self.av1_jobs]
+                + [av1_message(video_id, chunk) for video_id, chunk in self.av1_chunk_jobs])
 
 
 class MemoryChunkQueue(MemorySqs):
