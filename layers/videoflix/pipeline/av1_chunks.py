@@ -4,7 +4,7 @@ A film longer than one AV1 job can encode within TRANSCODE_TIME_BUDGET (or AV1_C
 gets its AV1 ladder as the H.264 fan-out gets its ladder (pipeline/fanout/): chunks of whole
 segments on the same frame grid (fanout/chunking.py), each encoding every rung of its range from
 the upload through a presigned URL (`-ss`, `-frames:v`), fMP4 segments numbered on from the chunks
-before, timed on the fan-out's timeline (TIMELINE_OFFSET), so the joined renditions run on without
+before, timed on the fan-out's timeline (TIMELINE_OFFSET, plus the TS muxer's start delay), so the joined renditions run on without
 gap or overlap and start where the H.264 ladder's segments start.
 
 Audio: the AV1 variants carry none; they name the fanned-out film's own audio rendition (AAC in
@@ -33,6 +33,11 @@ from videoflix.pipeline.ladder import (AV1_WORK_MASTER, LadderSettings, PlannedR
                                        keyframe_interval, ladder_filter, output_frame_rate, plan_ladder, quiet_flags,
                                        source_input, stream_map)
 from videoflix.pipeline.probe import MediaProbe
+
+# FFmpeg's MPEG-TS muxer starts every stream this much after the timestamps it is given (its default
+# mux delay, 0.7 s, twice): the fanned-out film's TS audio and H.264 segments sit at TIMELINE_OFFSET
+# plus this. An fMP4 fragment's tfdt is taken as it is, so the AV1 chunks add it themselves.
+TS_START_DELAY = Fraction(14, 10)
 
 # SVT-AV1 at the rung table's presets encodes a 1080p ladder at about this many seconds per second of
 # film on the transcoder's 2 vCPUs (bench/encoding.py, docs/encoding.md).
@@ -126,7 +131,7 @@ def build_av1_chunk_command(ffmpeg: str, source: str, plan: Av1ChunkPlan, chunk:
                 *av1_codec_args(rungs, str(keyframe_interval(rate, settings)), settings)]
     if chunk.frame_count is not None:
         command += ["-frames:v", str(chunk.frame_count)]
-    command += ["-output_ts_offset", _seconds(TIMELINE_OFFSET + start),
+    command += ["-output_ts_offset", _seconds(TIMELINE_OFFSET + TS_START_DELAY + start),
                 "-f", "hls", "-hls_time", _seconds(segment_duration(rate, settings)), "-hls_playlist_type", "vod",
                 "-hls_flags", "independent_segments", "-hls_segment_type", "fmp4",
                 # Each fragment's decode time (tfdt) where it is on the timeline, not from 0; so the

@@ -46,7 +46,7 @@ def test_a_chunk_seeks_to_its_start_and_numbers_its_segments_on():
         return command[command.index(flag) + 1]
     assert float(after("-ss")) == pytest.approx(start) and after("-frames:v") == str(chunk.frame_count)
     assert after("-start_number") == str(chunk.first_segment) == "20"
-    assert float(after("-output_ts_offset")) == pytest.approx(10 + start)  # the fan-out's timeline
+    assert float(after("-output_ts_offset")) == pytest.approx(11.4 + start)  # the fan-out's TS timeline
     assert after("-hls_segment_type") == "fmp4" and after("-hls_segment_options") == "movflags=+frag_discont"
     assert "-c:a" not in command and after("-var_stream_map") == "v:0,name:av1-480p v:1,name:av1-720p v:2,name:av1-1080p"
     assert after("-preset:v:2") == "12" and "libsvtav1" in command
