@@ -12,7 +12,7 @@ TS, encoded once in parts joined at whole AAC frames, fanout/commands.py), the o
 variants play, so the two ladders cannot drift apart. A film with sound but no such rendition
 (published by the single-process transcoder) is not chunked.
 
-Init segments: every chunk writes its own (`init_c<chunk>[_<variant>].mp4`). SVT-AV1 with the same
+Init segments: every chunk writes its own (`init_c<chunk>_av1-<rung>.mp4`). SVT-AV1 with the same
 settings writes the same sequence header (av1C), and with `frag_discont` each fragment carries its
 place on the timeline in its own tfdt, where FFmpeg would otherwise put the chunk's start into the
 init's edit list; so the chunks' inits are the same bytes and the rendition names the first alone.
@@ -111,8 +111,9 @@ def make_plan(settings, probe: MediaProbe, audio: tuple[int, int] | None) -> Av1
 
 
 def init_name(chunk: Chunk) -> str:
-    """The `-hls_fmp4_init_filename` of a chunk: FFmpeg makes it `init_c<chunk>_<variant>.mp4`."""
-    return f"init_c{chunk.index}.mp4"
+    """The `-hls_fmp4_init_filename` of a chunk: `init_c<chunk>_av1-<rung>.mp4` (with several variants FFmpeg
+    wants `%v` in it)."""
+    return f"init_c{chunk.index}_%v.mp4"
 
 
 def build_av1_chunk_command(ffmpeg: str, source: str, plan: Av1ChunkPlan, chunk: Chunk, output_dir: str) -> list[str]:

@@ -50,6 +50,7 @@ def test_a_chunk_seeks_to_its_start_and_numbers_its_segments_on():
     assert after("-hls_segment_type") == "fmp4" and after("-hls_segment_options") == "movflags=+frag_discont"
     assert "-c:a" not in command and after("-var_stream_map") == "v:0,name:av1-480p v:1,name:av1-720p v:2,name:av1-1080p"
     assert after("-preset:v:2") == "12" and "libsvtav1" in command
+    assert after("-hls_fmp4_init_filename") == "init_c1_%v.mp4"  # FFmpeg refuses a name without %v for 3 variants
     assert "-ss" not in build_av1_chunk_command("ffmpeg", "s.mp4", plan, plan.chunks[0], "/tmp/out")
 
 
