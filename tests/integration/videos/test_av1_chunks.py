@@ -160,3 +160,22 @@ def test_a_chunk_out_of_attempts_fails_the_av1_ladder_alone_and_deletes_its_outp
     assert not [key for key in media_keys(services, video_id) if "/av1-" in key]  # chunk 0's output deleted
     master = logged_in_client().get(f"/api/video/{video_id}/master.m3u8").text
     assert "av01" not in master and "/480p/index.m3u8" in master
+
+
+def test_the_sweeper_sends_lost_chunk_messages_again(clip_factory, upload_video, pipeline, services, monkeypatch):
+    from datetime import timedelta
+
+    from videoflix.db.models import utcnow
+    from videoflix.pipeline import av1 as av1_pipeline
+    from videoflix.pipeline.sweeper import Sweeper
+
+    monkeypatch.setattr(av1_pipeline, "send_job", lambda *args: None)  # the queue was unreachable after the commit
+    video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=320, height=180))["video"]["id"]
+    pipeline()
+    assert chunk_rows(services, video_id) == [(0, "queued", 0), (1, "queued", 0)]
+    assert Sweeper(services).run(now=utcnow()).av1_requeued == []  # not waiting long yet
+    later = utcnow() + timedelta(seconds=services.settings.transcode_time_budget + 300)
+    assert Sweeper(services).run(now=later).av1_requeued == [video_id, video_id]  # one message per chunk
+    pipeline()
+    assert av1_row(services, video_id).status == "ready"
+    assert Sweeper(services).run(now=later).av1_requeued == []  # settled: nothing more to send
