@@ -66,9 +66,6 @@ class SqsTranscodeQueue:
     def request_av1(self, video_id: int) -> None:
         self._queue.send(av1_message(video_id))
 
-    def request_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
-        self._queue.send_batch([av1_message(video_id, chunk) for chunk in chunks])
-
 
 class SqsChunkQueue:
     """The fan-out's chunk queue."""
@@ -78,6 +75,9 @@ class SqsChunkQueue:
     def send(self, messages) -> None:
         # Raising makes the coordinator's message come back: the next attempt replaces this run.
         self._queue.send_batch([message.to_body() for message in messages])
+
+    def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        self._queue.send_batch([av1_message(video_id, chunk) for chunk in chunks])
 
 
 class SqsQueueAdmin:

@@ -91,14 +91,15 @@ class TranscodeQueue(Protocol):
     def request_av1(self, video_id: int) -> None:
         """Queue a ready film's AV1 ladder (videoflix.pipeline.av1)."""
 
-    def request_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
-        """Queue chunk jobs of a long film's AV1 ladder (videoflix.pipeline.av1_chunks)."""
-
 
 class ChunkQueue(Protocol):
     """The fan-out's job messages (adapter: videoflix.adapters.sqs.SqsChunkQueue)."""
 
     def send(self, messages: Sequence[ChunkMessage]) -> None: ...
+
+    def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        """Queue chunk jobs of a long film's AV1 ladder (videoflix.pipeline.av1_chunk_worker): on the chunk
+        workers, never before the uploads waiting on the transcode queue."""
 
 
 class QueueAdmin(Protocol):

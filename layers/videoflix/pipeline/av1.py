@@ -68,8 +68,8 @@ def send_job(services: Services, video_id: int, chunks: list[int] | None = None)
     """After that commit: the job's message, or its chunks' (`chunks`, from queue_after_publish). A failure
     is logged only (the film is ready either way); the sweeper queues a job that waits too long again."""
     try:
-        if chunks:
-            services.transcode_queue.request_av1_chunks(video_id, chunks)
+        if chunks:  # on the chunk workers: the transcode queue's few workers are for uploads
+            services.chunk_queue.send_av1_chunks(video_id, chunks)
         else:
             services.transcode_queue.request_av1(video_id)
     except Exception:

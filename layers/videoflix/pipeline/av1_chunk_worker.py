@@ -1,5 +1,6 @@
-"""The chunk jobs of a long film's AV1 ladder (pipeline/av1_chunks.py): queued when the film is published,
-each encoded by the transcoder as a message of its own, joined to the master by whoever records the last.
+"""The chunk jobs of a long film's AV1 ladder (pipeline/av1_chunks.py): queued on the chunk queue when the film
+is published, each run by a chunk worker (pipeline/fanout/worker.py hands it over) as a message of its own,
+and joined to the master by whoever records the last.
 
 The same guarantees as the single AV1 job (pipeline/av1.py) and the H.264 fan-out: each chunk has
 its own lease and attempts (db/av1_jobs.py); a duplicate delivery of a recorded chunk changes

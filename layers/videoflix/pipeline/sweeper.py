@@ -142,7 +142,7 @@ class Sweeper:
             chunks = av1_jobs.stuck_chunks(session, now, now - lifecycle.lease_duration(self.settings.transcode_time_budget))
         for video_id, index in chunks:
             try:
-                self.services.transcode_queue.request_av1_chunks(video_id, [index])
+                self.services.chunk_queue.send_av1_chunks(video_id, [index])
                 report.av1_requeued.append(video_id)
             except Exception:  # the next sweep tries again
                 log.exception("could not queue AV1 chunk %s of video %s again", index, video_id)

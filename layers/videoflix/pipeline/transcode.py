@@ -29,7 +29,6 @@ from videoflix.domain.upload_size import upload_size_refusal
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
 from videoflix.pipeline import av1, ffmpeg as ffmpeg_process, probe as probing
-from videoflix.pipeline.av1_chunk_worker import Av1ChunkEncoding
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
 from videoflix.pipeline.fanout.coordinator import dispatch_fanout, should_fan_out
 from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
@@ -81,9 +80,6 @@ class TranscodeJob:
             make_chosen_poster(self.services, poster, self.storage)
             return
         av1_job = parse_av1_job(record.get("body", ""))
-        if av1_job is not None and av1_job.chunk is not None:  # a chunk of a long film's (pipeline/av1_chunks.py)
-            Av1ChunkEncoding(self.services, self.storage).run(av1_job)
-            return
         if av1_job is not None:  # a ready film's AV1 ladder (videoflix.pipeline.av1)
             av1.Av1Encoding(self.services, self.storage).run(av1_job)
             return

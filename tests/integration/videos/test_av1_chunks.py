@@ -128,7 +128,7 @@ def test_a_long_films_av1_ladder_is_encoded_in_chunks_and_joined(clip_factory, u
 
     # A duplicate delivery of a recorded chunk changes nothing.
     keys = sorted(media_keys(services, video_id))
-    services.transcode_queue.request_av1_chunks(video_id, [1])
+    services.chunk_queue.send_av1_chunks(video_id, [1])
     pipeline()
     assert sorted(av1_encodes[0]) == [0, 1]  # nothing encoded again
     assert chunk_rows(services, video_id) == [(0, "ready", 1), (1, "ready", 1)]
