@@ -76,6 +76,9 @@ class SqsChunkQueue:
         # Raising makes the coordinator's message come back: the next attempt replaces this run.
         self._queue.send_batch([message.to_body() for message in messages])
 
+    def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        self._queue.send_batch([av1_message(video_id, chunk) for chunk in chunks])
+
 
 class SqsQueueAdmin:
     """What the staff console does with the queues (videoflix.staff.queues): counts, dead-letter

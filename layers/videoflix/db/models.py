@@ -254,6 +254,29 @@ class Av1Job(Base):
     renditions: Mapped[list] = mapped_column(JSON, default=list)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A long film's ladder in chunk jobs (videoflix.pipeline.av1_chunks): their plan, how many are done,
+    # and the claim of whoever joins them. chunks_total 0: one job encodes the whole ladder.
+    plan: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    chunks_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    finalizing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Av1Chunk(Base):
+    """One chunk job of a long film's AV1 ladder: a range of whole segments of every rung, with its own
+    status (Av1Status: queued, encoding, ready), lease and attempts, and the segments it recorded."""
+
+    __tablename__ = "av1_chunks"
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("av1_jobs.video_id", ondelete="CASCADE"), primary_key=True)
+    chunk_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default=Av1Status.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    output: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    encode_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # ---------------------------------------------------------------- insights (videoflix.domain.insights)

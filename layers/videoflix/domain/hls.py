@@ -135,6 +135,27 @@ def media_playlist(segments: Sequence[Segment]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fmp4_media_playlist(parts: Sequence[tuple[str, Sequence[Segment]]]) -> str:
+    """An fMP4 rendition of consecutive runs of segments, each (init segment, its segments): one
+    `EXT-X-MAP` before the first segment and another only where the init segment changes (RFC 8216
+    4.3.2.5: a MAP applies to every segment after it), so runs sharing one init name it once."""
+    segments = [segment for _, run in parts for segment in run]
+    if not segments:
+        raise ValueError("a rendition needs at least one segment")
+    target = max(1, max(round(s.duration) for s in segments))
+    lines = ["#EXTM3U", f"#EXT-X-VERSION:{PLAYLIST_VERSION}", f"#EXT-X-TARGETDURATION:{target}",
+             "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    current = None
+    for init, run in parts:
+        if run and init != current:
+            lines.append(f'{_MAP}URI="{init}"')
+            current = init
+        for segment in run:
+            lines += [f"#EXTINF:{segment.duration:.6f},", segment.name]
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
 def bandwidth(segments: Sequence[Segment]) -> tuple[int, int]:
     """(peak, average) bits per second: the peak is the largest segment bit rate (RFC 8216)."""
     timed = [s for s in segments if s.duration > 0]
@@ -238,12 +259,15 @@ def is_av1_rendition(name: str) -> bool:
     return name.startswith(AV1_PREFIX)
 
 
-def join_av1_variants(master: str, variants: Sequence[VideoVariant], audio_codecs: str | None) -> str:
+def join_av1_variants(master: str, variants: Sequence[VideoVariant], audio_codecs: str | None,
+                      audio_rendition: tuple[int, int] | None = None) -> str:
     """The master with the AV1 `variants` (audio muxed into their segments) after its own variants.
 
     Any AV1 variant already there is replaced (a job done again writes the same master); with no
     `variants` the master comes back without AV1. BANDWIDTH is the peak segment rate, AVERAGE-BANDWIDTH
-    the mean, both measured from the segments (which carry the audio too)."""
+    the mean, both measured from the segments (which carry the audio too). With `audio_rendition`
+    (its peak and average bits per second), the variants are video only and name the master's own
+    audio rendition (`AUDIO="audio"`, a fanned-out film's), its rates added to theirs."""
     lines, skip = [], False
     for line in master.splitlines():
         if skip:
@@ -257,12 +281,15 @@ def join_av1_variants(master: str, variants: Sequence[VideoVariant], audio_codec
         lines.append(line)
     while lines and not lines[-1].strip():
         lines.pop()
+    audio_peak, audio_average = audio_rendition or (0, 0)
     for variant in variants:
         peak, average = bandwidth(variant.segments)
         codecs = ",".join(c for c in (variant.codecs, audio_codecs) if c)
-        attributes = [f"BANDWIDTH={peak}", f"AVERAGE-BANDWIDTH={average}",
+        attributes = [f"BANDWIDTH={peak + audio_peak}", f"AVERAGE-BANDWIDTH={average + audio_average}",
                       f"RESOLUTION={variant.width}x{variant.height}", f'CODECS="{codecs}"',
                       f"FRAME-RATE={float(variant.frame_rate):.3f}"]
+        if audio_rendition is not None:
+            attributes.append(f'AUDIO="{AUDIO_GROUP}"')
         lines += ["", _STREAM_INF + ",".join(attributes), f"{variant.name}/{RUNG_PLAYLIST}"]
     return "\n".join(lines) + "\n"
 

@@ -97,6 +97,10 @@ class ChunkQueue(Protocol):
 
     def send(self, messages: Sequence[ChunkMessage]) -> None: ...
 
+    def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        """Queue chunk jobs of a long film's AV1 ladder (videoflix.pipeline.av1_chunk_worker): on the chunk
+        workers, never before the uploads waiting on the transcode queue."""
+
 
 class QueueAdmin(Protocol):
     """What staff see and do of the queues: depths, dead letters, a redrive

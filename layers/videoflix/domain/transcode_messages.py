@@ -102,10 +102,14 @@ AV1_KIND = "av1"
 @dataclass(frozen=True)
 class Av1Job:
     video_id: int
+    chunk: int | None = None  # a chunk job of a long film's AV1 ladder (pipeline/av1_chunks.py); None: the whole
 
 
-def av1_message(video_id: int) -> str:
-    return json.dumps({"kind": AV1_KIND, "video_id": video_id})
+def av1_message(video_id: int, chunk: int | None = None) -> str:
+    body = {"kind": AV1_KIND, "video_id": video_id}
+    if chunk is not None:
+        body["chunk"] = chunk
+    return json.dumps(body)
 
 
 def parse_av1_job(body: str) -> Av1Job | None:
@@ -116,7 +120,9 @@ def parse_av1_job(body: str) -> Av1Job | None:
         return None
     if not isinstance(message, dict) or message.get("kind") != AV1_KIND:
         return None
-    video_id = message.get("video_id")
+    video_id, chunk = message.get("video_id"), message.get("chunk")
     if isinstance(video_id, bool) or not isinstance(video_id, int) or video_id <= 0:
         raise ValueError(f"malformed AV1 job: {body[:200]!r}")
-    return Av1Job(video_id)
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 0):
+        raise ValueError(f"malformed AV1 chunk job: {body[:200]!r}")
+    return Av1Job(video_id, chunk)

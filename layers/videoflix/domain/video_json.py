@@ -27,11 +27,15 @@ def admin_video(video: Any, thumbnail_url: Callable[[str], str], av1: dict[str, 
 
 
 def av1_state(job: Any) -> dict[str, Any] | None:
-    """A film's AV1 job as staff see it (status, progress, error, renditions); None when it has none."""
+    """A film's AV1 job as staff see it (status, progress, error, renditions); None when it has none.
+    A long film's, encoded in chunks, also says how many are done (`chunks_done` of `chunks_total`)."""
     if job is None:
         return None
-    return {"status": job.status, "progress": job.progress, "error": job.error,
-            "renditions": list(job.renditions or [])}
+    state = {"status": job.status, "progress": job.progress, "error": job.error,
+             "renditions": list(job.renditions or [])}
+    if getattr(job, "chunks_total", 0):
+        state.update(chunks_done=job.chunks_done, chunks_total=job.chunks_total)
+    return state
 
 def catalog_video(video: Any, thumbnail_url: Callable[[str], str]) -> dict[str, Any]:
     return {

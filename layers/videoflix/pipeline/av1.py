@@ -29,7 +29,7 @@ from videoflix.domain.media_layout import media_prefix
 from videoflix.domain.ports import ObjectMissing, Storage
 from videoflix.domain.transcode_messages import Av1Job
 from videoflix.observability.logs import log_context
-from videoflix.pipeline import ffmpeg as ffmpeg_process, probe as probing
+from videoflix.pipeline import av1_chunks, ffmpeg as ffmpeg_process, probe as probing
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration
 from videoflix.pipeline.ffmpeg import TimeBudgetExceeded
 from videoflix.pipeline.ladder import (LadderSettings, build_av1_ladder_command, output_frame_rate, plan_ladder)
@@ -42,36 +42,36 @@ ENCODE_SHARE = 90  # percent of the AV1 job's progress spent in FFmpeg; the rest
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 
-# SVT-AV1 at the rung table's presets encodes a 1080p ladder at about this many seconds per second of
-# film on the transcoder's 2 vCPUs (bench/encoding.py, docs/encoding.md): the AV1 job is one process
-# within TRANSCODE_TIME_BUDGET, so a longer film is not tried (it would run out of time every attempt).
-AV1_SECONDS_PER_FILM_SECOND = 1.6
-
-
-def longest_film(settings) -> float:
-    """The longest film, in seconds, whose AV1 ladder one job can encode within the time budget."""
-    return settings.transcode_time_budget / AV1_SECONDS_PER_FILM_SECOND
-
-
-def queue_after_publish(session, settings, video_id: int, published: bool, duration: float) -> bool:
-    """In the transaction that publishes a film: its AV1 job, when AV1_LADDER is on. True if queued;
-    a film too long for one job gets a skipped row staff can read, and no message."""
+def queue_after_publish(session, settings, video_id: int, published: bool, probe: MediaProbe,
+                        audio_rendition: tuple[int, int] | None = None) -> list[int] | None:
+    """In the transaction that publishes a film: its AV1 job, when AV1_LADDER is on. None: nothing to send;
+    [] the one job's message; else the chunk jobs' indexes (pipeline/av1_chunks.py), a film longer than
+    one job can encode. `audio_rendition`: (peak, average) b/s of the film's separate audio rendition (a
+    fanned-out film's), which its AV1 chunks' variants name; a chunked film with sound needs one."""
     if not (published and settings.av1_ladder):
-        return False
-    if duration > longest_film(settings):
+        return None
+    if probe.duration <= av1_chunks.chunk_threshold(settings):
+        av1_jobs.queue(session, video_id)
+        return []
+    if probe.has_audio and audio_rendition is None:
         av1_jobs.queue(session, video_id, skipped_because=(
-            f"The film is longer than the {longest_film(settings):.0f} s one AV1 job can encode within "
-            "TRANSCODE_TIME_BUDGET; it plays in H.264."))
-        return False
-    av1_jobs.queue(session, video_id)
-    return True
+            f"The film is longer than the {av1_chunks.chunk_threshold(settings):.0f} s one AV1 job encodes, and "
+            "has no separate audio rendition for AV1 chunks to share (FANOUT_MIN_DURATION is above "
+            "AV1_CHUNK_MIN_DURATION); it plays in H.264."))
+        return None
+    plan = av1_chunks.make_plan(settings, probe, audio_rendition)
+    av1_jobs.queue_chunked(session, video_id, plan.to_json(), len(plan.chunks))
+    return [chunk.index for chunk in plan.chunks]
 
 
-def send_job(services: Services, video_id: int) -> None:
-    """After that commit: the job's message. A failure is logged only (the film is ready either way);
-    the sweeper queues a job that waits too long again."""
+def send_job(services: Services, video_id: int, chunks: list[int] | None = None) -> None:
+    """After that commit: the job's message, or its chunks' (`chunks`, from queue_after_publish). A failure
+    is logged only (the film is ready either way); the sweeper queues a job that waits too long again."""
     try:
-        services.transcode_queue.request_av1(video_id)
+        if chunks:  # on the chunk workers: the transcode queue's few workers are for uploads
+            services.chunk_queue.send_av1_chunks(video_id, chunks)
+        else:
+            services.transcode_queue.request_av1(video_id)
     except Exception:
         log.exception("could not queue the AV1 job of video %s; the sweeper will", video_id)
 

@@ -213,14 +213,7 @@ def build_av1_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output
         command += ["-map", f"[v{index}]"]
         if probe.has_audio:
             command += ["-map", f"0:{probe.audio_stream_index}"]
-    command += ["-map_metadata", "-1", "-map_chapters", "-1",
-                "-c:v", "libsvtav1", "-g", gop, "-svtav1-params", "scd=0"]
-    for index, planned in enumerate(rungs):
-        rung = planned.rung
-        maxrate, bufsize = av1_rung_limits(planned)
-        preset = rung.av1_preset if settings.av1_preset is None else settings.av1_preset
-        command += [f"-preset:v:{index}", str(preset), f"-crf:v:{index}", str(rung.av1_crf),
-                    f"-maxrate:v:{index}", f"{maxrate}k", f"-bufsize:v:{index}", f"{bufsize}k"]
+    command += ["-map_metadata", "-1", "-map_chapters", "-1", *av1_codec_args(rungs, gop, settings)]
     if probe.has_audio:
         command += ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
         for index, planned in enumerate(rungs):
@@ -235,6 +228,19 @@ def build_av1_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output
         "-y", os.path.join(output_dir, "%v", RUNG_PLAYLIST),
     ]
     return command
+
+
+def av1_codec_args(rungs: list[PlannedRung], gop: str, settings: LadderSettings) -> list[str]:
+    """SVT-AV1 with a fixed GOP, no scene-cut keyframes and each rung's capped CRF: shared by the AV1
+    ladder and its chunks (pipeline/av1_chunks.py), so every chunk is encoded alike."""
+    args = ["-c:v", "libsvtav1", "-g", gop, "-svtav1-params", "scd=0"]
+    for index, planned in enumerate(rungs):
+        rung = planned.rung
+        maxrate, bufsize = av1_rung_limits(planned)
+        preset = rung.av1_preset if settings.av1_preset is None else settings.av1_preset
+        args += [f"-preset:v:{index}", str(preset), f"-crf:v:{index}", str(rung.av1_crf),
+                 f"-maxrate:v:{index}", f"{maxrate}k", f"-bufsize:v:{index}", f"{bufsize}k"]
+    return args
 
 
 def av1_rung_limits(planned: PlannedRung) -> tuple[int, int]:

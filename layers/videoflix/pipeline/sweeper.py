@@ -145,6 +145,14 @@ class Sweeper:
                 report.av1_requeued.append(video_id)
             except Exception:  # the next sweep tries again
                 log.exception("could not queue the AV1 job of video %s again", video_id)
+        with self.services.db.session() as session:  # a long film's chunks (pipeline/av1_chunks.py)
+            chunks = av1_jobs.stuck_chunks(session, now, now - lifecycle.lease_duration(self.settings.transcode_time_budget))
+        for video_id, index in chunks:
+            try:
+                self.services.chunk_queue.send_av1_chunks(video_id, [index])
+                report.av1_requeued.append(video_id)
+            except Exception:  # the next sweep tries again
+                log.exception("could not queue AV1 chunk %s of video %s again", index, video_id)
 
     # -- orphaned output -------------------------------------------------------------------
     def sweep_orphans(self, now: datetime, report: SweepReport) -> None:

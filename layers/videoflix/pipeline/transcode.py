@@ -223,9 +223,9 @@ class TranscodeJob:
             published = lifecycle.publish(session, video_id, duration=probe.duration, width=probe.display_width,
                                           height=probe.display_height, renditions=renditions,
                                           thumbnail_key=thumbnail_key, stage="single")
-            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published, probe.duration)
-        if av1_queued:
-            av1.send_job(self.services, video_id)
+            av1_queued = av1.queue_after_publish(session, self.settings, video_id, published, probe)
+        if av1_queued is not None:
+            av1.send_job(self.services, video_id, av1_queued)
         if not published:
             # Deleted (or taken over) while we worked: our output belongs to nobody.
             self._clean_output(media_prefix(video_id))

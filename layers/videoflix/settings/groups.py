@@ -296,11 +296,20 @@ class Transcoding(Group):
                                      "and add it to the master playlist (`docs/encoding.md`)")
     av1_preset: int = setting(-1, "SVT-AV1 preset of every AV1 rung (0–13, higher is faster); -1: each rung's "
                                   "own from the ladder table")
+    # A film longer than one AV1 job can encode is encoded in chunks (pipeline/av1_chunks.py).
+    av1_chunk_min_duration: int = setting(0, "films longer than this (s) get their AV1 ladder in parallel chunk "
+                                             "jobs; 0: longer than one AV1 job can encode in TRANSCODE_TIME_BUDGET")
+    av1_chunk_seconds: int = setting(120, "AV1 chunk length, rounded down to whole 6 s segments (≥ 6)")
 
     def problems(self) -> list[str]:
+        problems = []
         if not -1 <= self.av1_preset <= 13:
-            return ["AV1_PRESET must be -1 (the ladder table's) or 0 to 13"]
-        return []
+            problems.append("AV1_PRESET must be -1 (the ladder table's) or 0 to 13")
+        if self.av1_chunk_min_duration < 0:
+            problems.append("AV1_CHUNK_MIN_DURATION must be 0 (automatic) or positive")
+        if self.av1_chunk_seconds < 6:
+            problems.append("AV1_CHUNK_SECONDS must be at least 6 (one HLS segment)")
+        return problems
 
 
 @settings_group

@@ -24,7 +24,7 @@ from videoflix.db.session import Database
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
 from videoflix.domain.insights import Rollup, ViewState, day_of
 from videoflix.domain.ports import ObjectMissing, UploadedPart
-from videoflix.domain.transcode_messages import av1_message, poster_message, transcode_request
+from videoflix.domain.transcode_messages import av1_message, parse_av1_job, poster_message, transcode_request
 from videoflix.services import Services
 from videoflix.settings import Settings
 from videoflix_tools.bootstrap import queue_specs
@@ -332,15 +332,21 @@ class MemoryChunkQueue(MemorySqs):
                  max_receive_count: int | None = None) -> None:
         super().__init__(visibility_timeout, max_receive_count)
         self.messages: list[ChunkMessage] = []
+        self.av1_chunk_jobs: list[tuple[int, int]] = []
 
     def send(self, messages: Sequence[ChunkMessage]) -> None:
         for message in messages:
             self.messages.append(message)
             self._enqueue(message.to_body())
 
+    def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
+        for chunk in chunks:
+            self.av1_chunk_jobs.append((video_id, chunk))
+            self._enqueue(av1_message(video_id, chunk))
+
     def held(self) -> list[ChunkMessage]:
-        """The job messages sent and not deleted (visible or not), oldest first."""
-        return [parse_chunk_message(body) for body in self.held_bodies()]
+        """The fan-out job messages sent and not deleted (visible or not), oldest first (AV1 chunk jobs aside)."""
+        return [parse_chunk_message(body) for body in self.held_bodies() if parse_av1_job(body) is None]
 
 
 class MemoryMailer:

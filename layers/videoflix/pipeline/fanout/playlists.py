@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from videoflix.domain.hls import (AUDIO_RENDITION, MASTER_PLAYLIST, RUNG_PLAYLIST, AudioRendition, Segment,
-                                  VideoVariant, master_playlist, media_playlist)
+                                  VideoVariant, bandwidth, master_playlist, media_playlist)
 from videoflix.pipeline.fanout.plan import AUDIO_JOB, VIDEO_JOB, FanoutPlan
 
 
@@ -55,3 +55,12 @@ def _joined(rendition: str, outputs: list[dict[str, Any]]) -> tuple[str, tuple[S
     if not segments:
         raise IncompleteRun(f"the {rendition} rendition has no segments")
     return codecs, tuple(segments)
+
+
+def audio_bandwidth(plan: FanoutPlan, outputs: Iterable[tuple[str, int, dict[str, Any]]]) -> tuple[int, int] | None:
+    """(peak, average) bits per second of the run's audio rendition, None without one: the AV1 variants of a
+    film encoded in chunks name it (pipeline/av1_chunks.py), and add its rates to theirs."""
+    if not plan.probe.has_audio:
+        return None
+    parts = sorted((index, output) for kind, index, output in outputs if kind == AUDIO_JOB)
+    return bandwidth(_joined(AUDIO_RENDITION, [output for _, output in parts])[1])

@@ -9,7 +9,7 @@ from videoflix.domain.media_layout import media_prefix
 from videoflix.domain.ports import Storage
 from videoflix.observability import metrics
 from videoflix.pipeline import av1
-from videoflix.pipeline.fanout.playlists import assemble_playlists
+from videoflix.pipeline.fanout.playlists import assemble_playlists, audio_bandwidth
 from videoflix.pipeline.fanout.state import FanoutState, JobContext
 from videoflix.services import Services
 
@@ -22,7 +22,8 @@ def publish_run(services: Services, storage: Storage, state: FanoutState, contex
     Raises IncompleteRun when the recorded output cannot make a film.
     """
     plan = context.plan
-    files, renditions = assemble_playlists(plan, state.outputs(context.run_id))
+    outputs = state.outputs(context.run_id)
+    files, renditions = assemble_playlists(plan, outputs)
     prefix = media_prefix(context.video_id)
     with tempfile.TemporaryDirectory(prefix="videoflix-publish-") as work:
         for relative, text in files.items():  # the master comes last: nobody sees it before its renditions
@@ -32,16 +33,17 @@ def publish_run(services: Services, storage: Storage, state: FanoutState, contex
             storage.upload_media_file(path, prefix + relative)
     encode_seconds = state.encode_seconds(context.run_id)
     probe = plan.probe
+    audio = audio_bandwidth(plan, outputs)  # the AV1 chunks' variants name the audio rendition
     av1_queued = []
     if not state.mark_ready(context.run_id, context.video_id, duration=probe.duration, width=probe.display_width,
                             height=probe.display_height, renditions=renditions,
                             thumbnail_key=plan.thumbnail_key, stage="fanout",
                             on_publish=lambda session, published: av1_queued.append(
                                 av1.queue_after_publish(session, services.settings, context.video_id, published,
-                                                        probe.duration))):
+                                                        probe, audio))):
         return False
-    if any(av1_queued):  # the AV1 ladder follows as a job of its own: the film is ready now
-        av1.send_job(services, context.video_id)
+    if av1_queued and av1_queued[0] is not None:  # the AV1 ladder follows as job(s) of its own: the film is ready now
+        av1.send_job(services, context.video_id, av1_queued[0])
     log.info("video %s ready from run %s: %s, %.1f s; %d jobs, slowest %.1f s, %.1f s in all", context.video_id,
              context.run_id, renditions, probe.duration, len(encode_seconds), max(encode_seconds, default=0),
              sum(encode_seconds))

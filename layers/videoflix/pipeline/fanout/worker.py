@@ -19,9 +19,11 @@ from videoflix.domain.chunk_messages import parse_chunk_message
 from videoflix.domain.hls import AUDIO_RENDITION
 from videoflix.domain.media_layout import kept_with_output, media_prefix
 from videoflix.domain.ports import Storage
+from videoflix.domain.transcode_messages import parse_av1_job
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
 from videoflix.pipeline import ffmpeg as ffmpeg_process
+from videoflix.pipeline.av1_chunk_worker import Av1ChunkEncoding
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration, chunk_expected_seconds
 from videoflix.pipeline.fanout.commands import audio_part_seconds, build_audio_command, build_chunk_command
 from videoflix.pipeline.fanout.output import read_output, segment_prefix
@@ -48,6 +50,10 @@ class ChunkWorker:
         return process_sqs_batch(event, self.handle_record)
 
     def handle_record(self, record: dict[str, Any]) -> None:
+        av1_chunk = parse_av1_job(record.get("body", ""))
+        if av1_chunk is not None:  # a chunk of a long film's AV1 ladder (pipeline/av1_chunk_worker.py)
+            Av1ChunkEncoding(self.services, self.storage).run(av1_chunk)
+            return
         message = parse_chunk_message(record.get("body", ""))
         receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
         context = self.state.begin_job(message.job_id, receives)

@@ -144,6 +144,9 @@ export function isBusy(video) {
 export function av1Words(video) {
   const av1 = video.av1;
   if (!av1) return "";
+  if (av1.status === "encoding" && av1.chunks_total) {
+    return `AV1 encoding: ${av1.chunks_done} of ${av1.chunks_total} chunks`;
+  }
   if (av1.status === "encoding") return `AV1 encoding ${av1.progress}%`;
   if (av1.status === "queued") return "AV1 queued";
   if (av1.status === "ready") return "AV1 ready";
