@@ -16,9 +16,9 @@ from videoflix.adapters.mail.ses import SesMailSender
 from videoflix.adapters.playback import playback_for
 from videoflix.adapters.redis_cache import connect_redis
 from videoflix.adapters.s3_storage import S3Storage
-from videoflix.adapters.sqs import SqsChunkQueue, SqsQueue, SqsQueueAdmin, SqsTranscodeQueue
+from videoflix.adapters.sqs import SqsAv1Queue, SqsChunkQueue, SqsQueue, SqsQueueAdmin, SqsTranscodeQueue
 from videoflix.db.session import Database
-from videoflix.domain.ports import (Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, MessageQueue, Playback,
+from videoflix.domain.ports import (Av1Queue, Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, MessageQueue, Playback,
                                     QueueAdmin, Storage, TranscodeQueue)
 from videoflix.effects import install_effects
 from videoflix.settings import Settings, load_settings
@@ -29,11 +29,12 @@ class Services:
                  transcode_queue: TranscodeQueue | None = None, chunk_queue: ChunkQueue | None = None,
                  outbox: MailOutbox | None = None, mailer: MailSender | None = None,
                  cache: Cache | None = None, events: EventPublisher | None = None,
-                 playback_queue: MessageQueue | None = None) -> None:
+                 playback_queue: MessageQueue | None = None, av1_queue: Av1Queue | None = None) -> None:
         self.settings = settings
         self.db = db
         given = dict(storage=storage, transcode_queue=transcode_queue, chunk_queue=chunk_queue,
-                     outbox=outbox, mailer=mailer, cache=cache, events=events, playback_queue=playback_queue)
+                     outbox=outbox, mailer=mailer, cache=cache, events=events, playback_queue=playback_queue,
+                     av1_queue=av1_queue)
         # A given port shadows its lazy builder below (cached_property reads the instance first).
         self.__dict__.update({name: port for name, port in given.items() if port is not None})
         # What follows a committed change (cache invalidation, Video Ready/Failed) uses these ports.
@@ -54,6 +55,11 @@ class Services:
     @functools.cached_property
     def chunk_queue(self) -> ChunkQueue:
         return SqsChunkQueue(self.settings)
+
+    @functools.cached_property
+    def av1_queue(self) -> Av1Queue:
+        """Ready films' AV1 jobs and AV1 chunk jobs, on a queue of their own (fewer chunk workers at once)."""
+        return SqsAv1Queue(self.settings)
 
     @functools.cached_property
     def playback_queue(self) -> MessageQueue:

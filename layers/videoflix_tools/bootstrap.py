@@ -9,13 +9,14 @@ import json
 from dataclasses import dataclass
 
 from videoflix.adapters.aws import aws_client
-from videoflix.domain.attempts import CHUNK_MAX_ATTEMPTS, TRANSCODE_MAX_ATTEMPTS
+from videoflix.domain.attempts import AV1_MAX_ATTEMPTS, CHUNK_MAX_ATTEMPTS, TRANSCODE_MAX_ATTEMPTS
 from videoflix.settings import Settings
 
 MAIL_MAX_RECEIVES = 5
 # The pipeline fails a video on the last receive: its counts are these queues' counts.
 TRANSCODE_MAX_RECEIVES = TRANSCODE_MAX_ATTEMPTS
 CHUNK_MAX_RECEIVES = CHUNK_MAX_ATTEMPTS
+AV1_MAX_RECEIVES = AV1_MAX_ATTEMPTS
 PLAYBACK_MAX_RECEIVES = 5
 
 
@@ -33,6 +34,8 @@ def queue_specs(settings: Settings) -> list[QueueSpec]:
         QueueSpec(settings.transcode_queue_name, 6 * 900, TRANSCODE_MAX_RECEIVES),
         # The chunk worker has the transcoder's timeout: the same 6 x.
         QueueSpec(settings.chunk_queue_name, 6 * 900, CHUNK_MAX_RECEIVES),
+        # AV1 jobs and AV1 chunk jobs: consumed by the chunk worker, the same 6 x its timeout.
+        QueueSpec(settings.av1_queue_name, 6 * 900, AV1_MAX_RECEIVES),
         # Playback-event batches: 6 x the aggregator's 30 s timeout, as template.yaml's.
         QueueSpec(settings.playback_queue_name, 180, PLAYBACK_MAX_RECEIVES),
     ]
@@ -109,5 +112,5 @@ def bootstrap_aws(settings: Settings) -> dict[str, str]:
     ses.verify_email_identity(EmailAddress=settings.mail_sender)
     ensure_event_bus(settings)
     return {"mail_queue": urls[settings.mail_queue_name], "transcode_queue": transcode_url,
-            "chunk_queue": urls[settings.chunk_queue_name],
+            "chunk_queue": urls[settings.chunk_queue_name], "av1_queue": urls[settings.av1_queue_name],
             "upload_bucket": settings.upload_bucket, "media_bucket": settings.media_bucket}

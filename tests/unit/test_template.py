@@ -11,7 +11,8 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
-from videoflix_tools.bootstrap import (CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, PLAYBACK_MAX_RECEIVES,
+from videoflix.domain.attempts import AV1_MAX_ATTEMPTS, CHUNK_MAX_ATTEMPTS, TRANSCODE_MAX_ATTEMPTS
+from videoflix_tools.bootstrap import (AV1_MAX_RECEIVES, CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, PLAYBACK_MAX_RECEIVES,
                                       TRANSCODE_MAX_RECEIVES)
 from videoflix_tools.functions import API_FUNCTIONS, FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT, load_handler
 from videoflix_tools.testing.build_files import dockerfile_instructions, make_dry_run
@@ -208,11 +209,13 @@ def test_time_budget_fits_the_transcoder_timeout(template, function):
     ("mailer", "MailQueue", "MailDeadLetterQueue", MAIL_MAX_RECEIVES),
     ("transcoder", "TranscodeQueue", "TranscodeDeadLetterQueue", TRANSCODE_MAX_RECEIVES),
     ("chunker", "ChunkQueue", "ChunkDeadLetterQueue", CHUNK_MAX_RECEIVES),
+    ("chunker", "Av1Queue", "Av1DeadLetterQueue", AV1_MAX_RECEIVES),
     ("insights", "PlaybackQueue", "PlaybackDeadLetterQueue", PLAYBACK_MAX_RECEIVES),
 ])
 def test_queue_feeds_its_function_with_partial_batch_failures(template, function, queue, dead_letters,
                                                              max_receives):
-    [event] = function_properties(template, function)["Events"].values()
+    [event] = [e for e in function_properties(template, function)["Events"].values()
+               if e["Properties"]["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}]
     assert event["Type"] == "SQS"
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -250,7 +253,7 @@ def test_buckets_are_private_and_encrypted(template, bucket):
     ("admin", ("ses:",)),  # it takes dead letters only: see the test below
     ("mailer", ("s3:", "sqs:Send")),
     ("transcoder", ("ses:",)),  # it sends chunk jobs only: see the test below
-    ("chunker", ("ses:", "sqs:Send")),
+    ("chunker", ("ses:",)),  # it sends AV1 jobs only: see the test below
     ("sweeper", ("ses:", "sqs:Receive", "s3:Put", "s3:Get")),
     ("insights", ("s3:", "ses:", "sqs:Send", "events:")),
 ])
@@ -270,10 +273,35 @@ def test_the_admin_takes_messages_from_dead_letter_queues_only(template):
     assert resources and all(r["Fn::GetAtt"][0].endswith("DeadLetterQueue") for r in resources), resources
 
 
-def test_the_transcoder_sends_to_the_chunk_queue_only(template):
-    sending = [s for s in policy_statements(template, "transcoder")
-               if any(a.startswith("sqs:Send") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))]
-    assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["ChunkQueue", "Arn"]}]
+def sent_to(template, function) -> list:
+    return [s["Resource"] for s in policy_statements(template, function)
+            if any(a.startswith("sqs:Send") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))]
+
+
+def test_the_transcoder_sends_to_the_chunk_and_av1_queues_only(template):
+    assert sent_to(template, "transcoder") == [{"Fn::GetAtt": ["ChunkQueue", "Arn"]},
+                                               {"Fn::GetAtt": ["Av1Queue", "Arn"]}]
+
+
+def test_the_chunk_worker_sends_to_the_av1_queue_only(template):
+    """It publishes fanned-out films, and queues their AV1 job(s) then; it never sends chunk or transcode jobs."""
+    assert sent_to(template, "chunker") == [{"Fn::GetAtt": ["Av1Queue", "Arn"]}]
+
+
+def test_av1_work_has_its_own_bounded_workers_beside_the_h264_chunks(template):
+    """Issue 23 item 3: AV1 work never takes the workers a new upload's H.264 chunks need."""
+    events = {name: e["Properties"] for name, e in function_properties(template, "chunker")["Events"].items()}
+    assert {e["Queue"]["Fn::GetAtt"][0] for e in events.values()} == {"ChunkQueue", "Av1Queue"}
+    concurrency = {e["Queue"]["Fn::GetAtt"][0]: e["ScalingConfig"]["MaximumConcurrency"]["Ref"] for e in events.values()}
+    assert concurrency == {"ChunkQueue": "ChunkWorkerMaxConcurrency", "Av1Queue": "Av1WorkerMaxConcurrency"}
+    parameters = template["Parameters"]
+    assert parameters["Av1WorkerMaxConcurrency"]["Default"] < parameters["ChunkWorkerMaxConcurrency"]["Default"]
+    assert "ReservedConcurrentExecutions" not in function_properties(template, "chunker")  # see the template's note
+    assert AV1_MAX_ATTEMPTS == TRANSCODE_MAX_ATTEMPTS == CHUNK_MAX_ATTEMPTS  # one maxReceiveCount for both kinds
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["AV1_QUEUE_NAME"] == {"Fn::GetAtt": ["Av1Queue", "QueueName"]}
+    alarm = resource(template, "Av1DeadLetterAlarm")["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["Av1DeadLetterQueue", "QueueName"]}}]
 
 
 def test_the_catalog_sends_to_the_playback_queue_only(template):
@@ -291,13 +319,14 @@ def test_playback_failure_rate_alarm_divides_failed_views_by_views(template):
     assert properties["AlarmActions"] == [{"Ref": "OperatorTopic"}]
 
 
-def test_sweeper_runs_on_a_schedule_and_sends_to_the_transcode_and_mail_queues_only(template):
+def test_sweeper_runs_on_a_schedule_and_sends_to_the_transcode_mail_and_av1_queues_only(template):
     [event] = function_properties(template, "sweeper")["Events"].values()
     assert event["Type"] == "Schedule" and event["Properties"]["Schedule"].startswith("rate(")
     sending = [s for s in policy_statements(template, "sweeper") if "sqs:SendMessage" in s["Action"]]
     # Requeued transcodes, and the mail outbox's rows left unsent (videoflix.adapters.mail.outbox).
     assert [s["Resource"] for s in sending] == [{"Fn::GetAtt": ["TranscodeQueue", "Arn"]},
-                                                {"Fn::GetAtt": ["MailQueue", "Arn"]}]
+                                                {"Fn::GetAtt": ["MailQueue", "Arn"]},
+                                                {"Fn::GetAtt": ["Av1Queue", "Arn"]}]
     deleting = [s for s in policy_statements(template, "sweeper") if "s3:DeleteObject" in s["Action"]]
     assert [s["Resource"] for s in deleting] == [{"Fn::Sub": "${MediaBucket.Arn}/videos/*"}]
 
@@ -325,7 +354,8 @@ def test_functions_run_in_the_private_subnets(template):
 
 def test_outputs_name_the_api_buckets_and_queues(template):
     assert {"ApiUrl", "UploadBucketName", "MediaBucketName", "MailQueueUrl",
-            "TranscodeQueueUrl", "ChunkQueueUrl", "ChunkDeadLetterQueueUrl"} <= set(template["Outputs"])
+            "TranscodeQueueUrl", "ChunkQueueUrl", "ChunkDeadLetterQueueUrl", "Av1QueueUrl",
+            "Av1DeadLetterQueueUrl"} <= set(template["Outputs"])
 
 
 @pytest.mark.parametrize("function", ["migrate", "staff"])
@@ -420,7 +450,7 @@ def dead_letter_queues(template: dict) -> set[str]:
 
 def test_every_dead_letter_queue_has_an_alarm_on_any_message(template):
     queues = dead_letter_queues(template)
-    assert queues == {"MailDeadLetterQueue", "TranscodeDeadLetterQueue", "ChunkDeadLetterQueue",
+    assert queues == {"MailDeadLetterQueue", "TranscodeDeadLetterQueue", "ChunkDeadLetterQueue", "Av1DeadLetterQueue",
                       "PlaybackDeadLetterQueue"}
     watched = {}
     for name, alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").items():

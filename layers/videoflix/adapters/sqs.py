@@ -63,9 +63,6 @@ class SqsTranscodeQueue:
     def request_poster(self, video_id: int, at_seconds: float) -> None:
         self._queue.send(poster_message(video_id, at_seconds))
 
-    def request_av1(self, video_id: int) -> None:
-        self._queue.send(av1_message(video_id))
-
 
 class SqsChunkQueue:
     """The fan-out's chunk queue."""
@@ -75,6 +72,15 @@ class SqsChunkQueue:
     def send(self, messages) -> None:
         # Raising makes the coordinator's message come back: the next attempt replaces this run.
         self._queue.send_batch([message.to_body() for message in messages])
+
+
+class SqsAv1Queue:
+    """The AV1 queue: a ready film's AV1 job, or its AV1 chunk jobs (AV1_QUEUE_NAME)."""
+    def __init__(self, settings: Settings) -> None:
+        self._queue = SqsQueue(settings, settings.av1_queue_name)
+
+    def request_av1(self, video_id: int) -> None:
+        self._queue.send(av1_message(video_id))
 
     def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
         self._queue.send_batch([av1_message(video_id, chunk) for chunk in chunks])

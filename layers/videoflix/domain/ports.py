@@ -88,18 +88,22 @@ class TranscodeQueue(Protocol):
     def request_poster(self, video_id: int, at_seconds: float) -> None:
         """Queue a poster job: the frame at `at_seconds` becomes the film's thumbnail (videoflix.pipeline.poster)."""
 
-    def request_av1(self, video_id: int) -> None:
-        """Queue a ready film's AV1 ladder (videoflix.pipeline.av1)."""
-
 
 class ChunkQueue(Protocol):
     """The fan-out's job messages (adapter: videoflix.adapters.sqs.SqsChunkQueue)."""
 
     def send(self, messages: Sequence[ChunkMessage]) -> None: ...
 
+
+class Av1Queue(Protocol):
+    """Ready films' AV1 work (adapter: videoflix.adapters.sqs.SqsAv1Queue): a queue of its own, consumed by the
+    chunk workers with fewer instances at once, so it never holds back new uploads' transcodes or H.264 chunks."""
+
+    def request_av1(self, video_id: int) -> None:
+        """Queue a ready film's AV1 ladder as one job (videoflix.pipeline.av1)."""
+
     def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
-        """Queue chunk jobs of a long film's AV1 ladder (videoflix.pipeline.av1_chunk_worker): on the chunk
-        workers, never before the uploads waiting on the transcode queue."""
+        """Queue chunk jobs of a long film's AV1 ladder (videoflix.pipeline.av1_chunk_worker)."""
 
 
 class QueueAdmin(Protocol):

@@ -1,6 +1,6 @@
 """The AV1 job: a ready film's AV1 ladder (CMAF), encoded after the film was published, joined to its master.
 
-Queued (transcode queue, its own message kind) in the transaction that publishes the H.264
+Queued (the AV1 queue, AV1_QUEUE_NAME, consumed by the chunk workers) in the transaction that publishes the H.264
 ladder, on the single-process and the fan-out path alike, so the film is ready exactly when it
 was before. The job reads the upload through a presigned URL, encodes every rung in one
 SVT-AV1 process (pipeline/ladder.py), uploads segments and rendition playlists, then the master
@@ -68,10 +68,12 @@ def send_job(services: Services, video_id: int, chunks: list[int] | None = None)
     """After that commit: the job's message, or its chunks' (`chunks`, from queue_after_publish). A failure
     is logged only (the film is ready either way); the sweeper queues a job that waits too long again."""
     try:
-        if chunks:  # on the chunk workers: the transcode queue's few workers are for uploads
-            services.chunk_queue.send_av1_chunks(video_id, chunks)
+        # The AV1 queue, never the transcode or chunk queue: new uploads' transcodes and H.264 chunks never
+        # wait behind AV1 work, which gets at most Av1WorkerMaxConcurrency chunk workers (docs/fanout.md).
+        if chunks:
+            services.av1_queue.send_av1_chunks(video_id, chunks)
         else:
-            services.transcode_queue.request_av1(video_id)
+            services.av1_queue.request_av1(video_id)
     except Exception:
         log.exception("could not queue the AV1 job of video %s; the sweeper will", video_id)
 

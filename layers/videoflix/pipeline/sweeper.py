@@ -141,7 +141,7 @@ class Sweeper:
             stuck = av1_jobs.stuck(session, now, now - lifecycle.lease_duration(self.settings.transcode_time_budget))
         for video_id in stuck:
             try:
-                self.services.transcode_queue.request_av1(video_id)
+                self.services.av1_queue.request_av1(video_id)
                 report.av1_requeued.append(video_id)
             except Exception:  # the next sweep tries again
                 log.exception("could not queue the AV1 job of video %s again", video_id)
@@ -149,7 +149,7 @@ class Sweeper:
             chunks = av1_jobs.stuck_chunks(session, now, now - lifecycle.lease_duration(self.settings.transcode_time_budget))
         for video_id, index in chunks:
             try:
-                self.services.chunk_queue.send_av1_chunks(video_id, [index])
+                self.services.av1_queue.send_av1_chunks(video_id, [index])
                 report.av1_requeued.append(video_id)
             except Exception:  # the next sweep tries again
                 log.exception("could not queue AV1 chunk %s of video %s again", index, video_id)

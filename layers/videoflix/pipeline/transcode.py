@@ -80,7 +80,9 @@ class TranscodeJob:
             make_chosen_poster(self.services, poster, self.storage)
             return
         av1_job = parse_av1_job(record.get("body", ""))
-        if av1_job is not None:  # a ready film's AV1 ladder (videoflix.pipeline.av1)
+        # A ready film's AV1 ladder (videoflix.pipeline.av1): AV1 jobs go to the AV1 queue now; one queued here
+        # before that (in flight at the deploy) is still encoded.
+        if av1_job is not None:
             av1.Av1Encoding(self.services, self.storage).run(av1_job)
             return
         for uploaded in parse_upload_notification(record.get("body", "")):

@@ -243,6 +243,8 @@ class Queues(Group):
     mail_queue_name: str = setting("videoflix-mail", "SQS queue of emails to send (mailer)")
     transcode_queue_name: str = setting("videoflix-transcode", "SQS queue of transcode jobs (transcoder)")
     chunk_queue_name: str = setting("videoflix-transcode-chunks", "SQS queue of fan-out chunk jobs (chunk worker)")
+    av1_queue_name: str = setting("videoflix-av1", "SQS queue of AV1 jobs and AV1 chunk jobs (chunk worker, "
+                                                   "fewer at once than the H.264 chunks)")
     playback_queue_name: str = setting("videoflix-playback-events", "SQS queue of players' playback-event batches "
                                                                     "(insights aggregator)")
 

@@ -28,13 +28,13 @@ REDRIVE_SECONDS = 20
 
 @dataclass(frozen=True)
 class KnownQueue:
-    name: str  # as the API names it: transcode, chunk, mail, playback
+    name: str  # as the API names it: transcode, chunk, av1, mail, playback
     queue_name: str  # the SQS queue's own name
 
 
 def known_queues(settings: Settings) -> list[KnownQueue]:
     queues = [KnownQueue("transcode", settings.transcode_queue_name), KnownQueue("chunk", settings.chunk_queue_name),
-              KnownQueue("mail", settings.mail_queue_name)]
+              KnownQueue("av1", settings.av1_queue_name), KnownQueue("mail", settings.mail_queue_name)]
     if settings.playback_insights:  # the players' event batches, folded by the insights aggregator
         queues.append(KnownQueue("playback", settings.playback_queue_name))
     return queues

@@ -338,6 +338,10 @@ def build_pump(stack: DevStack):
         *(binding(settings.chunk_queue_name, subprocess_handler("chunker", stack.environ),
                   batch_size=1, visibility_timeout=settings.transcode_time_budget + 60, retry_delay=2)
           for _ in range(2)),
+        # AV1 jobs and AV1 chunks: the same chunk worker, one process of its own (on AWS, an event source
+        # with fewer instances than the chunk queue's), so they never hold back a new upload's chunks.
+        binding(settings.av1_queue_name, subprocess_handler("chunker", stack.environ),
+                batch_size=1, visibility_timeout=settings.transcode_time_budget + 60, retry_delay=2),
     ]
     return QueuePump(aws_client("sqs", settings), bindings, settings.aws_region), bindings
 
@@ -399,7 +403,8 @@ def describe(stack: DevStack) -> str:
         f"  Database                                       {s.database_url}",
         f"  Redis                                          {s.redis_url}",
         f"  Queue pump: {s.mail_queue_name} -> mailer, {s.transcode_queue_name} -> transcoder, "
-        f"{s.chunk_queue_name} -> chunk workers (worker processes), {s.playback_queue_name} -> insights",
+        f"{s.chunk_queue_name} -> chunk workers (worker processes), {s.av1_queue_name} -> an AV1 chunk worker, "
+        f"{s.playback_queue_name} -> insights",
         "  Sweeper: stale transcode leases and orphaned output, soon after start and every 15 minutes",
     ]
     if stack.data_dir is not None and (stack.embedded_aws or s.database_url.startswith("sqlite")):

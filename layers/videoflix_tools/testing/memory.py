@@ -24,7 +24,7 @@ from videoflix.db.session import Database
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
 from videoflix.domain.insights import Rollup, ViewState, day_of
 from videoflix.domain.ports import ObjectMissing, UploadedPart
-from videoflix.domain.transcode_messages import av1_message, parse_av1_job, poster_message, transcode_request
+from videoflix.domain.transcode_messages import av1_message, poster_message, transcode_request
 from videoflix.services import Services
 from videoflix.settings import Settings
 from videoflix_tools.bootstrap import queue_specs
@@ -305,7 +305,6 @@ class MemoryTranscodeQueue(MemorySqs):
         self.upload_bucket = upload_bucket
         self.requests: list[TranscodeRequest] = []
         self.poster_jobs: list[tuple[int, float]] = []
-        self.av1_jobs: list[int] = []
 
     def request(self, source_key: str, size: int | None, cause: str) -> None:
         self.requests.append(TranscodeRequest(source_key, size, cause))
@@ -315,15 +314,10 @@ class MemoryTranscodeQueue(MemorySqs):
         self.poster_jobs.append((video_id, at_seconds))
         self._enqueue(poster_message(video_id, at_seconds))
 
-    def request_av1(self, video_id: int) -> None:
-        self.av1_jobs.append(video_id)
-        self._enqueue(av1_message(video_id))
-
     def bodies(self) -> list[str]:
-        """Every body sent, as the transcoder would receive it: the requests, the poster jobs, the AV1 jobs."""
+        """Every body sent, as the transcoder would receive it: the requests, then the poster jobs."""
         return ([transcode_request(self.upload_bucket, r.source_key, r.size, r.cause) for r in self.requests]
-                + [poster_message(video_id, at) for video_id, at in self.poster_jobs]
-                + [av1_message(video_id) for video_id in self.av1_jobs])
+                + [poster_message(video_id, at) for video_id, at in self.poster_jobs])
 
 
 class MemoryChunkQueue(MemorySqs):
@@ -332,21 +326,32 @@ class MemoryChunkQueue(MemorySqs):
                  max_receive_count: int | None = None) -> None:
         super().__init__(visibility_timeout, max_receive_count)
         self.messages: list[ChunkMessage] = []
-        self.av1_chunk_jobs: list[tuple[int, int]] = []
 
     def send(self, messages: Sequence[ChunkMessage]) -> None:
         for message in messages:
             self.messages.append(message)
             self._enqueue(message.to_body())
 
+    def held(self) -> list[ChunkMessage]:
+        """The fan-out job messages sent and not deleted (visible or not), oldest first."""
+        return [parse_chunk_message(body) for body in self.held_bodies()]
+
+
+class MemoryAv1Queue(MemorySqs):
+    """The AV1 queue port: `jobs` records (video id, chunk or None for the whole ladder) in the order sent."""
+    def __init__(self, visibility_timeout: int = SQS_DEFAULT_VISIBILITY_TIMEOUT,
+                 max_receive_count: int | None = None) -> None:
+        super().__init__(visibility_timeout, max_receive_count)
+        self.jobs: list[tuple[int, int | None]] = []
+
+    def request_av1(self, video_id: int) -> None:
+        self.jobs.append((video_id, None))
+        self._enqueue(av1_message(video_id))
+
     def send_av1_chunks(self, video_id: int, chunks: Sequence[int]) -> None:
         for chunk in chunks:
-            self.av1_chunk_jobs.append((video_id, chunk))
+            self.jobs.append((video_id, chunk))
             self._enqueue(av1_message(video_id, chunk))
-
-    def held(self) -> list[ChunkMessage]:
-        """The fan-out job messages sent and not deleted (visible or not), oldest first (AV1 chunk jobs aside)."""
-        return [parse_chunk_message(body) for body in self.held_bodies() if parse_av1_job(body) is None]
 
 
 class MemoryMailer:
@@ -476,6 +481,7 @@ def memory_services(folder: Path | None = None, settings: Settings | None = None
                     transcode_queue=MemoryTranscodeQueue(settings.upload_bucket,
                                                          *specs[settings.transcode_queue_name]),
                     chunk_queue=MemoryChunkQueue(*specs[settings.chunk_queue_name]),
+                    av1_queue=MemoryAv1Queue(*specs[settings.av1_queue_name]),
                     outbox=TransactionalOutbox(MemoryQueue(*specs[settings.mail_queue_name])),
                     mailer=MemoryMailer(), events=MemoryEvents(),
                     playback_queue=MemoryQueue(*specs[settings.playback_queue_name]),

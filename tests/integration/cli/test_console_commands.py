@@ -123,13 +123,14 @@ def test_queues_and_redrive(logged_in, videoflix, services):
         sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"n": n}))
     overview = videoflix("queues")
     assert overview.code == 0, overview.err
-    rows = {line.split()[0]: line.split()[1:] for line in overview.out.splitlines()[1:9]}
+    rows = {line.split()[0]: line.split()[1:] for line in overview.out.splitlines()[1:11]}
     assert rows["mail-dlq"] == ["3", "0"] and set(rows) == {"transcode", "transcode-dlq", "chunk", "chunk-dlq",
-                                                             "mail", "mail-dlq", "playback", "playback-dlq"}
+                                                             "av1", "av1-dlq", "mail", "mail-dlq", "playback",
+                                                             "playback-dlq"}
     assert "videoflix queues --redrive NAME" in overview.out
     moved = videoflix("queues", "--redrive", "mail-dlq")
     assert moved.out.strip() == "Moved 3 message(s) from mail-dlq back to mail."
-    assert json.loads(videoflix("queues", "--json").out)["queues"][5]["visible"] == 0
+    assert json.loads(videoflix("queues", "--json").out)["queues"][7]["visible"] == 0
     assert "404" in one_line_error(videoflix("queues", "--redrive", "nope"))
 
 

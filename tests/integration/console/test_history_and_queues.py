@@ -39,11 +39,12 @@ def test_queues_show_depths_dead_letters_and_videos_in_progress(services, staff)
     answer = staff.get("/api/admin/queues/")
     assert answer.status == 200, answer.text
     queues = {q["name"]: q for q in answer.json["queues"]}
-    assert set(queues) == {"transcode", "transcode-dlq", "chunk", "chunk-dlq", "mail", "mail-dlq",
+    assert set(queues) == {"transcode", "transcode-dlq", "chunk", "chunk-dlq", "av1", "av1-dlq", "mail", "mail-dlq",
                            "playback", "playback-dlq"}
     assert (queues["mail"]["visible"], queues["mail"]["in_flight"], queues["mail"]["dead_letter"]) == (1, 0, False)
     assert (queues["transcode-dlq"]["visible"], queues["transcode-dlq"]["source"]) == (1, "transcode")
     assert queues["chunk-dlq"]["queue_name"] == services.settings.chunk_queue_name + "-dlq"
+    assert (queues["av1"]["queue_name"], queues["av1-dlq"]["source"]) == (services.settings.av1_queue_name, "av1")
     [busy] = answer.json["processing"]
     assert (busy["title"], busy["progress"], busy["status"]) == ("Busy", 42, "processing")
     assert busy["lease_age_seconds"] >= services.settings.transcode_time_budget

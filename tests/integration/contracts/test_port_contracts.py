@@ -17,12 +17,12 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from tests.integration.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from videoflix.adapters.sqs import SqsChunkQueue, SqsQueue, SqsTranscodeQueue
+from videoflix.adapters.sqs import SqsAv1Queue, SqsChunkQueue, SqsQueue, SqsTranscodeQueue
 from videoflix.db.models import utcnow
 from videoflix.domain.chunk_messages import ChunkMessage
 from videoflix.domain.mail import Email
 from videoflix.domain.ports import ObjectMissing
-from videoflix.domain.transcode_messages import poster_message, transcode_request
+from videoflix.domain.transcode_messages import av1_message, poster_message, transcode_request
 from videoflix.domain.video_events import DomainEvent
 from videoflix_tools.bootstrap import queue_specs
 from videoflix_tools.testing import memory
@@ -215,6 +215,14 @@ def _chunks(port, settings) -> Callable[[], list[str]]:
     return send
 
 
+def _av1(port, settings) -> Callable[[], list[str]]:
+    def send() -> list[str]:
+        port.request_av1(4)
+        port.send_av1_chunks(7, list(range(12)))  # two batches
+        return [av1_message(4)] + [av1_message(7, chunk) for chunk in range(12)]
+    return send
+
+
 def _mail(port, settings) -> Callable[[], list[str]]:
     def send() -> list[str]:
         port.send('{"template": "activation", "key": "a"}')
@@ -228,6 +236,7 @@ QUEUES = {  # kind: (queue name setting, twin, SQS adapter, what to send)
                   lambda s: SqsTranscodeQueue(s), _transcode),
     "chunk": ("chunk_queue_name", lambda s, v, m: memory.MemoryChunkQueue(v, m),
               lambda s: SqsChunkQueue(s), _chunks),
+    "av1": ("av1_queue_name", lambda s, v, m: memory.MemoryAv1Queue(v, m), lambda s: SqsAv1Queue(s), _av1),
     "mail": ("mail_queue_name", lambda s, v, m: memory.MemoryQueue(v, m),
              lambda s: SqsQueue(s, s.mail_queue_name), _mail),
 }

@@ -73,13 +73,19 @@ def chunk_binding(services):
 
 
 @pytest.fixture
-def pipeline(services, transcode_binding, chunk_binding):
-    """Runs the transcoder and the chunk workers, as Lambda would, until both queues are empty."""
-    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding],
+def av1_binding(services):
+    """The chunk worker on the AV1 queue (AV1 jobs and AV1 chunks), as its second event source."""
+    return _binding(services.settings, services.settings.av1_queue_name, load_handler("chunker"))
+
+
+@pytest.fixture
+def pipeline(services, transcode_binding, chunk_binding, av1_binding):
+    """Runs the transcoder and the chunk workers (chunk and AV1 queues), as Lambda would, until the queues are empty."""
+    pump = QueuePump(aws_client("sqs", services.settings), [transcode_binding, chunk_binding, av1_binding],
                      services.settings.aws_region)
 
     def run() -> None:
-        while pump.drain(transcode_binding) + pump.drain(chunk_binding):
+        while pump.drain(transcode_binding) + pump.drain(chunk_binding) + pump.drain(av1_binding):
             pass
     return run
 

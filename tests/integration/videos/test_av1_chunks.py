@@ -1,6 +1,6 @@
 """A long film's AV1 ladder in chunk jobs (pipeline/av1_chunks.py, av1_chunk_worker.py), forced by a low
 threshold on a tiny 13 s fanned-out clip: two H.264 chunks, then two AV1 chunks at SVT-AV1's fastest
-preset, each a transcode-queue message of its own (moto S3/SQS, real FFmpeg, PostgreSQL)."""
+preset, each a message of its own on the AV1 queue (moto S3/SQS, real FFmpeg, PostgreSQL)."""
 from __future__ import annotations
 
 import io
@@ -128,7 +128,7 @@ def test_a_long_films_av1_ladder_is_encoded_in_chunks_and_joined(clip_factory, u
 
     # A duplicate delivery of a recorded chunk changes nothing.
     keys = sorted(media_keys(services, video_id))
-    services.chunk_queue.send_av1_chunks(video_id, [1])
+    services.av1_queue.send_av1_chunks(video_id, [1])
     pipeline()
     assert sorted(av1_encodes[0]) == [0, 1]  # nothing encoded again
     assert chunk_rows(services, video_id) == [(0, "ready", 1), (1, "ready", 1)]

@@ -61,10 +61,10 @@ def master_variants_with_attributes(master: str) -> list[tuple[dict, str]]:
     return found
 
 
-def test_ready_in_h264_first_then_the_av1_ladder_joins_the_master(clip_factory, upload_video, transcoder, services,
+def test_ready_in_h264_first_then_the_av1_ladder_joins_the_master(clip_factory, upload_video, pipeline, services,
                                                                    staff_client, logged_in_client, av1_starts):
     video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360), title="Tiny")["video"]["id"]
-    transcoder()  # the upload, then the AV1 job it queued: two messages of their own
+    pipeline()  # the upload (transcode queue), then the AV1 job it queued (AV1 queue, chunk worker)
 
     # The AV1 job started only once the film was ready, its master still H.264 alone.
     assert av1_starts == [("ready", ["480p/index.m3u8"])]
@@ -108,24 +108,24 @@ def test_ready_in_h264_first_then_the_av1_ladder_joins_the_master(clip_factory, 
     assert abs(len(frames) / rate - FILM_SECONDS) < 0.2  # the whole film, decodable
 
     # A duplicate delivery of the done job encodes nothing.
-    services.transcode_queue.request_av1(video_id)
-    transcoder()
+    services.av1_queue.request_av1(video_id)
+    pipeline()
     assert av1_row(services, video_id).attempts == 1
 
 
-def test_a_failing_av1_job_leaves_the_film_ready_in_h264(clip_factory, upload_video, transcoder, services,
+def test_a_failing_av1_job_leaves_the_film_ready_in_h264(clip_factory, upload_video, pipeline, services,
                                                           staff_client, logged_in_client, monkeypatch):
     def broken(*args, **kwargs):
         return ["ffmpeg-that-does-not-exist"]
     monkeypatch.setattr(av1_pipeline, "build_av1_ladder_command", broken)
     video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
-    transcoder()  # SQS delivers the AV1 job until its last attempt, then the dead-letter queue keeps it
+    pipeline()  # SQS delivers the AV1 job until its last attempt, then the dead-letter queue keeps it
 
     assert video_row(services, video_id).status == "ready"
     job = av1_row(services, video_id)
     assert job.status == "failed" and job.attempts == 3 and "The film plays in H.264" in job.error
     sqs = aws_client("sqs", services.settings)
-    dead = sqs.receive_message(QueueUrl=queue_url(services.settings, services.settings.transcode_queue_name + "-dlq"),
+    dead = sqs.receive_message(QueueUrl=queue_url(services.settings, services.settings.av1_queue_name + "-dlq"),
                                MaxNumberOfMessages=10).get("Messages", [])
     assert [m["Body"] for m in dead] == [f'{{"kind": "av1", "video_id": {video_id}}}']
     viewer = logged_in_client()
@@ -135,7 +135,7 @@ def test_a_failing_av1_job_leaves_the_film_ready_in_h264(clip_factory, upload_vi
     assert staff_client.get(f"/api/admin/videos/{video_id}/").json["av1"]["status"] == "failed"
 
 
-def test_an_av1_job_out_of_time_fails_at_once_and_the_film_stays_ready(clip_factory, upload_video, transcoder,
+def test_an_av1_job_out_of_time_fails_at_once_and_the_film_stays_ready(clip_factory, upload_video, pipeline,
                                                                          services, monkeypatch):
     """Every attempt would run out of time alike: no retry, no dead letter, H.264 plays."""
     import videoflix.pipeline.ffmpeg as ffmpeg
@@ -148,26 +148,26 @@ def test_an_av1_job_out_of_time_fails_at_once_and_the_film_stays_ready(clip_fact
         return real_run(args, *rest, **options)
     monkeypatch.setattr(ffmpeg, "run_ffmpeg", out_of_time)
     video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
-    transcoder()
+    pipeline()
     job = av1_row(services, video_id)
     assert (job.status, job.attempts) == ("failed", 1) and "cannot be made" in job.error
     assert video_row(services, video_id).status == "ready"
 
 
-def test_a_film_too_long_for_one_av1_job_is_skipped_without_a_message(clip_factory, upload_video, transcoder,
+def test_a_film_too_long_for_one_av1_job_is_skipped_without_a_message(clip_factory, upload_video, pipeline,
                                                                        services, monkeypatch, av1_starts):
     """Too long for one job, and published by the single-process transcoder: no separate audio rendition
     for AV1 chunks to share (pipeline/av1_chunks.py), so no AV1 ladder."""
     monkeypatch.setattr(av1_chunks, "AV1_SECONDS_PER_FILM_SECOND", 1000)  # 0.84 s of film per 840 s budget
     video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
-    transcoder()
+    pipeline()
     assert av1_starts == []
     job = av1_row(services, video_id)
     assert job.status == "skipped" and "plays in H.264" in job.error and "no separate audio" in job.error
     assert video_row(services, video_id).status == "ready"
 
 
-def test_the_sweeper_sends_a_lost_av1_message_again(clip_factory, upload_video, transcoder, services, monkeypatch):
+def test_the_sweeper_sends_a_lost_av1_message_again(clip_factory, upload_video, pipeline, services, monkeypatch):
     from datetime import timedelta
 
     from videoflix.db.models import utcnow
@@ -175,10 +175,10 @@ def test_the_sweeper_sends_a_lost_av1_message_again(clip_factory, upload_video, 
 
     monkeypatch.setattr(av1_pipeline, "send_job", lambda *args: None)  # the queue was unreachable after the commit
     video_id = upload_video(clip_factory(seconds=FILM_SECONDS, width=640, height=360))["video"]["id"]
-    transcoder()
+    pipeline()
     assert av1_row(services, video_id).status == "queued"
     assert Sweeper(services).run(now=utcnow()).av1_requeued == []  # not waiting long yet
     later = utcnow() + timedelta(seconds=services.settings.transcode_time_budget + 300)
     assert Sweeper(services).run(now=later).av1_requeued == [video_id]
-    transcoder()
+    pipeline()
     assert av1_row(services, video_id).status == "ready"

@@ -4,6 +4,9 @@ It reads its time range straight from the upload through a presigned URL (FFmpeg
 byte ranges), uploads its segments, and records them; whoever records the run's last job
 publishes the film. A failed job raises, so SQS brings back that message alone; after the
 last attempt the video fails and its partial output is deleted.
+
+The same function also consumes the AV1 queue (AV1_QUEUE_NAME, through an event source of its own
+with fewer instances at once): a ready film's AV1 job, or a chunk of a long film's AV1 ladder.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from videoflix.domain.transcode_messages import parse_av1_job
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
 from videoflix.pipeline import ffmpeg as ffmpeg_process
+from videoflix.pipeline.av1 import Av1Encoding
 from videoflix.pipeline.av1_chunk_worker import Av1ChunkEncoding
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration, chunk_expected_seconds
 from videoflix.pipeline.fanout.commands import audio_part_seconds, build_audio_command, build_chunk_command
@@ -50,9 +54,12 @@ class ChunkWorker:
         return process_sqs_batch(event, self.handle_record)
 
     def handle_record(self, record: dict[str, Any]) -> None:
-        av1_chunk = parse_av1_job(record.get("body", ""))
-        if av1_chunk is not None:  # a chunk of a long film's AV1 ladder (pipeline/av1_chunk_worker.py)
-            Av1ChunkEncoding(self.services, self.storage).run(av1_chunk)
+        av1_job = parse_av1_job(record.get("body", ""))  # from the AV1 queue (AV1_QUEUE_NAME)
+        if av1_job is not None and av1_job.chunk is None:  # a ready film's whole AV1 ladder (pipeline/av1.py)
+            Av1Encoding(self.services, self.storage).run(av1_job)
+            return
+        if av1_job is not None:  # a chunk of a long film's AV1 ladder (pipeline/av1_chunk_worker.py)
+            Av1ChunkEncoding(self.services, self.storage).run(av1_job)
             return
         message = parse_chunk_message(record.get("body", ""))
         receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
