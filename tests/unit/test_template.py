@@ -11,6 +11,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from videoflix.settings import ENVIRONMENT_VARIABLES, Settings
+from videoflix.staff.queues import known_queues
 from videoflix.domain.attempts import AV1_MAX_ATTEMPTS, CHUNK_MAX_ATTEMPTS, TRANSCODE_MAX_ATTEMPTS
 from videoflix_tools.bootstrap import (AV1_MAX_RECEIVES, CHUNK_MAX_RECEIVES, MAIL_MAX_RECEIVES, PLAYBACK_MAX_RECEIVES,
                                       TRANSCODE_MAX_RECEIVES)
@@ -689,3 +690,26 @@ def test_every_snapstart_handler_registers_the_hooks(function):
     source = (FUNCTIONS_DIR / HANDLERS[function][0]).read_text()
     assert "from videoflix.snapstart import prepare_snapshot" in source
     assert "\nprepare_snapshot(" in source  # at import: the runtime only runs hooks registered during init
+
+
+def test_staff_may_inspect_and_redrive_every_queue_the_console_lists(template):
+    """Each queue `known_queues` lists (and its dead letters) is one the admin function may read the depth
+    of; each dead-letter queue one it may take messages from, and each source one it may send them back to."""
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    by_setting = {name.lower(): value for name, value in variables.items() if name.endswith("_QUEUE_NAME")}
+    statements = {s["Sid"]: s["Resource"] for s in policy_statements(template, "admin") if "Sid" in s}
+
+    def arns(sid: str) -> set[str]:
+        listed = statements[sid]
+        return {r["Fn::GetAtt"][0] for r in (listed if isinstance(listed, list) else [listed])}
+
+    listed = known_queues(Settings(playback_insights=True))
+    assert {q.name for q in listed} >= {"transcode", "chunk", "av1", "mail", "playback"}
+    for queue in listed:
+        setting = next(name for name, value in vars(Settings()).items() if value == queue.queue_name
+                       and name.endswith("_queue_name"))
+        source = by_setting[setting]["Fn::GetAtt"][0]
+        dead_letters = resource(template, source)["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert {source, dead_letters} <= arns("InspectQueues"), queue.name
+        assert dead_letters in arns("TakeDeadLetters"), queue.name
+        assert source in arns("RedriveToSourceQueues") | arns("RequeueTranscodes"), queue.name
