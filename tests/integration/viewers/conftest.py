@@ -38,5 +38,5 @@ def set_status(services, video_id: int, status: str) -> None:
 
 
 # The pipeline's fixtures (FFmpeg clips, presigned uploads, the transcoder), for the re-transcode test.
-from tests.integration.videos.conftest import (chunk_binding, clip_factory, pipeline,  # noqa: E402,F401
+from tests.integration.videos.conftest import (av1_binding, chunk_binding, clip_factory, pipeline,  # noqa: E402,F401
                                                transcode_binding, upload_video)
