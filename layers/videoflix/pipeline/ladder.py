@@ -134,26 +134,40 @@ def keyframe_interval(rate: Fraction, settings: LadderSettings) -> int:
     return max(1, round(rate * settings.keyframe_seconds))
 
 
-def build_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir: str,
-                         settings: LadderSettings) -> list[str]:
-    """The FFmpeg arguments that write `<rung>/index.m3u8`, its segments and `master.m3u8`."""
+def _ladder_inputs(ffmpeg: str, input_args: list[str], probe: MediaProbe, output_dir: str,
+                   settings: LadderSettings) -> tuple[list[str], list[PlannedRung], str]:
+    """What both ladders begin with: the input, the scaling graph of the rungs (never above the source)
+    and each variant's video and audio mapped, without the source's metadata; and the rungs and GOP."""
     if "%" in output_dir:
         raise ValueError("output_dir must not contain '%': FFmpeg expands it in HLS names")
     rungs = plan_ladder(probe)
     rate = output_frame_rate(probe, settings)
     gop = str(keyframe_interval(rate, settings))
-    command = [ffmpeg, *quiet_flags(), "-progress", "pipe:1", *safe_input(source, probe),
+    command = [ffmpeg, *quiet_flags(), "-progress", "pipe:1", *input_args,
                "-filter_complex", ladder_filter(probe, rungs, rate)]
     for index, planned in enumerate(rungs):
         command += ["-map", f"[v{index}]"]
         if probe.has_audio:
             command += ["-map", f"0:{probe.audio_stream_index}"]
-    command += ["-map_metadata", "-1", "-map_chapters", "-1",  # no camera GPS or names in public files
-                *video_codec_args(rungs, gop, settings)]
-    if probe.has_audio:
-        command += ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
-        for index, planned in enumerate(rungs):
-            command += [f"-b:a:{index}", f"{planned.rung.audio_kbps}k"]
+    command += ["-map_metadata", "-1", "-map_chapters", "-1"]  # no camera GPS or names in public files
+    return command, rungs, gop
+
+
+def _audio_args(probe: MediaProbe, rungs: list[PlannedRung], settings: LadderSettings) -> list[str]:
+    """Stereo AAC at each rung's audio rate, when the source has sound."""
+    if not probe.has_audio:
+        return []
+    args = ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
+    for index, planned in enumerate(rungs):
+        args += [f"-b:a:{index}", f"{planned.rung.audio_kbps}k"]
+    return args
+
+
+def build_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output_dir: str,
+                         settings: LadderSettings) -> list[str]:
+    """The FFmpeg arguments that write `<rung>/index.m3u8`, its segments and `master.m3u8`."""
+    command, rungs, gop = _ladder_inputs(ffmpeg, safe_input(source, probe), probe, output_dir, settings)
+    command += [*video_codec_args(rungs, gop, settings), *_audio_args(probe, rungs, settings)]
     command += [
         "-f", "hls", "-hls_time", str(settings.segment_seconds), "-hls_playlist_type", "vod",
         "-hls_flags", "independent_segments", "-hls_segment_type", "mpegts",
@@ -202,22 +216,8 @@ def build_av1_ladder_command(ffmpeg: str, source: str, probe: MediaProbe, output
     CRF per rung, no scene-cut keyframes; the audio muxed into every variant (CMAF), as the H.264
     variants of a film encoded in one process carry theirs.
     """
-    if "%" in output_dir:
-        raise ValueError("output_dir must not contain '%': FFmpeg expands it in HLS names")
-    rungs = plan_ladder(probe)
-    rate = output_frame_rate(probe, settings)
-    gop = str(keyframe_interval(rate, settings))
-    command = [ffmpeg, *quiet_flags(), "-progress", "pipe:1", *source_input(source, probe),
-               "-filter_complex", ladder_filter(probe, rungs, rate)]
-    for index, planned in enumerate(rungs):
-        command += ["-map", f"[v{index}]"]
-        if probe.has_audio:
-            command += ["-map", f"0:{probe.audio_stream_index}"]
-    command += ["-map_metadata", "-1", "-map_chapters", "-1", *av1_codec_args(rungs, gop, settings)]
-    if probe.has_audio:
-        command += ["-c:a", "aac", "-ac", "2", "-ar", str(settings.audio_sample_rate)]
-        for index, planned in enumerate(rungs):
-            command += [f"-b:a:{index}", f"{planned.rung.audio_kbps}k"]
+    command, rungs, gop = _ladder_inputs(ffmpeg, source_input(source, probe), probe, output_dir, settings)
+    command += [*av1_codec_args(rungs, gop, settings), *_audio_args(probe, rungs, settings)]
     command += [
         "-f", "hls", "-hls_time", str(settings.segment_seconds), "-hls_playlist_type", "vod",
         "-hls_flags", "independent_segments", "-hls_segment_type", "fmp4",
