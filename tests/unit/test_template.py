@@ -298,7 +298,7 @@ def test_av1_work_has_its_own_bounded_workers_beside_the_h264_chunks(template):
     parameters = template["Parameters"]
     assert parameters["Av1WorkerMaxConcurrency"]["Default"] < parameters["ChunkWorkerMaxConcurrency"]["Default"]
     assert "ReservedConcurrentExecutions" not in function_properties(template, "chunker")  # see the template's note
-    assert AV1_MAX_ATTEMPTS == TRANSCODE_MAX_ATTEMPTS == CHUNK_MAX_ATTEMPTS  # one maxReceiveCount for both kinds
+    assert AV1_MAX_ATTEMPTS == TRANSCODE_MAX_ATTEMPTS == CHUNK_MAX_ATTEMPTS  # AV1 work gives up as the H.264 work does
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["AV1_QUEUE_NAME"] == {"Fn::GetAtt": ["Av1Queue", "QueueName"]}
     alarm = resource(template, "Av1DeadLetterAlarm")["Properties"]

@@ -6,6 +6,6 @@ numbers; template.yaml states them as literals (tests/unit/test_template.py comp
 """
 TRANSCODE_MAX_ATTEMPTS = 3  # a whole transcode (the transcoder's claim counts it)
 CHUNK_MAX_ATTEMPTS = 3  # one fan-out job, and the publishing of a run
-# The AV1 queue carries AV1 jobs (counted against TRANSCODE_MAX_ATTEMPTS) and AV1 chunk jobs (against
-# CHUNK_MAX_ATTEMPTS): one maxReceiveCount for both, so the two must stay equal.
-AV1_MAX_ATTEMPTS = TRANSCODE_MAX_ATTEMPTS
+# The AV1 queue carries AV1 jobs and AV1 chunk jobs (and the joining of the chunks): each is counted
+# against this one number, its queue's maxReceiveCount.
+AV1_MAX_ATTEMPTS = 3

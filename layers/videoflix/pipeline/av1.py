@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from videoflix.db import av1_jobs
 from videoflix.db.models import Video, utcnow
-from videoflix.domain.attempts import TRANSCODE_MAX_ATTEMPTS
+from videoflix.domain.attempts import AV1_MAX_ATTEMPTS
 from videoflix.domain.hls import (AAC_LC_CODECS, AV1_PREFIX, AV1_RUNG_NAMES, MASTER_PLAYLIST, RUNG_PLAYLIST, Segment,
                                   VideoVariant, av1_codecs, av1_codecs_signalled, join_av1_variants, map_uris,
                                   parse_media_playlist, upload_order)
@@ -113,7 +113,7 @@ class Av1Encoding:
                 self._clean(job.video_id)
                 reason = f"{type(exc).__name__}: {exc}"[:500]
                 with self.services.db.session() as session:
-                    if attempts >= TRANSCODE_MAX_ATTEMPTS:
+                    if attempts >= AV1_MAX_ATTEMPTS:
                         av1_jobs.fail(session, job.video_id, f"The AV1 ladder failed {attempts} times; last error: "
                                                              f"{reason}. The film plays in H.264.")
                     else:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from videoflix.db import av1_jobs
 from videoflix.db.models import Av1Status, Video, utcnow
-from videoflix.domain.attempts import CHUNK_MAX_ATTEMPTS
+from videoflix.domain.attempts import AV1_MAX_ATTEMPTS
 from videoflix.domain.hls import (AAC_LC_CODECS, AV1_PREFIX, MASTER_PLAYLIST, RUNG_PLAYLIST, av1_codecs, av1_codecs_signalled,
                                   join_av1_variants, map_uris, parse_media_playlist)
 from videoflix.domain.media_layout import media_prefix
@@ -81,7 +81,7 @@ class Av1ChunkEncoding:
             return False
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"[:500]
-            if attempt >= CHUNK_MAX_ATTEMPTS:
+            if attempt >= AV1_MAX_ATTEMPTS:
                 self._fail(video_id, plan, f"AV1 chunk {index} failed {attempt} times; last error: {reason}. "
                                            "The film plays in H.264.")
             else:
@@ -141,7 +141,7 @@ class Av1ChunkEncoding:
         except Exception as exc:
             with self.services.db.session() as session:
                 joins = av1_jobs.release_join(session, video_id)
-            if joins >= CHUNK_MAX_ATTEMPTS:
+            if joins >= AV1_MAX_ATTEMPTS:
                 self._fail(video_id, plan, f"Joining the AV1 ladder failed {joins} times; last error: "
                                            f"{type(exc).__name__}: {exc}. The film plays in H.264.")
             raise
