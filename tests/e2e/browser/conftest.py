@@ -80,6 +80,20 @@ def wait_for_sample_film(stack) -> dict:
     raise AssertionError(f"the sample film was not ready within {READY_TIMEOUT}s\n{stack.log_tail()}")
 
 
+AV1_TIMEOUT = 120
+
+
+def wait_for_av1_ladder(stack, film: dict) -> dict:
+    """The film's `av1` state once its AV1 ladder is ready (a failure, or none within AV1_TIMEOUT, fails)."""
+    staff = staff_session(stack)
+    deadline = time.monotonic() + AV1_TIMEOUT
+    while (av1 := staff.get(stack.url(f"/api/admin/videos/{film['id']}/"), timeout=10).json()["av1"])["status"] \
+            != "ready":
+        assert av1["status"] != "failed" and time.monotonic() < deadline, f"{av1}\n{stack.log_tail()}"
+        time.sleep(1)
+    return av1
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = chromium_path()

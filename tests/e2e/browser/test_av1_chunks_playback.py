@@ -3,18 +3,16 @@ video of two chunks) with the fanned-out film's audio rendition (AAC in TS) acro
 console counts the chunks. Forced by low thresholds on a 13 s sample film (chunks of 6 s and 7 s)."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from tests.e2e.browser.conftest import staff_session, wait_for_sample_film
+from tests.e2e.browser.conftest import wait_for_av1_ladder, wait_for_sample_film
 from tests.e2e.browser.test_av1_playback import HLS, level_codecs
 from tests.e2e.browser.test_player import VIDEO, log_in, player_error, wait_for_player
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_stack
 
 pytestmark = pytest.mark.e2e
 FILM_SECONDS = 13
-AV1_TIMEOUT = 120
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +24,7 @@ def chunked_stack(tmp_path_factory, hls_js_installed):
     stack = next(stack_iter)
     try:
         film = wait_for_sample_film(stack)
-        staff = staff_session(stack)
-        deadline = time.monotonic() + AV1_TIMEOUT
-        while (av1 := staff.get(stack.url(f"/api/admin/videos/{film['id']}/"), timeout=10).json()["av1"])["status"] \
-                != "ready":
-            assert av1["status"] != "failed" and time.monotonic() < deadline, f"{av1}\n{stack.log_tail()}"
-            time.sleep(1)
+        av1 = wait_for_av1_ladder(stack, film)
         assert (av1["chunks_done"], av1["chunks_total"]) == (2, 2)
         yield stack, film
     finally:

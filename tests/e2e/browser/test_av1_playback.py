@@ -2,17 +2,15 @@
 does not (av01 reported unsupported), one codec family per film; plain hls.js (the shared frontend) still plays."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from tests.e2e.browser.conftest import staff_session, wait_for_sample_film
+from tests.e2e.browser.conftest import wait_for_av1_ladder, wait_for_sample_film
 from tests.e2e.browser.test_player import VIDEO, log_in, player_error, wait_for_player
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_stack
 
 pytestmark = pytest.mark.e2e
 FILM_SECONDS = 4
-AV1_TIMEOUT = 120
 HLS = "window.videoflixHls"
 # What a browser without an AV1 decoder answers (Chromium here decodes it).
 NO_AV1 = """(() => {
@@ -30,12 +28,7 @@ def av1_stack(tmp_path_factory, hls_js_installed):
     stack = next(stack_iter)
     try:
         film = wait_for_sample_film(stack)
-        staff = staff_session(stack)
-        deadline = time.monotonic() + AV1_TIMEOUT
-        while (av1 := staff.get(stack.url(f"/api/admin/videos/{film['id']}/"), timeout=10).json()["av1"])["status"] \
-                != "ready":
-            assert av1["status"] != "failed" and time.monotonic() < deadline, f"{av1}\n{stack.log_tail()}"
-            time.sleep(1)
+        wait_for_av1_ladder(stack, film)
         yield stack, film
     finally:
         stack_iter.close()
