@@ -49,7 +49,9 @@ from bench.jobs import Machine, run_job, run_single
 from bench.stack import BENCH_SECRET, database_url, redis_url
 from videoflix.adapters.aws import aws_client, queue_url
 from videoflix.db.models import FanoutRun, Video
-from videoflix.db.session import Database, dispose_engines, normalize_database_url
+from videoflix.db.database import Database
+from videoflix.db.plain import normalize_database_url
+from videoflix.db.session import dispose_engines
 from videoflix.domain.hls import AUDIO_RENDITION, SEGMENT_PATTERN
 from videoflix.domain.transcode_messages import UploadedObject
 from videoflix.pipeline.fanout.chunking import segment_duration

@@ -45,7 +45,7 @@ import requests
 from videoflix.adapters.aws import aws_client
 from videoflix.auth.service import create_user
 from videoflix.db.models import Video, VideoStatus
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 from videoflix.domain.media_layout import CACHE_CONTROL, CONTENT_TYPES, media_prefix
 from videoflix.services import Services
 from videoflix.settings import load_settings

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from videoflix.auth.service import create_user
-from videoflix.db.session import dispose_engines
+from videoflix.db.plain import close_opened
 from videoflix.services import use_services
 from videoflix.settings import Settings
 from videoflix_tools.testing.api_client import ApiClient
@@ -88,4 +88,4 @@ def running_stack(**setting_overrides: Any) -> Iterator[Stack]:
             yield Stack(services, gateway, description)
         finally:
             use_services(None)
-            dispose_engines()
+            close_opened()

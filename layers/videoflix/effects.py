@@ -13,8 +13,7 @@ import logging
 from typing import Any, Iterable, Protocol, Sequence
 
 from videoflix.adapters.hash_cache import hash_forget
-from videoflix.db.models import Video
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 from videoflix.domain.cache_keys import (CAPTION_TRACKS, CATALOG_CATEGORIES, CATALOG_LIST, CATALOG_QUERIES,
                                         LOGIN_GENERATION_TTL, READY_VIDEOS, login_generation_key, login_state_key)
 from videoflix.domain.changes import (AccountChanged, CaptionsChanged, CatalogChanged, Change, FilesDiscarded,
@@ -102,6 +101,7 @@ def announce(ports: EffectPorts, video_id: int, stage: str) -> None:
     """After a committed publish or fail of `video_id`: count it and publish its event (never raises)."""
     try:
         with ports.db.session() as session:
+            from videoflix.db.models import Video  # the ORM: only a pipeline function settles a film
             video = session.get(Video, video_id)
             event = video_event(video) if video is not None and video.status in ("ready", "failed") else None
         if event is None:

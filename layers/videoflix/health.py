@@ -5,8 +5,6 @@ import logging
 import time
 from typing import Any, Callable
 
-from sqlalchemy import text
-
 from videoflix.adapters.aws import aws_client
 
 log = logging.getLogger("videoflix.health")
@@ -30,8 +28,7 @@ def check_health(services) -> dict[str, Any]:
     settings = services.settings
 
     def database() -> None:
-        with services.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        services.db.run(lambda sql: sql.one("SELECT 1"))
 
     def aws() -> None:
         aws_client("sqs", settings).get_queue_url(QueueName=settings.mail_queue_name)

@@ -11,13 +11,12 @@ import functools
 from typing import Any
 
 from videoflix.adapters.eventbridge import EventBridgePublisher
-from videoflix.adapters.mail.outbox import SqsMailOutbox
 from videoflix.adapters.mail.ses import SesMailSender
 from videoflix.adapters.playback import playback_for
 from videoflix.adapters.redis_cache import connect_redis
 from videoflix.adapters.s3_storage import S3Storage
 from videoflix.adapters.sqs import SqsAv1Queue, SqsChunkQueue, SqsQueue, SqsQueueAdmin, SqsTranscodeQueue
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 from videoflix.domain.ports import (Av1Queue, Cache, ChunkQueue, EventPublisher, MailOutbox, MailSender, MessageQueue, Playback,
                                     QueueAdmin, Storage, TranscodeQueue)
 from videoflix.effects import install_effects
@@ -73,6 +72,8 @@ class Services:
 
     @functools.cached_property
     def outbox(self) -> MailOutbox:
+        # The transactional outbox writes through the ORM: only registration and resets load it.
+        from videoflix.adapters.mail.outbox import SqsMailOutbox
         return SqsMailOutbox(self.settings)
 
     @functools.cached_property

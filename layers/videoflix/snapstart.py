@@ -32,7 +32,7 @@ from typing import Any
 
 from videoflix.adapters.aws import close_clients
 from videoflix.coldstart import collector_paused
-from videoflix.db.session import dispose_engines
+from videoflix.db.plain import close_opened
 from videoflix.services import built_services, use_services
 
 try:  # Lambda's managed Python runtimes (3.12 and later) provide it
@@ -57,7 +57,7 @@ def release_connections() -> None:
         if callable(close):
             close()
         use_services(None)
-    dispose_engines()
+    close_opened()
     close_clients()
 
 

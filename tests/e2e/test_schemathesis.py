@@ -116,7 +116,7 @@ def mark_failed(settings_, video_id: int) -> None:
 
     from videoflix.adapters.aws import aws_client
     from videoflix.db.models import Video, VideoStatus
-    from videoflix.db.session import Database
+    from videoflix.db.database import Database
 
     with Database.from_url(settings_.database_url).session() as session:
         session.execute(update(Video).where(Video.id == video_id)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import AdminHistory, FanoutJob, FanoutRun, User, Video, VideoStatus
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 
 pytestmark = pytest.mark.integration
 

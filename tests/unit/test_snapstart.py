@@ -185,5 +185,7 @@ def test_every_preloaded_library_ships_in_the_layer_or_the_runtime():
                     if keyword.arg == "preload":
                         preloads[app.parent.name] = ast.literal_eval(keyword.value)
     assert preloads, "no function prepares a snapshot"
-    assert {name: [lib for lib in libs if lib.lower() not in shipped] for name, libs in preloads.items()} == \
+    shipped |= {"videoflix"}  # the layer's own modules (the ORM's use cases, say)
+    assert {name: [lib for lib in libs if lib.split(".")[0].lower() not in shipped]
+            for name, libs in preloads.items()} == \
         {name: [] for name in preloads}

@@ -28,7 +28,6 @@ from typing import Any
 
 from videoflix.auth.jwt_tokens import password_fingerprint
 from videoflix.auth.revocation import family_key
-from videoflix.db.models import User
 from videoflix.domain.cache_keys import LOGIN_STATE_TTL, login_generation_key, login_state_key
 
 log = logging.getLogger("videoflix.auth")
@@ -60,11 +59,26 @@ class LoginState:
         # Issued before staff disabled the account: enabling it again does not revive it.
         return self.tokens_valid_after is None or claims.get("iat", 0) > self.tokens_valid_after
 
-    def as_user(self) -> User:
-        """The signed-in user as the handlers see it (detached, never added to a session)."""
-        return User(id=self.user_id, email=self.email, is_active=self.is_active, is_staff=self.is_staff,
-                    tokens_valid_after=None if self.tokens_valid_after is None
-                    else datetime.fromtimestamp(self.tokens_valid_after, timezone.utc))
+    def as_user(self) -> "SignedIn":
+        """The signed-in user as the handlers see it."""
+        return SignedIn(self.user_id, self.email, self.is_active, self.is_staff,
+                        None if self.tokens_valid_after is None
+                        else datetime.fromtimestamp(self.tokens_valid_after, timezone.utc))
+
+
+class SignedIn:
+    """Who a request's access token speaks for: what handlers and staff use cases read of the user
+    (id, email, is_staff), without the ORM (a login check must not load it on a cold start)."""
+
+    __slots__ = ("id", "email", "is_active", "is_staff", "tokens_valid_after")
+
+    def __init__(self, id: int, email: str, is_active: bool, is_staff: bool,
+                 tokens_valid_after: datetime | None) -> None:
+        self.id, self.email, self.is_active, self.is_staff = id, email, is_active, is_staff
+        self.tokens_valid_after = tokens_valid_after
+
+    def __repr__(self) -> str:
+        return f"SignedIn(id={self.id!r}, email={self.email!r}, is_staff={self.is_staff!r})"
 
 
 def timestamp(moment: datetime) -> int:
@@ -73,7 +87,8 @@ def timestamp(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def state_of(user: User) -> LoginState:
+def state_of(user: Any) -> LoginState:
+    """The login state of a users row: the ORM's User or a plain videoflix.db.accounts.AccountRow."""
     cutoff = None if user.tokens_valid_after is None else timestamp(user.tokens_valid_after)
     return LoginState(user.id, user.email, bool(user.is_active), bool(user.is_staff), cutoff,
                       password_fingerprint(user.password_hash))

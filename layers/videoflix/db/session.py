@@ -1,15 +1,16 @@
-"""Engines and sessions built from settings, once per process and URL."""
+"""The ORM's engines and sessions, once per process and URL (videoflix.db.database.Database opens them)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from videoflix.db.plain import (ensure_sqlite_folder, is_opened, normalize_database_url, remember_opened,
+                                close_opened, sqlite_pragmas)
 from videoflix.domain.changes import Change
 from videoflix.errors import ServiceUnavailable
 
@@ -20,47 +21,26 @@ _COMMITTED = "videoflix.changes.committed"
 _engines: dict[str, Engine] = {}
 
 
-def normalize_database_url(url: str) -> str:
-    """Point plain PostgreSQL URLs at pg8000, the pure-Python driver the Lambda layer ships."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+pg8000://" + url[len(prefix):]
-    return url
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 def get_engine(database_url: str) -> Engine:
     url = normalize_database_url(database_url)
     engine = _engines.get(url)
-    if engine is None:
+    if engine is None or not is_opened(engine):
         if url.startswith("sqlite"):
-            _ensure_sqlite_folder(url)
+            ensure_sqlite_folder(url.split(":///", 1)[-1])
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", lambda connection, _record: sqlite_pragmas(connection))
         else:
             # Lambda freezes between invocations: small pool, pre-ping to drop dead connections.
             engine = create_engine(url, pool_size=2, max_overflow=3, pool_pre_ping=True,
                                    pool_recycle=300)
         _engines[url] = engine
+        remember_opened(engine)  # videoflix.db.plain.close_opened disposes of it (SnapStart)
     return engine
 
 
-def _ensure_sqlite_folder(url: str) -> None:
-    path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-
-
 def dispose_engines() -> None:
-    for engine in _engines.values():
-        engine.dispose()
+    """Dispose of every engine and plain connection this process opened."""
+    close_opened()
     _engines.clear()
 
 
@@ -81,58 +61,31 @@ def _drop_rolled_back_changes(session: Session) -> None:
     session.info.pop(_RECORDED, None)
 
 
-class Database:
-    """A session factory bound to one engine.
+@contextmanager
+def orm_session(database: Any) -> Iterator[Session]:
+    """A transaction of `database` (videoflix.db.database.Database): committed on success, rolled back
+    on error, outages become 503; the committed changes go to `database.after_commit` once it is closed."""
+    session = database.session_factory()
+    try:
+        yield session
+        session.commit()
+    except (OperationalError, DBAPIError) as exc:
+        session.rollback()
+        if _is_outage(exc):
+            raise ServiceUnavailable("The database is unavailable. Try again shortly.") from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        committed = session.info.pop(_COMMITTED, None)
+        if committed and database.after_commit is not None:
+            database.after_commit(committed)
 
-    `after_commit`, when set (videoflix.effects.install_effects), receives the changes of each
-    session's committed transactions once the session is closed: the one place that acts on them.
-    Built from a URL, the engine (and the database driver with it) is made on first use: a request
-    the caches answer, such as a warm catalog page behind a cached login check, never loads it.
-    """
 
-    def __init__(self, engine: Engine | None = None, *, url: str | None = None) -> None:
-        if engine is None and url is None:
-            raise ValueError("Database needs an engine or a URL")
-        self._engine = engine
-        self._url = url
-        self._session_factory: sessionmaker | None = None
-        self.after_commit: Callable[[Sequence[Change]], None] | None = None
-
-    @classmethod
-    def from_url(cls, database_url: str) -> "Database":
-        return cls(url=database_url)
-
-    @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = get_engine(self._url or "")
-        return self._engine
-
-    def _factory(self) -> Session:
-        if self._session_factory is None:
-            self._session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        return self._session_factory()
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on error; outages become 503."""
-        session = self._factory()
-        try:
-            yield session
-            session.commit()
-        except (OperationalError, DBAPIError) as exc:
-            session.rollback()
-            if _is_outage(exc):
-                raise ServiceUnavailable("The database is unavailable. Try again shortly.") from exc
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-            committed = session.info.pop(_COMMITTED, None)
-            if committed and self.after_commit is not None:
-                self.after_commit(committed)
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 def _is_outage(exc: DBAPIError) -> bool:

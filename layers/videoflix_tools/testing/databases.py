@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from videoflix.db.session import normalize_database_url
+from videoflix.db.plain import normalize_database_url
 
 
 def sibling_database_url(url: str, suffix: str) -> str:

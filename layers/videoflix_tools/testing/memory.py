@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 from videoflix.adapters.mail.outbox import TransactionalOutbox
 from videoflix.db.migrate import upgrade_database
 from videoflix.db.models import utcnow
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 from videoflix.domain.chunk_messages import ChunkMessage, parse_chunk_message
 from videoflix.domain.insights import Rollup, ViewState, day_of
 from videoflix.domain.ports import ObjectMissing, UploadedPart

@@ -9,8 +9,8 @@ import contextlib
 import pytest
 import redis.connection
 import redis.exceptions
-from sqlalchemy import event
 
+from tests.support.statements import recorded_statements
 from videoflix.auth import login_state
 from videoflix.auth.service import authenticate, create_user
 from videoflix.auth.staff import StaffChange, set_staff
@@ -40,15 +40,12 @@ def counted(services, monkeypatch):
         counts["redis"] += 1
         return send(self, command, check_health)
 
-    def statement(*_args):
-        counts["sql"] += 1
-
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
-    event.listen(services.db.engine, "before_cursor_execute", statement)
     try:
-        yield counts
+        with recorded_statements(services.db) as statements:
+            yield counts
+        counts["sql"] = len(statements)
     finally:
-        event.remove(services.db.engine, "before_cursor_execute", statement)
         monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
 
 

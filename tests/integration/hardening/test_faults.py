@@ -91,7 +91,7 @@ def test_redis_down_authenticated_requests_refresh_and_logout_fail_closed(servic
 # ---------------------------------------------------------------- the database
 def test_database_down_is_503_with_retry_after_and_nothing_is_used_up(services, viewer_client, staff_client,
                                                                       make_client, subtests):
-    from videoflix.db.session import Database
+    from videoflix.db.database import Database
     from videoflix.pipeline.transcode import TranscodeJob
 
     working = services.db

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
+from tests.support.statements import recorded_statements
 from videoflix.domain.cache_keys import READY_VIDEOS
 
 pytestmark = pytest.mark.integration
@@ -24,25 +23,12 @@ def viewer(user_client):
     return user_client(VIEWER, PASSWORD)
 
 
-@contextmanager
-def statements(engine):
-    seen: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_a_cached_playlist_costs_no_database_query(services, viewer, ready_video):
     # The login check is answered from Redis too once it is warm (issue 25: one round trip).
     path = f"/api/video/{ready_video}/480p/index.m3u8"
     first = viewer.get(path)
     assert first.status == 200
-    with statements(services.db.engine) as seen:
+    with recorded_statements(services.db) as seen:
         again = viewer.get(path)
     assert again.status == 200 and again.text == first.text
     assert seen == []

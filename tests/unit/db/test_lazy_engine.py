@@ -3,7 +3,7 @@ the caches answer (a warm catalog page behind a cached login check) never pays f
 from sqlalchemy import text
 
 from tests.support.fresh_interpreter import fresh_python_output
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 
 
 def test_services_build_no_engine_and_load_no_driver_until_the_first_session():

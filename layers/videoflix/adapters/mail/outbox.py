@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from videoflix.adapters.sqs import SqsQueue
 from videoflix.db.models import OutboxMail, utcnow
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 from videoflix.domain.ports import MessageQueue
 from videoflix.settings import Settings
 

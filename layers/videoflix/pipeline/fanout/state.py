@@ -14,7 +14,7 @@ from sqlalchemy import delete, or_, select, update
 
 from videoflix.db import video_transitions as lifecycle
 from videoflix.db.models import FanoutJob, FanoutJobStatus, FanoutRun, Video, utcnow
-from videoflix.db.session import Database
+from videoflix.db.database import Database
 from videoflix.domain.video_states import VideoState
 from videoflix.pipeline.fanout.plan import FanoutPlan
 
