@@ -72,6 +72,9 @@ LOCAL_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
     ("videoflix.effects", "videoflix.db.models"): "announcing a settled film reads it: pipeline functions only",
     ("videoflix.services", "videoflix.adapters.mail.outbox"): "the transactional outbox: registration and "
                                                               "resets only",
+    ("videoflix.viewer.catalog", "videoflix.viewer.catalog_rows"): "the list and a film's row: cache misses only",
+    ("videoflix.viewer.captions", "videoflix.viewer.caption_rows"): "a film's tracks: cache misses only",
+    ("videoflix.viewer.finding", "videoflix.viewer.finding_rows"): "searches and categories: cache misses only",
     # The `videoflix` CLI's own cold start: any command answers without loading the dev stack or the
     # server's services (about 1 s and 20 MB), and each `invoke` worker the dev stack starts stays a
     # true cold start of its function.

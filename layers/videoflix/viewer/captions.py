@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy import select
-
 from videoflix.adapters.hash_cache import hash_get, hash_set
 from videoflix.adapters.redis_cache import read_cached, write_cached
-from videoflix.db.models import Caption
-from videoflix.db.retired_media import caption_file
 from videoflix.domain.cache_keys import CAPTION_TRACKS, subtitle_playlist_key
 from videoflix.domain.captions import normalize_lang
 from videoflix.domain.hls import SubtitleTrack, add_subtitles, subtitle_playlist
@@ -20,10 +16,6 @@ from videoflix.errors import NotFound
 from videoflix.services import Services
 
 NO_TRACK = "The video has no captions in this language."
-
-
-def caption_version(caption: Caption) -> str:
-    return str(int(caption.updated_at.timestamp() * 1000)) if caption.updated_at else "0"
 
 
 class CaptionServing:
@@ -38,11 +30,8 @@ class CaptionServing:
         cached = hash_get(self.services.cache, CAPTION_TRACKS, str(video_id))
         if cached is not None:
             return cached
-        with self.services.db.session() as session:
-            captions = session.scalars(select(Caption).where(Caption.video_id == video_id)
-                                       .order_by(Caption.lang)).all()
-            tracks = [{"lang": c.lang, "label": c.label, "default": c.is_default, "version": caption_version(c),
-                       "file": caption_file(c)} for c in captions]
+        from videoflix.viewer.caption_rows import caption_tracks  # the ORM: a cache miss only
+        tracks = caption_tracks(self.services.db, video_id)
         hash_set(self.services.cache, CAPTION_TRACKS, str(video_id), tracks, self._ttl(),
                  self.services.settings.film_cache_bytes)
         return tracks

@@ -8,18 +8,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from videoflix.adapters.hash_cache import hash_put
 from videoflix.adapters.redis_cache import read_cached, write_cached
-from videoflix.db.models import Video
 from videoflix.domain.cache_keys import CATALOG_LIST, READY_VIDEOS, playlist_key, segment_names_key
 from videoflix.domain.hls import (AV1_RUNG_NAMES, MASTER_PLAYLIST, RENDITION_NAMES, RUNG_PLAYLIST, is_valid_segment_name,
                                   map_uris, rewrite_master, rewrite_playlist, segment_names)
 from videoflix.domain.media_layout import THUMBNAIL_URL_TTL, media_prefix
 from videoflix.domain.ports import PlaybackUrls, Storage
-from videoflix.domain.video_json import catalog_video
-from videoflix.domain.video_states import VideoState
 from videoflix.errors import NotFound
 from videoflix.services import Services
 from videoflix.viewer.captions import CaptionServing
@@ -51,11 +46,8 @@ class Catalog:
             cached = read_cached(self.services.cache, CATALOG_LIST)
             if cached is not None:
                 return json.loads(cached)
-        with self.services.db.session() as session:
-            videos = session.scalars(select(Video).where(Video.status == VideoState.READY, Video.published.is_(True))
-                                     .order_by(Video.created_at.desc(), Video.id.desc())).all()
-            listing = [catalog_video(v, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
-                       for v in videos]
+        from videoflix.viewer.catalog_rows import listed_videos  # the ORM: a cache miss only (issue 25)
+        listing = listed_videos(self.services.db, lambda key: self.storage.presign_media(key, THUMBNAIL_URL_TTL))
         # Cached far shorter than the thumbnail URLs live, so a cached URL is always valid.
         write_cached(self.services.cache, CATALOG_LIST, json.dumps(listing), min(self.settings.catalog_cache_ttl, 3600),
                      self.settings.playlist_cache_bytes)
@@ -76,12 +68,11 @@ class Catalog:
         cached = self._cached_ready_video(video_id)
         if cached is not None:
             return cached
-        with self.services.db.session() as session:
-            video = session.get(Video, video_id)
-            if video is None or video.status != VideoState.READY:
-                raise NotFound("Video not found.")
-            ready = ReadyVideo(video.id, tuple(video.renditions or ()), _version(video), video.duration or 0.0,
-                               video.published is not False)
+        from videoflix.viewer.catalog_rows import ready_video_row  # the ORM: a cache miss only (issue 25)
+        row = ready_video_row(self.services.db, video_id)
+        if row is None:
+            raise NotFound("Video not found.")
+        ready = ReadyVideo(*row)
         self._remember_ready_video(ready)
         return ready
 
@@ -186,7 +177,3 @@ class Catalog:
             raise NotFound("Segment not found.")
         urls, _ = self.media_urls(video)
         return urls.url(f"{rung}/{segment}")
-
-
-def _version(video: Video) -> str:
-    return str(int(video.ready_at.timestamp())) if video.ready_at else "0"

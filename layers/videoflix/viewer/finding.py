@@ -8,13 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import func, or_, select
-
 from videoflix.adapters.hash_cache import hash_get, hash_set
-from videoflix.db.models import Video
 from videoflix.domain.cache_keys import CATALOG_CATEGORIES, CATALOG_QUERIES
-from videoflix.domain.video_json import catalog_video
-from videoflix.domain.video_states import VideoState
 from videoflix.domain.media_layout import THUMBNAIL_URL_TTL  # the longest poster URL: retired posters outlive it
 from videoflix.errors import FieldErrors
 from videoflix.services import Services
@@ -25,8 +20,6 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 MAX_QUERY_LENGTH = 200
 MAX_CATEGORY_LENGTH = 80
-# What viewers find: the films of the catalog list (Catalog.list_videos), ready and published.
-_LISTED = (Video.status == VideoState.READY, Video.published.is_(True))
 
 
 @dataclass(frozen=True)
@@ -73,11 +66,6 @@ def parse_video_query(params: Mapping[str, str] | None) -> VideoQuery | None:
     return query
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class Finder:
     def __init__(self, services: Services, thumbnail_url: Callable[[str], str] | None = None) -> None:
         self.services = services
@@ -93,20 +81,10 @@ class Finder:
         cached = hash_get(self.services.cache, CATALOG_QUERIES, field)
         if cached is not None:
             return cached
-        ready = [*_LISTED]
-        if query.category:
-            ready.append(func.lower(Video.category) == query.category.lower())
-        if query.q:
-            pattern = _like_pattern(query.q)
-            ready.append(or_(func.lower(Video.title).like(pattern, escape="\\"),
-                             func.lower(Video.description).like(pattern, escape="\\")))
-        with self.services.db.session() as session:
-            total = session.scalar(select(func.count()).select_from(Video).where(*ready))
-            videos = session.scalars(select(Video).where(*ready)
-                                     .order_by(Video.created_at.desc(), Video.id.desc())
-                                     .offset((query.page - 1) * query.page_size).limit(query.page_size)).all()
-            items = [catalog_video(v, self.thumbnail_url) for v in videos]
-        answer = {"items": items, "page": query.page, "page_size": query.page_size, "total": int(total or 0)}
+        from videoflix.viewer.finding_rows import found_videos  # the ORM: a cache miss only
+        items, total = found_videos(self.services.db, query.category, query.q, query.page, query.page_size,
+                                    self.thumbnail_url)
+        answer = {"items": items, "page": query.page, "page_size": query.page_size, "total": total}
         hash_set(self.services.cache, CATALOG_QUERIES, field, answer, self._ttl(), self.settings.search_cache_bytes)
         return answer
 
@@ -114,9 +92,8 @@ class Finder:
         cached = hash_get(self.services.cache, CATALOG_CATEGORIES, "all")
         if cached is not None:
             return cached
-        with self.services.db.session() as session:
-            rows = session.execute(select(Video.category, func.count()).where(*_LISTED)
-                                   .group_by(Video.category)).all()
-        answer = [{"name": name, "count": int(count)} for name, count in sorted(rows, key=lambda r: (r[0].lower(), r[0]))]
+        from videoflix.viewer.finding_rows import category_counts  # the ORM: a cache miss only
+        rows = category_counts(self.services.db)
+        answer = [{"name": name, "count": count} for name, count in sorted(rows, key=lambda r: (r[0].lower(), r[0]))]
         hash_set(self.services.cache, CATALOG_CATEGORIES, "all", answer, self._ttl(), self.settings.search_cache_bytes)
         return answer

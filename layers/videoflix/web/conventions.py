@@ -13,6 +13,7 @@ import functools
 import logging
 from typing import Any, Callable
 
+from videoflix.coldstart import collector_paused
 from videoflix.errors import VideoflixError
 from videoflix.observability import metrics
 from videoflix.observability.logs import log_context
@@ -35,6 +36,7 @@ class ApiConventions:
         self._settings = settings
         # Routes that take larger bodies than MAX_BODY_BYTES (a caption file): template -> bytes.
         self._body_limits: dict[str, int] = {}
+        self._first_request_served = False
         app.register_middleware(self._http_middleware, "http")
 
     # -- routes -----------------------------------------------------------------------
@@ -118,7 +120,14 @@ class ApiConventions:
     def _http_middleware(self, request: Any, get_response: Callable) -> Any:
         # Every log line of this request carries API Gateway's request id (docs/operations.md).
         with log_context(request_id=(request.context or {}).get("requestId"), video_id=None, user_id=None):
-            return self._handle(request, get_response)
+            if self._first_request_served:
+                return self._handle(request, get_response)
+            # The first request finishes the cold start: it imports the libraries its route needs (redis-py,
+            # the database driver, bcrypt), which the collector would walk again and again as it does a
+            # handler's imports (videoflix.coldstart).
+            self._first_request_served = True
+            with collector_paused():
+                return self._handle(request, get_response)
 
     def _handle(self, request: Any, get_response: Callable) -> Any:
         settings = self._settings()
