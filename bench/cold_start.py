@@ -342,7 +342,7 @@ def run(rounds: int, source_rounds: int, first_request: bool) -> dict:
         print(f"  {function:11} {', '.join(s['loaded']) or '-'}")
     result: dict = {"imports": summary, "rounds": rounds, "source_rounds": source_rounds}
     if first_request:
-        first = measure_first_requests(max(1, min(rounds, 5)))
+        first = measure_first_requests(max(1, rounds))
         rows = [[f, s["request"], s["import_ms"], s["first_ms"], s["cold_total_ms"], s["second_ms"],
                  f"{ratio(s['first_ms'], s['second_ms']):.1f}x"] for f, s in first["functions"].items()]
         print_table(f"First request in a fresh interpreter (bytecode), medians; {first['stack']['database']}, "

@@ -17,7 +17,7 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.responses import ApiResponse, json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
-prepare_snapshot(preload=("redis", "pg8000", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
+prepare_snapshot(preload=("redis", "pg8000.dbapi", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
 app = Chalice(app_name="videoflix-admin")
 api = ApiConventions(app, Response, get_settings)
 

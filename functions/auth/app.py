@@ -16,7 +16,9 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.responses import json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
-prepare_snapshot(preload=("bcrypt", "redis", "pg8000.dbapi", "boto3", "videoflix.auth.service"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
+# SnapStart (videoflix/snapstart.py, docs/deploy.md): the snapshot holds the libraries and the ORM's account use
+# cases that a plain cold start loads on first use only.
+prepare_snapshot(preload=("bcrypt", "redis", "pg8000.dbapi", "boto3", "videoflix.auth.service"))
 app = Chalice(app_name="videoflix-auth")
 api = ApiConventions(app, Response, get_settings)
 

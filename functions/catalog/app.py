@@ -17,7 +17,10 @@ with collector_paused():  # a sixth less cold start: see videoflix.coldstart
     from videoflix.web.responses import ApiResponse, json_response
 
 configure_logging()  # JSON lines with the request id (docs/operations.md)
-prepare_snapshot(preload=("redis", "pg8000", "boto3"))  # SnapStart: videoflix/snapstart.py, docs/deploy.md
+# SnapStart (videoflix/snapstart.py, docs/deploy.md): the snapshot holds the libraries and the ORM's modules that
+# a plain cold start loads on first use only.
+prepare_snapshot(preload=("redis", "pg8000.dbapi", "boto3", "videoflix.viewer.catalog_rows",
+                          "videoflix.viewer.finding_rows", "videoflix.viewer.caption_rows", "videoflix.viewer.viewing"))
 app = Chalice(app_name="videoflix-catalog")
 api = ApiConventions(app, Response, get_settings)
 HLS_TYPE = "application/vnd.apple.mpegurl"

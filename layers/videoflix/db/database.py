@@ -11,6 +11,7 @@ pool lends the connection instead, so a warm function keeps one pool.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -36,6 +37,9 @@ class Database:
         self._url = url
         self._session_factory: Any = None
         self._plain: Any = None  # the driver's own connection, until the engine exists
+        # One statement at a time on it: a Lambda runs one request at a time, the dev stack and the
+        # benches several threads over one Database.
+        self._plain_lock = threading.RLock()
         self.after_commit: Callable[[Sequence[Change]], None] | None = None
 
     @classmethod
@@ -80,7 +84,18 @@ class Database:
                 raise
 
     def _run_once(self, work: Callable[[plain.PlainSql], T]) -> T:
-        connection, dialect, lent = self._connection()
+        target = None if self._engine is not None or not self._url else plain.connect_args(self._url)
+        if target is None:  # the ORM's engine connects: it exists already, or the URL is not one we read
+            engine = self.engine
+            return self._transaction(engine.raw_connection(), engine.dialect.name, True, work)
+        with self._plain_lock:
+            if self._plain is None or not plain.is_opened(self._plain):  # or closed for a SnapStart snapshot
+                self._plain = plain.open_connection(*target)
+                plain.remember_opened(self._plain)
+            return self._transaction(self._plain, target[0], False, work)
+
+    def _transaction(self, connection: Any, dialect: str, lent: bool, work: Callable[[plain.PlainSql], T]) -> T:
+        """`work` in one transaction on `connection`; a connection the engine's pool `lent` goes back to it."""
         try:
             cursor = connection.cursor()
             try:
@@ -100,19 +115,9 @@ class Database:
             if lent:
                 connection.close()  # back to the engine's pool
 
-    def _connection(self) -> tuple[Any, str, bool]:
-        """(a DB-API connection, its dialect, whether the engine's pool lent it)."""
-        target = None if self._engine is not None or not self._url else plain.connect_args(self._url)
-        if target is None:  # the ORM's engine connects: it exists already, or the URL is not one we read
-            engine = self.engine
-            return engine.raw_connection(), engine.dialect.name, True
-        if self._plain is None or not plain.is_opened(self._plain):  # closed for a SnapStart snapshot
-            self._plain = plain.open_connection(*target)
-            plain.remember_opened(self._plain)
-        return self._plain, target[0], False
-
     def _close_plain(self) -> None:
-        connection, self._plain = self._plain, None
+        with self._plain_lock:
+            connection, self._plain = self._plain, None
         if connection is not None:
             plain.forget_opened(connection)
             try:
