@@ -17,9 +17,10 @@ from cfnlint.decode import cfn_yaml
 from videoflix_tools.functions import FUNCTIONS_DIR, HANDLERS, PROJECT_ROOT
 from videoflix_tools.testing.build_files import dockerfile_instructions, make_dry_run, simple_commands
 
-# AWS SDK, FFmpeg/PyAV, migrations and test-only stand-ins: loaded on first use, if ever.
+# AWS SDK, FFmpeg/PyAV, migrations, the ORM (issue 25: a login and a cached page never need it) and
+# test-only stand-ins: loaded on first use, if ever.
 NOT_AT_IMPORT = ("boto3", "botocore", "s3transfer", "av", "imageio_ffmpeg", "alembic", "mako", "moto",
-                 "fakeredis")
+                 "fakeredis", "sqlalchemy")
 
 
 def run_fresh(code: str, cwd: Path) -> str:
