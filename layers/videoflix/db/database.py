@@ -20,7 +20,6 @@ from videoflix.domain.changes import Change
 from videoflix.errors import ServiceUnavailable
 
 T = TypeVar("T")
-DATABASE_DOWN = "The database is unavailable. Try again shortly."
 
 
 class Database:
@@ -80,7 +79,7 @@ class Database:
                 return self._run_once(work)
             except Exception as again:
                 if plain.is_outage(again):
-                    raise ServiceUnavailable(DATABASE_DOWN) from again
+                    raise ServiceUnavailable(plain.DATABASE_DOWN) from again
                 raise
 
     def _run_once(self, work: Callable[[plain.PlainSql], T]) -> T:

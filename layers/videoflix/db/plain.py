@@ -21,7 +21,9 @@ from urllib.parse import unquote, urlsplit
 POSTGRESQL, SQLITE = "postgresql", "sqlite"
 # What the driver raises when the connection, not the statement, failed: retried once on a fresh one.
 _CONNECTION_ERRORS = ("InterfaceError", "OperationalError")
-_OUTAGE_WORDS = ("connect", "timeout", "closed", "network", "refused", "locked", "broken pipe", "reset")
+# What a driver's message says when the database could not be reached (an ORM session's errors too).
+_OUTAGE_WORDS = ("connect", "timeout", "closed", "network", "refused")
+DATABASE_DOWN = "The database is unavailable. Try again shortly."
 # SQLAlchemy's text form of a SQLite DATETIME (no zone: the values are UTC).
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -86,11 +88,16 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or type(exc).__name__ in _CONNECTION_ERRORS
 
 
+def mentions_outage(message: str) -> bool:
+    """Whether a driver's error message says the database could not be reached."""
+    return any(word in message.lower() for word in _OUTAGE_WORDS)
+
+
 def is_outage(exc: BaseException) -> bool:
     """A failure to reach the database (503, try again), not a failing statement."""
     if isinstance(exc, OSError) or type(exc).__name__ == "InterfaceError":
         return True
-    return is_connection_error(exc) and any(word in str(exc).lower() for word in _OUTAGE_WORDS)
+    return is_connection_error(exc) and mentions_outage(str(exc))
 
 
 class PlainSql:

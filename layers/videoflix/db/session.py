@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from videoflix.db.plain import (ensure_sqlite_folder, is_opened, normalize_database_url, remember_opened,
-                                close_opened, sqlite_pragmas)
+from videoflix.db.plain import (DATABASE_DOWN, close_opened, ensure_sqlite_folder, is_opened, mentions_outage,
+                                normalize_database_url, remember_opened, sqlite_pragmas)
 from videoflix.domain.changes import Change
 from videoflix.errors import ServiceUnavailable
 
@@ -72,7 +72,7 @@ def orm_session(database: Any) -> Iterator[Session]:
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         if _is_outage(exc):
-            raise ServiceUnavailable("The database is unavailable. Try again shortly.") from exc
+            raise ServiceUnavailable(DATABASE_DOWN) from exc
         raise
     except BaseException:
         session.rollback()
@@ -91,5 +91,4 @@ def session_factory(engine: Engine) -> sessionmaker:
 def _is_outage(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
-    text = str(exc.orig).lower() if exc.orig is not None else ""
-    return any(word in text for word in ("connect", "timeout", "closed", "network", "refused"))
+    return exc.orig is not None and mentions_outage(str(exc.orig))
