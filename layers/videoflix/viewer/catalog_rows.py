@@ -10,11 +10,14 @@ from videoflix.db.models import Video
 from videoflix.domain.video_json import catalog_video
 from videoflix.domain.video_states import VideoState
 
+# The films viewers see, in the list and in searches (videoflix.viewer.finding_rows): ready and published.
+LISTED = (Video.status == VideoState.READY, Video.published.is_(True))
+
 
 def listed_videos(db: Any, thumbnail_url: Callable[[str], str]) -> list[dict[str, Any]]:
     """The catalog list: ready, published films, newest first, as `GET /api/video/` answers them."""
     with db.session() as session:
-        videos = session.scalars(select(Video).where(Video.status == VideoState.READY, Video.published.is_(True))
+        videos = session.scalars(select(Video).where(*LISTED)
                                  .order_by(Video.created_at.desc(), Video.id.desc())).all()
         return [catalog_video(video, thumbnail_url) for video in videos]
 

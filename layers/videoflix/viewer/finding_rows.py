@@ -8,10 +8,7 @@ from sqlalchemy import func, or_, select
 
 from videoflix.db.models import Video
 from videoflix.domain.video_json import catalog_video
-from videoflix.domain.video_states import VideoState
-
-# What viewers find: the films of the catalog list (Catalog.list_videos), ready and published.
-_LISTED = (Video.status == VideoState.READY, Video.published.is_(True))
+from videoflix.viewer.catalog_rows import LISTED
 
 
 def _like_pattern(text: str) -> str:
@@ -23,7 +20,7 @@ def found_videos(db: Any, category: str, q: str, page: int, page_size: int,
                  thumbnail_url: Callable[[str], str]) -> tuple[list[dict[str, Any]], int]:
     """One page of the listed films in `category` (any when empty) whose title or description holds `q`
     (case-insensitive), newest first, and how many there are in all."""
-    ready = [*_LISTED]
+    ready = [*LISTED]
     if category:
         ready.append(func.lower(Video.category) == category.lower())
     if q:
@@ -42,4 +39,4 @@ def category_counts(db: Any) -> list[tuple[str, int]]:
     """(category, number of listed films) for every category that has one."""
     with db.session() as session:
         return [(name, int(count)) for name, count in
-                session.execute(select(Video.category, func.count()).where(*_LISTED).group_by(Video.category)).all()]
+                session.execute(select(Video.category, func.count()).where(*LISTED).group_by(Video.category)).all()]
