@@ -34,7 +34,7 @@ def _accounts():
 def register():
     fields = require_strings(api.json_body(), "email", "password", "confirmed_password")
     email = _accounts().register(get_services(), fields["email"], fields["password"], fields["confirmed_password"],
-                          client_ip=api.client_ip())
+                                 client_ip=api.client_ip())
     return json_response(201, {"detail": "Registration successful. Please check your email to activate your account.",
                                "user": {"email": email}})
 
@@ -87,7 +87,7 @@ def password_reset():
 def password_confirm(uidb64, token):
     fields = require_strings(api.json_body(), "new_password", "confirm_password")
     _accounts().confirm_password_reset(get_services(), uidb64, token, fields["new_password"],
-                                fields["confirm_password"])
+                                       fields["confirm_password"])
     return json_response(200, {"detail": "Your Password has been successfully reset."},
                          cookies=cleared_cookies(get_settings()))
 

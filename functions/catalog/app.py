@@ -71,7 +71,7 @@ def continue_watching():
 def report_progress(video_id):
     viewer = _viewer()
     _viewing().report_progress(viewer.id, parse_video_id(video_id), api.json_body(),
-                                            preview=viewer.is_staff)  # staff save their place in a preview too
+                               preview=viewer.is_staff)  # staff save their place in a preview too
     return ApiResponse(204, "", content_type="text/plain; charset=utf-8")
 
 

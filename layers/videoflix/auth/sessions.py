@@ -194,5 +194,3 @@ def require_staff(user: login_state.SignedIn) -> login_state.SignedIn:
     if not user.is_staff:
         raise PermissionDenied("Staff access required.")
     return user
-
-

@@ -30,7 +30,7 @@ def _row(sql: PlainSql, found: tuple | None) -> AccountRow | None:
     if found is None:
         return None
     user_id, email, password_hash, active, staff, cutoff = found
-    return AccountRow(int(user_id), email, password_hash, sql.flag(active), sql.flag(staff),
+    return AccountRow(int(user_id), email, password_hash, bool(active), bool(staff),
                       sql.read_timestamp(cutoff))
 
 

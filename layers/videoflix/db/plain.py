@@ -135,10 +135,6 @@ class PlainSql:
             value = datetime.fromisoformat(value)
         return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
-    @staticmethod
-    def flag(value: Any) -> bool:
-        return bool(value)
-
 
 def remember_opened(handle: Any) -> None:
     _opened[id(handle)] = handle
