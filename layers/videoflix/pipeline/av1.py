@@ -78,10 +78,6 @@ def send_job(services: Services, video_id: int, chunks: list[int] | None = None)
         log.exception("could not queue the AV1 job of video %s; the sweeper will", video_id)
 
 
-class Busy(RuntimeError):
-    """Another worker holds the job's lease: SQS brings the message back later."""
-
-
 class Av1Encoding:
     def __init__(self, services: Services, storage: Storage) -> None:
         self.services = services
@@ -93,7 +89,7 @@ class Av1Encoding:
             claimed, attempts = av1_jobs.claim(session, job.video_id, utcnow(), self.settings.transcode_time_budget)
             source_key = session.scalar(select(Video.source_key).where(Video.id == job.video_id))
         if claimed is av1_jobs.Claimed.BUSY:
-            raise Busy(f"the AV1 job of video {job.video_id} is being encoded elsewhere")
+            raise av1_chunks.Busy(f"the AV1 job of video {job.video_id} is being encoded elsewhere")
         if claimed is av1_jobs.Claimed.NOTHING:
             log.info("video %s has no AV1 job to do (done, off or deleted); message dropped", job.video_id)
             return

@@ -30,7 +30,7 @@ from videoflix.domain.ports import Storage
 from videoflix.domain.transcode_messages import Av1Job
 from videoflix.observability.logs import log_context
 from videoflix.pipeline import ffmpeg as ffmpeg_process
-from videoflix.pipeline.av1_chunks import (Av1ChunkPlan, IncompleteAv1, assemble, build_av1_chunk_command,
+from videoflix.pipeline.av1_chunks import (Av1ChunkPlan, Busy, IncompleteAv1, assemble, build_av1_chunk_command,
                                           chunk_output)
 from videoflix.pipeline.completeness import OutputTooShort, check_encoded_duration, chunk_expected_seconds
 from videoflix.services import Services
@@ -39,10 +39,6 @@ log = logging.getLogger("videoflix.av1")
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SOURCE_URL_MARGIN_SECONDS = 300
-
-
-class Busy(RuntimeError):
-    """Another worker holds the chunk's lease: SQS brings the message back later."""
 
 
 class Av1ChunkEncoding:

@@ -44,6 +44,10 @@ TS_START_DELAY = Fraction(14, 10)
 AV1_SECONDS_PER_FILM_SECOND = 1.6
 
 
+class Busy(RuntimeError):
+    """Another worker holds the lease of this AV1 job or chunk: SQS brings the message back later."""
+
+
 class IncompleteAv1(ValueError):
     """The chunks' recorded output cannot make the AV1 ladder; another try would record the same."""
 
